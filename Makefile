@@ -1,0 +1,69 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FEATURES := $(patsubst jichikai/%/,%,$(sort $(dir $(wildcard jichikai/*/__init__.py))))
+
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-dev translations messages lint clean migration
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+
+install-dev: $(VENV)/.installed-dev translations
+
+## Compile every feature's English catalogue (Japanese is the source language).
+translations: $(VENV)/.installed
+	@for dir in jichikai/translations $(addprefix jichikai/,$(addsuffix /translations,$(FEATURES))); do \
+	  if [ -d $$dir ]; then $(BIN)/pybabel compile --statistics -d $$dir >/dev/null || exit 1; fi; \
+	done
+
+## Extract the UI strings of each feature into its own catalogue (for translators).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -k _l -k lazy_gettext -F babel.cfg -o /tmp/jichikai-core.pot jichikai/*.py templates/*.html
+	@mkdir -p jichikai/translations
+	@if [ -f jichikai/translations/en/LC_MESSAGES/messages.po ]; then \
+	  $(BIN)/pybabel update -N -i /tmp/jichikai-core.pot -d jichikai/translations -l en; \
+	else $(BIN)/pybabel init -i /tmp/jichikai-core.pot -d jichikai/translations -l en; fi
+	@for f in $(FEATURES); do \
+	  tdirs=""; [ -d templates/$$f ] && tdirs="templates/$$f"; \
+	  $(BIN)/pybabel extract -k _l -k lazy_gettext -F babel.cfg -o /tmp/jichikai-$$f.pot jichikai/$$f $$tdirs || exit 1; \
+	  if ! grep -q '^msgid "[^"]' /tmp/jichikai-$$f.pot; then continue; fi; \
+	  if [ -f jichikai/$$f/translations/en/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -N -i /tmp/jichikai-$$f.pot -d jichikai/$$f/translations -l en; \
+	  else $(BIN)/pybabel init -i /tmp/jichikai-$$f.pot -d jichikai/$$f/translations -l en; fi; \
+	done
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --if-empty
+	JICHIKAI_RUN_WORKER_IN_PROCESS=true $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## Create a migration from the models: make migration m="add notices"
+migration: $(VENV)/.installed
+	$(BIN)/flask db migrate -m "$(m)"

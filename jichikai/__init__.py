@@ -1,0 +1,113 @@
+"""jichikai: circulars and safety check-in for neighbourhood associations."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import DefaultConfig
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints and commands."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("JICHIKAI")
+    if config:
+        app.config.update(config)
+    _finish_config(app)
+
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _register_extensions(app: Flask) -> None:
+    from . import http, i18n, ui
+    from .auth.services import member_for_session
+    from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.translation_directories(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(member_for_session)
+    login_manager.unauthorized_handler(http.unauthorized)
+    api.init_app(app)
+    http.init_app(app)  # after the API, so that HTML pages keep HTML errors
+    i18n.init_app(app)
+    ui.init_app(app)
+    with app.app_context():
+        from . import database
+
+        database.configure_engine(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import ui
+    from .auth import api as auth_api
+    from .auth import bp as auth_bp
+    from .extensions import api
+    from .home import bp as home_bp
+    from .org import bp as org_bp
+    from .org import views as org_views
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(org_bp)
+    ui.add_nav(app, org_views.nav_items)
+    api.register_blueprint(auth_api.blp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .demo.cli import demo_command
+    from .org.cli import association_cli
+
+    app.cli.add_command(association_cli)
+    app.cli.add_command(demo_command)
+
+
+def _finish_config(app: Flask) -> None:
+    """Fill in what depends on the environment or the instance folder."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        url = os.environ.get("DATABASE_URL") or (
+            "sqlite:///" + str(Path(app.instance_path) / "jichikai.sqlite3")
+        )
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(path: Path) -> str:
+    """A secret key kept in the instance folder, created on first start."""
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

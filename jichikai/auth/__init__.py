@@ -1,0 +1,7 @@
+"""Logging in with a card, a code or a password; devices."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402,F401

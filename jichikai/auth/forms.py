@@ -1,0 +1,36 @@
+"""Login and preference forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class CodeLoginForm(FlaskForm):
+    code = StringField(
+        _l("カードの番号"),
+        validators=[DataRequired(_l("カードの番号を入れてください。")), Length(max=40)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+class PasswordLoginForm(FlaskForm):
+    email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("パスワード"), validators=[DataRequired(), Length(max=200)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button only: carries the CSRF token."""
+
+
+class PreferencesForm(FlaskForm):
+    language = RadioField(
+        _l("ことば"),
+        choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")],
+        default="ja",
+    )
+    text_size = RadioField(
+        _l("文字の大きさ"),
+        choices=[SelectChoice("normal", _l("ふつう")), SelectChoice("large", _l("大きい"))],
+        default="normal",
+    )

@@ -1,0 +1,159 @@
+"""Issuing login cards, logging in and keeping track of devices."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..audit.services import record
+from ..database import utcnow
+from ..extensions import db
+from ..org.models import Member
+from .codes import new_code, normalize_code
+from .models import Device, LoginCard
+
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _code_digest(code: str) -> str:
+    # Codes are short (60 bits): a keyed hash keeps a leaked table from being brute-forced.
+    pepper = current_app.config.get("CARD_PEPPER") or current_app.config["SECRET_KEY"]
+    return hmac.new(pepper.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_card(member: Member, issued_by: Member | None = None) -> tuple[LoginCard, str, str]:
+    """Issue a new card for `member`, revoking the previous one; returns (card, token, code)."""
+    now = utcnow()
+    db.session.execute(
+        update(LoginCard)
+        .where(LoginCard.member_id == member.id, LoginCard.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = secrets.token_urlsafe(16)
+    code = new_code()
+    card = LoginCard(
+        association_id=member.association_id,
+        member_id=member.id,
+        token_hash=_sha256(token),
+        code_hash=_code_digest(code),
+        issued_at=now,
+        issued_by_id=issued_by.id if issued_by else None,
+    )
+    db.session.add(card)
+    record(
+        "card.issue",
+        association_id=member.association_id,
+        actor=issued_by,
+        target=member,
+    )
+    db.session.flush()
+    return card, token, code
+
+
+def _active_card_member(condition) -> Member | None:
+    card = db.session.scalars(
+        select(LoginCard).where(condition, LoginCard.revoked_at.is_(None))
+    ).first()
+    if card is None or not card.member.active:
+        return None
+    return card.member
+
+
+def member_for_token(token: str) -> Member | None:
+    """The member whose current card carries this QR token."""
+    if not token or len(token) > 64:
+        return None
+    return _active_card_member(LoginCard.token_hash == _sha256(token))
+
+
+def member_for_code(raw: str) -> Member | None:
+    """The member whose current card carries this code, however it was typed."""
+    code = normalize_code(raw)
+    if code is None:
+        return None
+    return _active_card_member(LoginCard.code_hash == _code_digest(code))
+
+
+def set_password(member: Member, password: str) -> None:
+    """Store a password hash for an officer's email login."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    member.password_hash = generate_password_hash(password, method=method)
+
+
+def member_for_password(email: str, password: str) -> Member | None:
+    """The active member with this email and password."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    member = db.session.scalars(select(Member).where(Member.email == email)).first()
+    if member is None or not member.password_hash or not member.active:
+        return None
+    if not check_password_hash(member.password_hash, password or ""):
+        return None
+    return member
+
+
+def start_device(member: Member, method: str, user_agent: str = "", ip: str = "") -> Device:
+    """Record a new login of `member`; the device's session id goes into the session cookie."""
+    session_id = secrets.token_urlsafe(32)
+    device = Device(
+        association_id=member.association_id,
+        member_id=member.id,
+        session_hash=_sha256(session_id),
+        method=method,
+        user_agent=(user_agent or "")[:300],
+    )
+    device.session_id = session_id
+    db.session.add(device)
+    record("login", association_id=member.association_id, actor=member, ip=ip, method=method)
+    db.session.flush()
+    member.current_device = device
+    return device
+
+
+def member_for_session(session_id: str) -> Member | None:
+    """The member logged in with this session id, if its device has not been revoked."""
+    if not session_id:
+        return None
+    device = db.session.scalars(
+        select(Device).where(Device.session_hash == _sha256(session_id))
+    ).first()
+    if device is None or device.revoked_at is not None or not device.member.active:
+        return None
+    device.session_id = session_id
+    now = utcnow()
+    if now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        # Its own short transaction, so that loading the user never commits a view's work.
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(Device).where(Device.id == device.id).values(last_seen_at=now)
+            )
+    member = device.member
+    member.current_device = device
+    return member
+
+
+def revoke_device(device: Device, by: Member) -> None:
+    """Log a device out (a lost phone)."""
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        record("device.revoke", association_id=device.association_id, actor=by, target=device)
+
+
+def member_devices(member: Member) -> list[Device]:
+    """The member's active devices, newest first."""
+    return list(
+        db.session.scalars(
+            select(Device)
+            .where(Device.member_id == member.id, Device.revoked_at.is_(None))
+            .order_by(Device.last_seen_at.desc())
+        )
+    )

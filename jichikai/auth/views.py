@@ -1,0 +1,156 @@
+"""Login pages: card QR link, typed code, officer password; logout and devices."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..database import get_scoped_or_404
+from ..extensions import db, limiter
+from . import bp
+from .forms import CodeLoginForm, ConfirmForm, PasswordLoginForm, PreferencesForm
+from .models import Device
+from .services import (
+    member_devices,
+    member_for_code,
+    member_for_password,
+    member_for_token,
+    revoke_device,
+    start_device,
+)
+
+
+def login_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _log_in(member, method: str):
+    start_device(
+        member,
+        method,
+        user_agent=request.headers.get("User-Agent", ""),
+        ip=request.remote_addr or "",
+    )
+    db.session.commit()
+    login_user(member, remember=True)
+    return redirect(_safe_next() or url_for("home.index"))
+
+
+def _safe_next() -> str | None:
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.get("/login")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    return render_template(
+        "auth/login.html", code_form=CodeLoginForm(), password_form=PasswordLoginForm()
+    )
+
+
+@bp.post("/login/code")
+@limiter.limit(login_limit)
+def login_code():
+    form = CodeLoginForm()
+    if form.validate_on_submit():
+        member = member_for_code(form.code.data)
+        if member is not None:
+            return _log_in(member, "code")
+        form.code.errors.append(
+            _("この番号ではログインできません。カードの番号をもう一度お確かめください。")
+        )
+    return render_template(
+        "auth/login.html", code_form=form, password_form=PasswordLoginForm(formdata=None)
+    ), 400
+
+
+@bp.post("/login/password")
+@limiter.limit(login_limit)
+def login_password():
+    form = PasswordLoginForm()
+    if form.validate_on_submit():
+        member = member_for_password(form.email.data, form.password.data)
+        if member is not None:
+            return _log_in(member, "password")
+        form.password.errors.append(_("メールアドレスかパスワードが違います。"))
+    return render_template(
+        "auth/login.html", code_form=CodeLoginForm(formdata=None), password_form=form
+    ), 400
+
+
+@bp.get("/c/<token>")
+@limiter.limit(login_limit)
+def card(token: str):
+    """The QR code's link: one tap to log in (a GET alone changes nothing)."""
+    member = member_for_token(token)
+    if member is None:
+        return render_template("auth/card_invalid.html"), 404
+    return render_template("auth/card.html", member=member, form=ConfirmForm())
+
+
+@bp.post("/c/<token>")
+@limiter.limit(login_limit)
+def card_login(token: str):
+    form = ConfirmForm()
+    member = member_for_token(token)
+    if member is None:
+        return render_template("auth/card_invalid.html"), 404
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        logout_user()
+    return _log_in(member, "qr")
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    device = current_user.current_device
+    revoke_device(device, by=current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("ログアウトしました。"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/me/devices")
+@login_required
+def devices():
+    return render_template(
+        "auth/devices.html", devices=member_devices(current_user), form=ConfirmForm()
+    )
+
+
+@bp.post("/me/devices/<int:device_id>/revoke")
+@login_required
+def revoke(device_id: int):
+    device = get_scoped_or_404(Device, device_id, current_user.association_id)
+    if device.member_id != current_user.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    revoke_device(device, by=current_user)
+    db.session.commit()
+    flash(_("その端末をログアウトさせました。"))
+    if device.id == current_user.current_device.id:
+        logout_user()
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.devices"))
+
+
+@bp.route("/me/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.language = form.language.data
+        current_user.text_size = form.text_size.data
+        db.session.commit()
+        flash(_("設定を保存しました。"))
+        return redirect(url_for("auth.settings"))
+    return render_template("auth/settings.html", form=form)

@@ -1,0 +1,44 @@
+"""Default configuration; every key can be overridden by a JICHIKAI_* environment variable."""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    """Settings for the embedded default: SQLite in the instance folder, one process."""
+
+    SECRET_KEY: str | None = None  # read from the environment or instance/secret_key
+    SQLALCHEMY_DATABASE_URI: str | None = None  # DATABASE_URL, else SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Members stay logged in for a year on their phone; each login is a revocable device.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=365)
+    REMEMBER_COOKIE_DURATION = timedelta(days=365)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+
+    API_TITLE = "jichikai"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    # Public base URL used on printed login cards (QR codes); empty = the request's host.
+    PUBLIC_URL = ""
+
+    # Run the scheduler and push sender inside the web process (embedded default only).
+    RUN_WORKER_IN_PROCESS = False
+
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -1,0 +1,82 @@
+"""Column types and tenant-scoping helpers shared by every feature's models."""
+
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from flask import abort
+from sqlalchemy import DateTime, ForeignKey, Select, select
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every backend (SQLite stores it naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class TenantMixin:
+    """Every tenant-owned row carries the association it belongs to."""
+
+    @declared_attr
+    def association_id(cls) -> Mapped[int]:
+        return mapped_column(
+            ForeignKey("association.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+T = TypeVar("T")
+
+
+def scoped(model: type[T], association_id: int) -> Select:
+    """A select of `model` limited to one association."""
+    return select(model).where(model.association_id == association_id)
+
+
+def get_scoped_or_404(model: type[T], object_id: int, association_id: int) -> T:
+    """Load a tenant-owned object; another association's object answers 404."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.association_id != association_id:
+        abort(404)
+    return obj
+
+
+def configure_engine(engine) -> None:
+    """SQLite: enforce foreign keys, use WAL and wait for locks instead of failing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

@@ -1,0 +1,44 @@
+"""Language and time zone: Japanese first, the member's preference wins."""
+
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import format_datetime
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """The member's language, else the browser's, else Japanese."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages, default="ja")
+
+
+def select_timezone() -> str:
+    """The association's time zone (Asia/Tokyo unless it says otherwise)."""
+    if current_user and current_user.is_authenticated:
+        return current_user.association.timezone
+    return "Asia/Tokyo"
+
+
+def translation_directories(app: Flask) -> str:
+    """Each feature keeps its own catalogue in <feature>/translations; Flask-Babel merges them."""
+    root = Path(app.root_path)
+    found = sorted(str(p) for p in root.glob("**/translations") if p.is_dir())
+    return ";".join(found)
+
+
+def init_app(app: Flask) -> None:
+    """Template helpers for dates shown in the association's time zone."""
+
+    @app.template_filter("jdatetime")
+    def jdatetime(value, fmt: str = "short"):
+        if value is None:
+            return ""
+        return format_datetime(value, fmt)

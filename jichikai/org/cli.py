@@ -1,0 +1,52 @@
+"""`flask association ...`: commands for the platform operator."""
+
+import secrets
+
+import click
+
+from ..extensions import db
+from .services import OrgError, create_association
+
+
+@click.group("association", help="Create and list associations.")
+def association_cli() -> None:
+    pass
+
+
+@association_cli.command("create")
+@click.option("--name", required=True, help="The association's name, e.g. 桜ヶ丘自治会.")
+@click.option("--admin-email", required=True, help="Email of its first admin.")
+@click.option("--admin-name", default="", help="Name of its first admin.")
+@click.option("--municipality", default="", help="e.g. さいたま市桜区.")
+@click.option("--password", default=None, help="The admin's password (random if omitted).")
+def create(name, admin_email, admin_name, municipality, password) -> None:
+    """Create an association and its first admin, and print how the admin logs in."""
+    from ..auth.services import set_password
+
+    try:
+        association, admin = create_association(name, admin_email, admin_name, municipality)
+    except OrgError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    password = password or secrets.token_urlsafe(12)
+    set_password(admin, password)
+    db.session.commit()
+    click.echo(f"association {association.id}\t{association.name}")
+    click.echo(f"admin\t{admin.email}\t{password}")
+
+
+@association_cli.command("list")
+def list_associations() -> None:
+    """List associations with their member counts."""
+    from sqlalchemy import func, select
+
+    from .models import Association, Member
+
+    rows = db.session.execute(
+        select(Association.id, Association.name, func.count(Member.id))
+        .outerjoin(Member, Member.association_id == Association.id)
+        .group_by(Association.id, Association.name)
+        .order_by(Association.id)
+    )
+    for association_id, name, count in rows:
+        click.echo(f"{association_id}\t{name}\t{count}")

@@ -1,0 +1,150 @@
+"""The organisation: associations, blocks, households, members and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import TenantMixin, UTCDateTime, utcnow
+from ..extensions import db
+
+ROLE_ADMIN = "admin"
+ROLE_OFFICER = "officer"
+ROLE_LEADER = "leader"
+ROLES = (ROLE_ADMIN, ROLE_OFFICER, ROLE_LEADER)
+
+DEFAULT_SETTINGS: dict = {
+    "notice_reminder_hours": 48,
+    "checkin_reminder_minutes": 30,
+    "checkin_reminder_max": 3,
+    "checkin_retention_days": 30,
+    "shelter_radius_m": 3000,
+}
+
+
+class Association(db.Model):
+    """A neighbourhood association (自治会・町内会): one tenant."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Tokyo")
+    center_lat: Mapped[float | None]
+    center_lon: Mapped[float | None]
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def setting(self, key: str):
+        """One setting, falling back to the product default."""
+        return (self.settings or {}).get(key, DEFAULT_SETTINGS.get(key))
+
+
+class Block(TenantMixin, db.Model):
+    """A block (班・組) of households, led by a block leader."""
+
+    __table_args__ = (UniqueConstraint("association_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    households: Mapped[list[Household]] = relationship(
+        back_populates="block", order_by="Household.position, Household.id"
+    )
+
+
+class Household(TenantMixin, db.Model):
+    """A household (世帯); paper-only households take part through their block leader."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("block.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    town: Mapped[str] = mapped_column(String(200), default="")
+    address_line: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    people_count: Mapped[int] = mapped_column(Integer, default=1)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    paper_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_assistance: Mapped[bool] = mapped_column(Boolean, default=False)
+    assistance_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    block: Mapped[Block] = relationship(back_populates="households")
+    members: Mapped[list[Member]] = relationship(back_populates="household", order_by="Member.id")
+
+
+class Member(UserMixin, TenantMixin, db.Model):
+    """A person of the association; the login identity of the app."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    language: Mapped[str] = mapped_column(String(8), default="ja")
+    text_size: Mapped[str] = mapped_column(String(10), default="normal")
+    push_preference: Mapped[str] = mapped_column(String(10), default="all")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    association: Mapped[Association] = relationship()
+    household: Mapped[Household | None] = relationship(back_populates="members")
+    role_assignments: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="member",
+        foreign_keys="RoleAssignment.member_id",
+        order_by="RoleAssignment.started_at",
+    )
+
+    # The device (login) this instance was loaded for; see auth.services.
+    current_device = None
+
+    def get_id(self) -> str:
+        if self.current_device is None:
+            raise RuntimeError("a member is logged in only through a device")
+        return self.current_device.session_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def active_roles(self) -> list[RoleAssignment]:
+        return [r for r in self.role_assignments if r.ended_at is None]
+
+    @property
+    def is_admin(self) -> bool:
+        return any(r.role == ROLE_ADMIN for r in self.active_roles)
+
+    @property
+    def is_officer(self) -> bool:
+        """Officers and admins manage the association."""
+        return any(r.role in (ROLE_ADMIN, ROLE_OFFICER) for r in self.active_roles)
+
+    @property
+    def led_block_ids(self) -> set[int]:
+        return {r.block_id for r in self.active_roles if r.role == ROLE_LEADER and r.block_id}
+
+    @property
+    def is_leader(self) -> bool:
+        return bool(self.led_block_ids)
+
+
+class RoleAssignment(TenantMixin, db.Model):
+    """A role held from `started_at` until `ended_at`; leaders rotate yearly, history is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    block_id: Mapped[int | None] = mapped_column(ForeignKey("block.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+
+    member: Mapped[Member] = relationship(
+        back_populates="role_assignments", foreign_keys=[member_id]
+    )
+    block: Mapped[Block | None] = relationship()

@@ -1,0 +1,52 @@
+"""Browser push subscriptions and the deliveries queued for them."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import TenantMixin, UTCDateTime, utcnow
+from ..extensions import db
+from ..org.models import Member
+
+
+class PushSubscription(TenantMixin, db.Model):
+    """One browser's PushSubscription for one member."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    member: Mapped[Member] = relationship()
+
+
+class PushDelivery(TenantMixin, db.Model):
+    """One message to one subscription; written in the same transaction as its cause."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscription.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="/")
+    tag: Mapped[str] = mapped_column(String(100), default="")
+    topic: Mapped[str | None] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    ttl: Mapped[int] = mapped_column(Integer, default=4 * 24 * 3600)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    subscription: Mapped[PushSubscription] = relationship()

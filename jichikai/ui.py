@@ -1,0 +1,53 @@
+"""What every page's layout shows: language, text size, menu entries and banners.
+
+Features add menu entries and banners with `add_nav` and `add_banner`, so the layout
+does not need to know which features exist.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+def add_nav(app: Flask, provider: Callable[[object], list[NavItem]]) -> None:
+    """Register a function giving the logged-in member's menu entries of one feature."""
+    app.extensions.setdefault("jichikai.nav", []).append(provider)
+
+
+def add_banner(app: Flask, provider: Callable[[object], Markup | None]) -> None:
+    """Register a function giving a banner shown at the top of every page (or None)."""
+    app.extensions.setdefault("jichikai.banners", []).append(provider)
+
+
+def layout_context() -> dict:
+    """Template variables of the base layout."""
+    nav: list[NavItem] = []
+    banners: list[Markup] = []
+    if current_user.is_authenticated:
+        for provider in current_app.extensions.get("jichikai.nav", []):
+            nav.extend(provider(current_user))
+        for provider in current_app.extensions.get("jichikai.banners", []):
+            banner = provider(current_user)
+            if banner:
+                banners.append(banner)
+    large = current_user.is_authenticated and current_user.text_size == "large"
+    return {
+        "current_locale": str(get_locale()),
+        "large_text": large,
+        "nav_items": nav,
+        "banners": banners,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(layout_context)

@@ -1,0 +1,27 @@
+"""One association never sees another's data."""
+
+import pytest
+from sqlalchemy import inspect
+
+from jichikai.extensions import db
+
+GLOBAL_TABLES = {"association", "audit_event", "alembic_version"}
+
+
+def test_every_tenant_table_has_an_association_id(app):
+    names = inspect(db.engine).get_table_names()
+    missing = [
+        name
+        for name in names
+        if name not in GLOBAL_TABLES
+        and "association_id" not in {c["name"] for c in inspect(db.engine).get_columns(name)}
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("role", ["member", "officer", "admin"])
+def test_api_me_shows_only_the_own_association(client, world, as_member, role):
+    as_member(getattr(world, role))
+    me = client.get("/api/v1/me").get_json()
+    assert me["association"]["id"] == world.association.id
+    assert world.outsider_association.name not in str(me)

@@ -1,0 +1,3 @@
+from jichikai import create_app
+
+app = create_app()
