@@ -29,6 +29,26 @@ def add_banner(app: Flask, provider: Callable[[object], Markup | None]) -> None:
     app.extensions.setdefault("jichikai.banners", []).append(provider)
 
 
+def add_home_page(app: Flask, provider: Callable[[object], object | None], priority: int) -> None:
+    """Register a function that may answer the home page for a member (None = pass).
+
+    The provider with the highest priority that answers wins: disaster mode's check-in comes
+    before the circulars' feed.
+    """
+    providers = app.extensions.setdefault("jichikai.home", [])
+    providers.append((priority, provider))
+    providers.sort(key=lambda entry: -entry[0])
+
+
+def home_page_for(member):
+    """The first answer of the registered home page providers, or None."""
+    for _priority, provider in current_app.extensions.get("jichikai.home", []):
+        response = provider(member)
+        if response is not None:
+            return response
+    return None
+
+
 def layout_context() -> dict:
     """Template variables of the base layout."""
     nav: list[NavItem] = []

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..auth.services import issue_card, set_password
 from ..extensions import db
+from ..features import feature_modules
 from ..org.models import Association, Member
 from ..org.services import (
     assign_role,
@@ -93,6 +94,14 @@ def seed_demo() -> tuple[Association, list[DemoAccount]]:
 
 
 def _create_demo() -> Association:
+    association = _create_organisation()
+    # Each feature may add its own demo content in jichikai/<feature>/demo.py: seed(association).
+    for module in feature_modules("demo"):
+        module.seed(association)
+    return association
+
+
+def _create_organisation() -> Association:
     rng = random.Random(2022)
     chosen = [t for t in towns() if t["town"] in DEMO_TOWNS]
     center = (

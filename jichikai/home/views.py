@@ -1,14 +1,19 @@
 """The home page: what a member sees first."""
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from ..ui import home_page_for
 from . import bp
 
 
 @bp.get("/")
 @login_required
 def index():
+    """What a member sees first: disaster check-in, the circulars, or the menu."""
+    response = home_page_for(current_user)
+    if response is not None:
+        return response
     return render_template("home/index.html")
 
 
