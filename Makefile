@@ -50,7 +50,7 @@ messages: $(VENV)/.installed
 
 run: install
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo --if-empty
+	$(BIN)/flask demo --if-empty --base-url http://$(HOST):$(PORT)
 	JICHIKAI_RUN_WORKER_IN_PROCESS=true $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev
