@@ -66,10 +66,12 @@ def _register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .org import bp as org_bp
     from .org import views as org_views
+    from .pwa import bp as pwa_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(pwa_bp)
     ui.add_nav(app, org_views.nav_items)
     api.register_blueprint(auth_api.blp)
 

@@ -48,6 +48,7 @@ def test_route_permission(app, client, world, case: Case, role: str):
     if member is not None:
         login(client, member)
     url, response = _request(client, case, world)
+    response.close()
     wanted = case.status_for(role)
     if wanted == LOGIN:
         if url.startswith("/api/"):

@@ -115,7 +115,10 @@ def logout():
     db.session.commit()
     logout_user()
     flash(_("ログアウトしました。"))
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # Pages kept for offline reading hold personal data: the browser drops them.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.get("/me/devices")
