@@ -8,7 +8,11 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    """The member's language, else the browser's, else Japanese."""
+    """The member's language, else the one chosen on the login page, else Japanese.
+
+    The browser's Accept-Language is not used: a shared or borrowed phone set to English must
+    not show an elderly member an English page; the English link is one tap away.
+    """
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
@@ -17,7 +21,7 @@ def select_locale() -> str:
     chosen = request.cookies.get("lang")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages, default="ja")
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:

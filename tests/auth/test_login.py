@@ -167,3 +167,10 @@ def test_large_text_preference_marks_the_page(client, world, as_member):
     as_member(world.member)
     client.post("/me/settings", data={"language": "ja", "text_size": "large"})
     assert 'class="text-large"' in client.get("/").get_data(as_text=True)
+
+
+def test_an_english_browser_still_gets_japanese_until_english_is_chosen(client, world):
+    headers = {"Accept-Language": "en-US,en;q=0.9"}
+    assert "カードでログイン" in client.get("/login", headers=headers).get_data(as_text=True)
+    client.post("/language/en", data={"next": "/login"})
+    assert "Log in with your card" in client.get("/login", headers=headers).get_data(as_text=True)
