@@ -58,6 +58,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 test: install-dev
+	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
