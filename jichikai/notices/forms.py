@@ -35,11 +35,12 @@ from .services import BODY_MAX, TITLE_MAX, NoticeInput
 
 
 def category_labels() -> dict:
+    """The categories' names in the member's language."""
     return {
-        CATEGORY_GENERAL: _l("お知らせ"),
-        CATEGORY_EVENT: _l("行事"),
-        CATEGORY_URGENT: _l("緊急"),
-        CATEGORY_CITY: _l("市からの回覧"),
+        CATEGORY_GENERAL: str(_l("お知らせ")),
+        CATEGORY_EVENT: str(_l("行事")),
+        CATEGORY_URGENT: str(_l("緊急")),
+        CATEGORY_CITY: str(_l("市からの回覧")),
     }
 
 

@@ -148,3 +148,12 @@ def test_deleting_an_attachment_removes_its_files_after_commit(client, world, as
     client.post(f"/notices/{notice.id}/attachments/{item.id}/delete")
     assert _count(Attachment) == 0
     assert not any(uploads.rglob("*.bin")) and not any(uploads.rglob("*.jpg"))
+
+
+def test_demo_circulars_are_seeded(world):
+    from jichikai.notices.demo import seed
+
+    seed(world.association)
+    titles = set(db.session.scalars(select(Notice.title)))
+    assert {"ごみ収集日の変更について", "夏祭りのお知らせ", "防災訓練のお知らせ"} <= titles
+    assert _count(ReadReceipt) > 0
