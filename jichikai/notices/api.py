@@ -12,6 +12,7 @@ from ..org.models import Block, Household
 from .errors import NoticeError
 from .models import Notice
 from .permissions import can_follow_block, can_manage_notices, can_record_for, can_view_notice
+from .reports import audience_blocks, household_states
 from .schemas import (
     NoticeCreateSchema,
     NoticeFeedQuerySchema,
@@ -23,10 +24,8 @@ from .schemas import (
 )
 from .services import (
     NoticeInput,
-    audience_blocks,
     create_notice,
     current_reply,
-    household_states,
     mark_read,
     member_feed,
     member_read_at,

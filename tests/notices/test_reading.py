@@ -9,7 +9,7 @@ from jichikai.database import utcnow
 from jichikai.extensions import db
 from jichikai.notices import jobs
 from jichikai.notices.models import PER_MEMBER, REPLY_ATTENDANCE, ReadReceipt, Reply
-from jichikai.notices.services import block_read_rates, reply_tallies
+from jichikai.notices.reports import block_read_rates, reply_tallies
 from jichikai.notices.text import linkify
 from jichikai.push.models import PushDelivery
 
