@@ -1,4 +1,4 @@
-"""Notices: writing, publishing, reading, receipts, replies, reminders and reports."""
+"""Notices: writing, publishing, reading, receipts, replies and reminders."""
 
 from __future__ import annotations
 
