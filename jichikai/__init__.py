@@ -64,6 +64,9 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .extensions import api
     from .home import bp as home_bp
+    from .notices import api as notices_api
+    from .notices import bp as notices_bp
+    from .notices import views as notices_views
     from .org import bp as org_bp
     from .org import views as org_views
     from .pwa import bp as pwa_bp
@@ -74,6 +77,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pwa_bp)
     ui.add_nav(app, org_views.nav_items)
     api.register_blueprint(auth_api.blp)
+    app.register_blueprint(notices_bp)
+    ui.add_nav(app, notices_views.nav_items)
+    ui.add_home_page(app, notices_views.home_page, priority=10)
+    api.register_blueprint(notices_api.blp)
 
 
 def _register_cli(app: Flask) -> None:

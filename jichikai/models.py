@@ -2,18 +2,34 @@
 
 from .audit.models import AuditEvent
 from .auth.models import Device, LoginCard
+from .notices.models import (
+    Attachment,
+    Notice,
+    NoticeBlock,
+    NoticeReminder,
+    ReadReceipt,
+    Reply,
+    ReplyOption,
+)
 from .org.models import Association, Block, Household, Member, RoleAssignment
 from .push.models import PushDelivery, PushSubscription
 
 __all__ = [
     "Association",
+    "Attachment",
     "AuditEvent",
     "Block",
     "Device",
     "Household",
     "LoginCard",
     "Member",
+    "Notice",
+    "NoticeBlock",
+    "NoticeReminder",
     "PushDelivery",
     "PushSubscription",
+    "ReadReceipt",
+    "Reply",
+    "ReplyOption",
     "RoleAssignment",
 ]

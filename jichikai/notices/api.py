@@ -1,0 +1,214 @@
+"""JSON routes of the circulars: the feed, a notice, posting, and block receipts."""
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import abort
+
+from ..apitools import ApiBlueprint, api_login_required
+from ..database import utcnow
+from ..extensions import db
+from ..org.models import Block, Household
+from .errors import NoticeError
+from .models import Notice
+from .permissions import can_follow_block, can_manage_notices, can_record_for, can_view_notice
+from .reports import audience_blocks, household_states
+from .schemas import (
+    NoticeCreateSchema,
+    NoticeFeedQuerySchema,
+    NoticeListItemSchema,
+    NoticeSchema,
+    ReceiptCreateSchema,
+    ReceiptQuerySchema,
+    ReceiptSchema,
+)
+from .services import (
+    NoticeInput,
+    create_notice,
+    current_reply,
+    mark_read,
+    member_feed,
+    member_read_at,
+    record_household_read,
+)
+
+blp = ApiBlueprint(
+    "api_notices", __name__, url_prefix="/api/v1/notices", description="Circulars (回覧)"
+)
+
+
+def _not_found():
+    abort(404, message=_("見つかりません。"))
+
+
+def _load(notice_id: int) -> Notice:
+    notice = db.session.get(Notice, notice_id)
+    if (
+        notice is None
+        or notice.association_id != current_user.association_id
+        or not can_view_notice(current_user, notice, utcnow())
+    ):
+        _not_found()
+    return notice
+
+
+def _fail(error: NoticeError):
+    db.session.rollback()
+    abort(error.status, message=error.message)
+
+
+def _notice_body(notice: Notice, read: bool) -> dict:
+    reply = current_reply(notice, current_user)
+    return {
+        "id": notice.id,
+        "title": notice.title,
+        "body": notice.body,
+        "category": notice.category,
+        "published_at": notice.published_at,
+        "publish_at": notice.publish_at,
+        "updated_at": notice.updated_at,
+        "expires_at": notice.expires_at,
+        "block_ids": sorted(notice.block_ids),
+        "read": read,
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": url_for("notices.attachment", notice_id=notice.id, attachment_id=a.id),
+                "web_url": url_for(
+                    "notices.attachment_web", notice_id=notice.id, attachment_id=a.id
+                )
+                if a.has_web_version
+                else None,
+            }
+            for a in notice.attachments
+        ],
+        "reply_form": {
+            "kind": notice.reply_kind,
+            "per": notice.reply_per,
+            "deadline": notice.reply_deadline,
+            "open": notice.replies_open(utcnow()),
+            "options": [{"id": o.id, "label": o.label} for o in notice.options],
+            "answer_option_id": reply.option_id if reply else None,
+        }
+        if notice.reply_kind
+        else None,
+    }
+
+
+@blp.route("")
+@blp.arguments(NoticeFeedQuerySchema, location="query")
+@blp.response(200, NoticeListItemSchema(many=True))
+@api_login_required
+def feed(args):
+    """The logged-in member's circulars: unread first, then newest (20 a page)."""
+    page = member_feed(current_user, page=args["page"])
+    return [
+        {
+            "id": e.notice.id,
+            "title": e.notice.title,
+            "category": e.notice.category,
+            "published_at": e.notice.published_at,
+            "updated_at": e.notice.updated_at,
+            "read": e.read,
+        }
+        for e in page.entries
+    ]
+
+
+@blp.route("/<int:notice_id>")
+@blp.response(200, NoticeSchema)
+@api_login_required
+def show(notice_id: int):
+    """One circular; fetching it records the member's receipt."""
+    notice = _load(notice_id)
+    now = utcnow()
+    read = member_read_at(notice, current_user) is not None
+    if not read and notice.is_live(now) and mark_read(notice, current_user, now=now):
+        db.session.commit()
+        read = True
+    return _notice_body(notice, read)
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(NoticeCreateSchema)
+@blp.response(201, NoticeSchema)
+@api_login_required
+def create(args):
+    """Officers: post a circular to the whole association or to chosen blocks."""
+    if not can_manage_notices(current_user):
+        abort(403, message=_("回覧を出せるのは役員だけです。"))
+    try:
+        notice = create_notice(current_user.association, current_user, NoticeInput(**args))
+    except NoticeError as error:
+        _fail(error)
+    db.session.commit()
+    return _notice_body(notice, read=False)
+
+
+def _followed_blocks(notice: Notice, block_id: int | None) -> list[Block]:
+    if block_id is not None:
+        block = db.session.get(Block, block_id)
+        if block is None or block.association_id != current_user.association_id:
+            abort(404, message=_("班が見つかりません。"))
+        if not can_follow_block(current_user, notice, block):
+            abort(403, message=_("この班の確認はできません。"))
+        return [block]
+    blocks = [b for b in audience_blocks(notice) if can_follow_block(current_user, notice, b)]
+    if not blocks:
+        abort(403, message=_("確認できる班がありません。"))
+    return blocks
+
+
+@blp.route("/<int:notice_id>/receipts")
+@blp.arguments(ReceiptQuerySchema, location="query")
+@blp.response(200, ReceiptSchema(many=True))
+@api_login_required
+def receipts(args, notice_id: int):
+    """Leaders (their blocks) and officers: each household's read state, unread first."""
+    notice = _load(notice_id)
+    blocks = _followed_blocks(notice, args["block_id"])
+    households = (
+        db.session.query(Household)
+        .filter(Household.block_id.in_([b.id for b in blocks]))
+        .order_by(Household.position, Household.id)
+        .all()
+    )
+    return [_receipt_body(state) for state in household_states(notice, households)]
+
+
+def _receipt_body(state) -> dict:
+    return {
+        "household_id": state.household.id,
+        "household_name": state.household.name,
+        "block_id": state.household.block_id,
+        "paper_only": state.household.paper_only,
+        "read": state.read,
+        "read_at": state.read_at,
+        "via": state.via,
+        "read_by": state.reader_name or state.recorder_name,
+    }
+
+
+@blp.route("/<int:notice_id>/receipts", methods=["POST"])
+@blp.arguments(ReceiptCreateSchema)
+@blp.response(201, ReceiptSchema)
+@blp.alt_response(200, schema=ReceiptSchema, description="The household was already read.")
+@api_login_required
+def record_receipt(args, notice_id: int):
+    """Leaders and officers: record a household as read on paper or in person."""
+    notice = _load(notice_id)
+    household = db.session.get(Household, args["household_id"])
+    if household is None or household.association_id != current_user.association_id:
+        abort(404, message=_("世帯が見つかりません。"))
+    if not can_record_for(current_user, notice, household):
+        abort(403, message=_("この世帯の記録はできません。"))
+    try:
+        _receipt, created = record_household_read(notice, household, args["via"], current_user)
+    except NoticeError as error:
+        _fail(error)
+    db.session.commit()
+    state = household_states(notice, [household])[0]
+    return _receipt_body(state), 201 if created else 200

@@ -1,0 +1,543 @@
+"""Notice pages: the members' feed, the leaders' block pages and the officers' pages."""
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..audit.services import record
+from ..database import get_scoped_or_404, utcnow
+from ..extensions import db
+from ..org.models import Block, Household
+from ..org.services import blocks_of
+from ..ui import NavItem
+from . import attachments, bp
+from .errors import NoticeError
+from .forms import ConfirmForm, NoticeForm, RecordReadForm, ReplyForm, category_labels
+from .models import RECORDED_VIAS, Attachment, Notice
+from .permissions import (
+    can_follow_block,
+    can_manage_notices,
+    can_record_for,
+    can_view_notice,
+    is_recipient,
+)
+from .reports import (
+    block_households,
+    block_read_rates,
+    export_rows,
+    household_states,
+    leader_notices,
+    officer_notices,
+    reply_tallies,
+    total_rate,
+)
+from .services import (
+    answer,
+    create_notice,
+    current_reply,
+    last_reminder,
+    mark_read,
+    member_feed,
+    member_read_at,
+    record_household_read,
+    remind_unread,
+    remove_attachment,
+    undo_household_read,
+    update_notice,
+    withdraw_notice,
+)
+from .text import linkify
+
+bp.add_app_template_filter(linkify, "linkify")
+
+
+bp.add_app_template_global(category_labels, "notice_categories")
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def require_officer() -> None:
+    if not can_manage_notices(current_user):
+        abort(403)
+
+
+def load_notice(notice_id: int) -> Notice:
+    """A notice the member may see; 404 otherwise (also for another association's)."""
+    notice = get_scoped_or_404(Notice, notice_id, current_user.association_id)
+    if not can_view_notice(current_user, notice, utcnow()):
+        abort(404)
+    return notice
+
+
+def load_block_of(notice: Notice, block_id: int) -> Block:
+    """A block of the notice's audience that the member follows (leader or officer)."""
+    block = get_scoped_or_404(Block, block_id, current_user.association_id)
+    if not can_follow_block(current_user, notice, block):
+        abort(403)
+    return block
+
+
+# Members --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The member's circulars: unread first, then newest."""
+    feed = member_feed(current_user, page=_page())
+    return render_template("notices/index.html", feed=feed)
+
+
+def home_page(member):
+    """The home page shows the circulars (disaster mode may come first)."""
+    if not member.is_authenticated:
+        return None
+    return render_template("notices/home.html", feed=member_feed(member))
+
+
+@bp.get("/<int:notice_id>")
+@login_required
+def show(notice_id: int):
+    """One notice; opening it records the receipt."""
+    notice = load_notice(notice_id)
+    now = utcnow()
+    read_before = member_read_at(notice, current_user)
+    if read_before is None and notice.is_live(now) and mark_read(notice, current_user, now=now):
+        db.session.commit()
+    return render_template(
+        "notices/show.html",
+        notice=notice,
+        read_before=read_before,
+        reply_form=_reply_form(notice),
+        reply=current_reply(notice, current_user),
+        recipient=is_recipient(current_user, notice),
+        now=now,
+    )
+
+
+def _reply_form(notice: Notice, formdata=None) -> ReplyForm | None:
+    if not notice.reply_kind:
+        return None
+    form = ReplyForm(formdata=formdata) if formdata is not None else ReplyForm(formdata=None)
+    form.option.choices = [(o.id, o.label) for o in notice.options]
+    if formdata is None:
+        reply = current_reply(notice, current_user)
+        if reply is not None:
+            form.option.data = reply.option_id
+            form.note.data = reply.note
+    return form
+
+
+@bp.post("/<int:notice_id>/reply")
+@login_required
+def reply(notice_id: int):
+    """Answer or change the answer to a notice's reply form."""
+    notice = load_notice(notice_id)
+    if not notice.reply_kind or not is_recipient(current_user, notice):
+        abort(403)
+    form = _reply_form(notice, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            answer(notice, current_user, form.option.data, form.note.data)
+        except NoticeError as error:
+            db.session.rollback()
+            form.option.errors = [error.message]
+        else:
+            db.session.commit()
+            flash(_("返信を受け付けました。締め切りまでは変えられます。"))
+            return redirect(url_for("notices.show", notice_id=notice.id), code=303)
+    return render_template(
+        "notices/show.html",
+        notice=notice,
+        read_before=member_read_at(notice, current_user),
+        reply_form=form,
+        reply=current_reply(notice, current_user),
+        recipient=True,
+        now=utcnow(),
+    ), 400
+
+
+@bp.get("/<int:notice_id>/files/<int:attachment_id>")
+@login_required
+def attachment(notice_id: int, attachment_id: int):
+    """An attachment, for those who may see its notice."""
+    return _send_attachment(notice_id, attachment_id, web=False)
+
+
+@bp.get("/<int:notice_id>/files/<int:attachment_id>/web")
+@login_required
+def attachment_web(notice_id: int, attachment_id: int):
+    """The small version of an image attachment."""
+    return _send_attachment(notice_id, attachment_id, web=True)
+
+
+def _send_attachment(notice_id: int, attachment_id: int, web: bool):
+    notice = load_notice(notice_id)
+    item = get_scoped_or_404(Attachment, attachment_id, current_user.association_id)
+    if item.notice_id != notice.id or (web and not item.has_web_version):
+        abort(404)
+    path = attachments.path_for(item.association_id, item.storage_key, web=web)
+    if not path.exists():
+        abort(404)
+    # Read into memory (attachments are small) so no file handle outlives the request.
+    response = send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype="image/jpeg" if web else item.content_type,
+        download_name=item.filename if not web else item.filename.rsplit(".", 1)[0] + ".jpg",
+        as_attachment=False,
+        conditional=True,
+        etag=f"{item.storage_key}{'-web' if web else ''}",
+        last_modified=item.created_at,
+        max_age=3600,
+    )
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
+# Block leaders --------------------------------------------------------------------------
+
+
+def _followed_blocks() -> list[Block]:
+    """Blocks the member follows: the ones they lead, or every block for officers."""
+    blocks = blocks_of(current_user.association_id)
+    led = current_user.led_block_ids
+    if led:
+        return [b for b in blocks if b.id in led]
+    return blocks if can_manage_notices(current_user) else []
+
+
+@bp.get("/blocks")
+@login_required
+def leader_index():
+    """Recent notices with how many households of the leader's blocks have read them."""
+    blocks = _followed_blocks()
+    if not blocks:
+        abort(403)
+    rows, has_next = leader_notices(current_user, {b.id for b in blocks}, page=_page())
+    return render_template(
+        "notices/leader_index.html", rows=rows, blocks=blocks, page=_page(), has_next=has_next
+    )
+
+
+@bp.get("/<int:notice_id>/blocks/<int:block_id>")
+@login_required
+def block_view(notice_id: int, block_id: int):
+    """Every household of a block with its state, unread first."""
+    notice = load_notice(notice_id)
+    block = load_block_of(notice, block_id)
+    states = household_states(notice, block_households(block))
+    return render_template(
+        "notices/block.html",
+        notice=notice,
+        block=block,
+        states=states,
+        unread=sum(1 for s in states if not s.read),
+        reminder=last_reminder(notice, block),
+        form=ConfirmForm(),
+        vias=RECORDED_VIAS,
+        now=utcnow(),
+    )
+
+
+@bp.post("/<int:notice_id>/blocks/<int:block_id>/remind")
+@login_required
+def remind(notice_id: int, block_id: int):
+    """Push a reminder to the block's unread households."""
+    notice = load_notice(notice_id)
+    block = load_block_of(notice, block_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        queued = remind_unread(notice, block, by=current_user)
+    except NoticeError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("notices.block_view", notice_id=notice.id, block_id=block.id))
+    db.session.commit()
+    if queued:
+        flash(_("まだ読んでいない世帯に、お知らせを送りました（%(n)d 件）。", n=queued))
+    else:
+        flash(_("お知らせを受け取れる人がいませんでした。紙か直接でお伝えください。"), "error")
+    return redirect(url_for("notices.block_view", notice_id=notice.id, block_id=block.id))
+
+
+@bp.post("/<int:notice_id>/blocks/<int:block_id>/receipts")
+@login_required
+def record_read(notice_id: int, block_id: int):
+    """Record a household as read on paper or after telling them in person."""
+    notice = load_notice(notice_id)
+    block = load_block_of(notice, block_id)
+    form = RecordReadForm()
+    if not form.validate_on_submit() or form.via.data not in RECORDED_VIAS:
+        abort(400)
+    household = get_scoped_or_404(Household, form.household_id.data, current_user.association_id)
+    if household.block_id != block.id or not can_record_for(current_user, notice, household):
+        abort(403)
+    try:
+        _receipt, created = record_household_read(notice, household, form.via.data, current_user)
+    except NoticeError as error:
+        db.session.rollback()
+        abort(error.status, error.message)
+    db.session.commit()
+    if created:
+        flash(_("%(name)s を確認済みにしました。", name=household.name))
+    else:
+        flash(_("%(name)s はもう確認済みです。", name=household.name))
+    return redirect(url_for("notices.block_view", notice_id=notice.id, block_id=block.id))
+
+
+@bp.post("/<int:notice_id>/blocks/<int:block_id>/receipts/<int:household_id>/undo")
+@login_required
+def undo_read(notice_id: int, block_id: int, household_id: int):
+    """Take back a paper or proxy record made by mistake."""
+    notice = load_notice(notice_id)
+    block = load_block_of(notice, block_id)
+    household = get_scoped_or_404(Household, household_id, current_user.association_id)
+    if household.block_id != block.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if undo_household_read(notice, household):
+        db.session.commit()
+        flash(_("%(name)s の記録を取り消しました。", name=household.name))
+    return redirect(url_for("notices.block_view", notice_id=notice.id, block_id=block.id))
+
+
+@bp.get("/<int:notice_id>/blocks/<int:block_id>/print")
+@login_required
+def print_view(notice_id: int, block_id: int):
+    """The circular on A4 with the stamp table of the block's paper-only households."""
+    notice = load_notice(notice_id)
+    block = load_block_of(notice, block_id)
+    paper = [h for h in block_households(block) if h.paper_only]
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    online = base.rstrip("/") + url_for("notices.show", notice_id=notice.id)
+    qr = segno.make(online, error="m").svg_data_uri(scale=3, border=2)
+    return render_template(
+        "notices/print.html",
+        notice=notice,
+        block=block,
+        households=paper,
+        online_url=online,
+        qr=qr,
+        stamp_rows=max(len(paper), 1),
+    )
+
+
+# Officers -------------------------------------------------------------------------------
+
+
+@bp.get("/manage")
+@login_required
+def manage():
+    """Every notice of the association with its state and read rate."""
+    require_officer()
+    rows, has_next = officer_notices(current_user.association_id, page=_page())
+    return render_template(
+        "notices/manage.html", rows=rows, page=_page(), has_next=has_next, now=utcnow()
+    )
+
+
+def _notice_form(**kwargs) -> NoticeForm:
+    form = NoticeForm(**kwargs)
+    form.blocks.choices = [(b.id, b.name) for b in blocks_of(current_user.association_id)]
+    return form
+
+
+def _prepared_files(form: NoticeForm) -> list[attachments.PreparedFile]:
+    prepared = []
+    for upload in form.files.data or []:
+        if not getattr(upload, "filename", ""):
+            continue
+        prepared.append(attachments.prepare(upload.filename, upload.read()))
+    return prepared
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Write a notice; publish it now or at a chosen time."""
+    require_officer()
+    form = _notice_form()
+    if form.validate_on_submit():
+        try:
+            notice = create_notice(
+                current_user.association,
+                current_user,
+                form.to_input(current_user.association.timezone),
+                _prepared_files(form),
+            )
+            db.session.commit()
+        except NoticeError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            if notice.published_at:
+                flash(_("回覧を出しました。"))
+            else:
+                flash(_("回覧の公開を予約しました。"))
+            return redirect(url_for("notices.report", notice_id=notice.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("notices/form.html", form=form, notice=None), status
+
+
+def _form_error(form: NoticeForm, error: NoticeError) -> None:
+    target = getattr(form, {"block_ids": "blocks"}.get(error.field, error.field or ""), None)
+    if target is None:
+        target = form.title
+    target.errors = list(target.errors) + [error.message]
+
+
+@bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(notice_id: int):
+    """Change a notice; receipts stay and members see it marked 更新."""
+    require_officer()
+    notice = load_notice(notice_id)
+    if notice.withdrawn_at is not None:
+        abort(404)
+    form = _notice_form(obj=notice) if request.method == "GET" else _notice_form()
+    if request.method == "GET":
+        form.blocks.data = sorted(notice.block_ids)
+        form.reply_kind.data = notice.reply_kind or ""
+        form.reply_options.data = "\n".join(o.label for o in notice.options)
+        form.fill_times(notice, current_user.association.timezone)
+    if form.validate_on_submit():
+        try:
+            update_notice(
+                notice, form.to_input(current_user.association.timezone), _prepared_files(form)
+            )
+            db.session.commit()
+        except NoticeError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            flash(_("回覧を更新しました。"))
+            return redirect(url_for("notices.report", notice_id=notice.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "notices/form.html", form=form, notice=notice, confirm=ConfirmForm()
+    ), status
+
+
+@bp.post("/<int:notice_id>/withdraw")
+@login_required
+def withdraw(notice_id: int):
+    """Hide a notice from members."""
+    require_officer()
+    notice = load_notice(notice_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    withdraw_notice(notice, by=current_user)
+    record(
+        "notice.withdraw",
+        association_id=notice.association_id,
+        actor=current_user,
+        target=notice,
+        ip=request.remote_addr or "",
+    )
+    db.session.commit()
+    flash(_("回覧を取り下げました。"))
+    return redirect(url_for("notices.manage"), code=303)
+
+
+@bp.post("/<int:notice_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def delete_attachment(notice_id: int, attachment_id: int):
+    """Remove an attachment from a notice."""
+    require_officer()
+    notice = load_notice(notice_id)
+    item = get_scoped_or_404(Attachment, attachment_id, current_user.association_id)
+    if item.notice_id != notice.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    remove_attachment(item)
+    db.session.commit()
+    flash(_("添付ファイルを削除しました。"))
+    return redirect(url_for("notices.edit", notice_id=notice.id), code=303)
+
+
+@bp.get("/<int:notice_id>/report")
+@login_required
+def report(notice_id: int):
+    """Read rate per block (with drill-down) and reply tallies per option and block."""
+    require_officer()
+    notice = load_notice(notice_id)
+    rates = block_read_rates(notice)
+    return render_template(
+        "notices/report.html",
+        notice=notice,
+        rates=rates,
+        total=total_rate(rates),
+        tally=reply_tallies(notice) if notice.reply_kind else None,
+        form=ConfirmForm(),
+        now=utcnow(),
+    )
+
+
+@bp.get("/<int:notice_id>/report.csv")
+@login_required
+def report_csv(notice_id: int):
+    """Every household's read state and reply as CSV (UTF-8 with BOM, for Excel)."""
+    require_officer()
+    notice = load_notice(notice_id)
+    rows = export_rows(notice, ZoneInfo(current_user.association.timezone))
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([[_cell(value) for value in row] for row in rows])
+    record(
+        "notice.export",
+        association_id=notice.association_id,
+        actor=current_user,
+        target=notice,
+        ip=request.remote_addr or "",
+        rows=len(rows) - 1,
+    )
+    db.session.commit()
+    return Response(
+        buffer.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="notice-{notice.id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _cell(value: str) -> str:
+    """Keep spreadsheet programs from running a cell as a formula."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# Menu -----------------------------------------------------------------------------------
+
+
+def nav_items(member) -> list[NavItem]:
+    """回覧 for everyone, the block page for leaders, the management page for officers."""
+    items = [NavItem(_("回覧"), url_for("notices.index"))]
+    if member.led_block_ids:
+        items.append(NavItem(_("班の回覧確認"), url_for("notices.leader_index")))
+    if can_manage_notices(member):
+        items.append(NavItem(_("回覧の作成・管理"), url_for("notices.manage")))
+    return items

@@ -1,0 +1,126 @@
+"""Permission cases of the circulars' pages and API."""
+
+from jichikai.extensions import db
+from jichikai.notices.models import REPLY_ATTENDANCE
+
+from ..matrix import LOGIN, Case, expect, logged_in, officers_only
+from .helpers import PDF_BYTES, make_notice, png_bytes
+
+
+def _notice(world):
+    """One published notice for the whole association, with a reply form and attachments."""
+    if getattr(world, "_notice", None) is None:
+        world._notice = make_notice(
+            world,
+            reply_kind=REPLY_ATTENDANCE,
+            files=[("chirashi.png", png_bytes()), ("annai.pdf", PDF_BYTES)],
+        )
+        db.session.commit()
+    return world._notice
+
+
+def _n(world) -> str:
+    return f"/notices/{_notice(world).id}"
+
+
+def _image(world) -> int:
+    return _notice(world).attachments[0].id
+
+
+def _block(world) -> str:
+    return f"{_n(world)}/blocks/{world.block.id}"
+
+
+# Everyone of the association sees the notice; another association gets 404.
+VISIBLE = expect(anonymous=LOGIN, outsider=404, default=200)
+# The block's leader and the officers follow block 1's receipts.
+FOLLOWERS = {"anonymous": LOGIN, "member": 403, "other_leader": 403, "outsider": 404}
+
+
+def followers(ok: int) -> dict:
+    return expect(leader=ok, officer=ok, admin=ok, **FOLLOWERS)
+
+
+def _notice_form(world) -> dict:
+    return {"title": "回覧板のテスト", "body": "本文です。", "category": "general"}
+
+
+CASES = [
+    Case("GET", lambda w: "/notices/", logged_in(200), id="feed"),
+    Case("GET", _n, VISIBLE, id="show"),
+    Case(
+        "POST",
+        lambda w: f"{_n(w)}/reply",
+        expect(anonymous=LOGIN, outsider=404, default=303),
+        form=lambda w: {"option": str(_notice(w).options[0].id)},
+        id="reply",
+    ),
+    Case("GET", lambda w: f"{_n(w)}/files/{_image(w)}", VISIBLE, id="file"),
+    Case("GET", lambda w: f"{_n(w)}/files/{_image(w)}/web", VISIBLE, id="file-web"),
+    Case(
+        "GET",
+        lambda w: "/notices/blocks",
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=200,
+            other_leader=200,
+            officer=200,
+            admin=200,
+            outsider=403,
+        ),
+        id="leader-index",
+    ),
+    Case("GET", _block, followers(200), id="block"),
+    Case("POST", lambda w: f"{_block(w)}/remind", followers(302), id="remind"),
+    Case(
+        "POST",
+        lambda w: f"{_block(w)}/receipts",
+        followers(302),
+        form=lambda w: {"household_id": str(w.paper_household.id), "via": "paper"},
+        id="record-read",
+    ),
+    Case(
+        "POST",
+        lambda w: f"{_block(w)}/receipts/{w.paper_household.id}/undo",
+        followers(302),
+        id="undo-read",
+    ),
+    Case("GET", lambda w: f"{_block(w)}/print", followers(200), id="print"),
+    Case("GET", lambda w: "/notices/manage", officers_only(), id="manage"),
+    Case("GET", lambda w: "/notices/new", officers_only(), id="new"),
+    Case("POST", lambda w: "/notices/new", officers_only(303), form=_notice_form, id="create"),
+    Case("GET", lambda w: f"{_n(w)}/edit", officers_only(), id="edit"),
+    Case("POST", lambda w: f"{_n(w)}/edit", officers_only(303), form=_notice_form, id="update"),
+    Case("POST", lambda w: f"{_n(w)}/withdraw", officers_only(303), id="withdraw"),
+    Case(
+        "POST",
+        lambda w: f"{_n(w)}/attachments/{_image(w)}/delete",
+        officers_only(303),
+        id="delete-attachment",
+    ),
+    Case("GET", lambda w: f"{_n(w)}/report", officers_only(), id="report"),
+    Case("GET", lambda w: f"{_n(w)}/report.csv", officers_only(), id="report-csv"),
+    Case("GET", lambda w: "/api/v1/notices", logged_in(200), id="api-feed"),
+    Case("GET", lambda w: f"/api/v1{_n(w)}", VISIBLE, id="api-show"),
+    Case(
+        "POST",
+        lambda w: "/api/v1/notices",
+        officers_only(201),
+        json=lambda w: {"title": "API の回覧", "body": "本文"},
+        id="api-create",
+    ),
+    Case(
+        "GET",
+        lambda w: f"/api/v1{_n(w)}/receipts?block_id={w.block.id}",
+        followers(200),
+        id="api-receipts",
+    ),
+    Case(
+        "POST",
+        lambda w: f"/api/v1{_n(w)}/receipts",
+        followers(201),
+        json=lambda w: {"household_id": w.paper_household.id, "via": "paper"},
+        id="api-record",
+    ),
+]
