@@ -66,20 +66,29 @@ def _register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .org import bp as org_bp
     from .org import views as org_views
+    from .push import api as push_api
+    from .push import bp as push_bp
+    from .push import views as push_views
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
     ui.add_nav(app, org_views.nav_items)
     api.register_blueprint(auth_api.blp)
+    app.register_blueprint(push_bp)
+    ui.add_nav(app, push_views.nav_items)
+    api.register_blueprint(push_api.blp)
 
 
 def _register_cli(app: Flask) -> None:
     from .demo.cli import demo_command
     from .org.cli import association_cli
+    from .push.cli import push_cli, worker_command
 
     app.cli.add_command(association_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(push_cli)
+    app.cli.add_command(worker_command)
 
 
 def _finish_config(app: Flask) -> None:
