@@ -47,6 +47,7 @@ class DefaultConfig:
     PUSH_ALLOWED_ORIGINS = ""  # comma-separated origins; empty = FCM, Mozilla, Apple, Microsoft
     PUSH_CONCURRENCY = 200  # requests in flight per sender
     PUSH_TIMEOUT_SECONDS = 10
+    PUSH_ENCRYPT_PROCESSES = 0  # helper processes encrypting while the sender posts; 0 = inline
     PUSH_BATCH_SIZE = 500  # rows claimed at a time
     PUSH_LEASE_SECONDS = 120  # a claimed row is due again after this if its worker died
     PUSH_POLL_SECONDS = 2.0  # how often an idle sender looks for due rows

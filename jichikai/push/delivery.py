@@ -232,6 +232,7 @@ def make_sender(app: Flask | None = None) -> Sender:
         signer,
         concurrency=int(app.config["PUSH_CONCURRENCY"]),
         timeout=float(app.config["PUSH_TIMEOUT_SECONDS"]),
+        encrypt_processes=int(app.config["PUSH_ENCRYPT_PROCESSES"]),
     )
 
 

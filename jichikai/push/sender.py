@@ -8,8 +8,10 @@ as a `Result`; deciding what it means for the delivery row is `delivery.apply_re
 
 import asyncio
 import email.utils
+import multiprocessing
 import time
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -54,6 +56,18 @@ def encrypt(item: Outgoing) -> bytes:
     return pusher.encode(item.payload, "aes128gcm")["body"]
 
 
+def encrypt_many(items: list[tuple[str, str, str, bytes]]) -> list[bytes | str]:
+    """Encrypt (endpoint, p256dh, auth, payload) tuples in a helper process; str = error."""
+    bodies: list[bytes | str] = []
+    for endpoint, p256dh, auth, data in items:
+        try:
+            pusher = WebPusher({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
+            bodies.append(pusher.encode(data, "aes128gcm")["body"])
+        except Exception as error:  # a broken key: the service could never take it
+            bodies.append(f"encryption: {error}")
+    return bodies
+
+
 def headers_for(item: Outgoing, signer: VapidSigner) -> dict[str, str]:
     headers = {
         "Authorization": signer.authorization(item.endpoint),
@@ -84,18 +98,36 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now)
 
 
+ENCRYPT_CHUNK = 50
+
+
 class Sender:
     """Posts push messages over one aiohttp session (kept-alive connections) in its own loop.
 
+    Encryption is CPU work: with `encrypt_processes` > 0 it runs in that many helper processes
+    while the event loop only does HTTP, so that one sender uses more than one core.
     Not thread-safe: each thread that sends (the worker's sender loop, a CLI command) has its own.
     """
 
-    def __init__(self, signer: VapidSigner, *, concurrency: int = 200, timeout: float = 10.0):
+    def __init__(
+        self,
+        signer: VapidSigner,
+        *,
+        concurrency: int = 200,
+        timeout: float = 10.0,
+        encrypt_processes: int = 0,
+    ):
         self.signer = signer
         self.concurrency = concurrency
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
         self._session: aiohttp.ClientSession | None = None
+        self._pool = None
+        if encrypt_processes > 0:
+            # spawn: never fork a process that runs threads (the web process, the worker).
+            self._pool = ProcessPoolExecutor(
+                encrypt_processes, mp_context=multiprocessing.get_context("spawn")
+            )
 
     def send(self, items: Iterable[Outgoing]) -> list[Result]:
         """Send every item concurrently and return one result per item."""
@@ -109,6 +141,9 @@ class Sender:
             self._loop.run_until_complete(self._session.close())
             self._session = None
         self._loop.close()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def __enter__(self) -> "Sender":
         return self
@@ -123,15 +158,34 @@ class Sender:
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             )
         gate = asyncio.Semaphore(self.concurrency)
-        return list(await asyncio.gather(*(self._send_one(item, gate) for item in items)))
+        if self._pool is None:
+            return list(await asyncio.gather(*(self._encrypt_and_post(i, gate) for i in items)))
+        loop = asyncio.get_running_loop()
+        chunks = []
+        for start in range(0, len(items), ENCRYPT_CHUNK):
+            chunk = items[start : start + ENCRYPT_CHUNK]
+            plain = [(i.endpoint, i.p256dh, i.auth, i.payload) for i in chunk]
+            bodies = loop.run_in_executor(self._pool, encrypt_many, plain)
+            chunks.append(self._post_chunk(chunk, bodies, gate))
+        return [result for chunk in await asyncio.gather(*chunks) for result in chunk]
 
-    async def _send_one(self, item: Outgoing, gate: asyncio.Semaphore) -> Result:
+    async def _post_chunk(self, chunk: list[Outgoing], bodies, gate) -> list[Result]:
+        bodies = await bodies
+        pairs = zip(chunk, bodies, strict=True)
+        return await asyncio.gather(*(self._post(item, body, gate) for item, body in pairs))
+
+    async def _encrypt_and_post(self, item: Outgoing, gate: asyncio.Semaphore) -> Result:
+        try:
+            body: bytes | str = encrypt(item)
+        except Exception as error:  # a broken key: the service could never take it
+            body = f"encryption: {error}"
+        return await self._post(item, body, gate)
+
+    async def _post(self, item: Outgoing, body: bytes | str, gate: asyncio.Semaphore) -> Result:
+        if isinstance(body, str):
+            return Result(item.id, item.subscription_id, 400, error=body)
         async with gate:
-            try:
-                body = encrypt(item)
-                headers = headers_for(item, self.signer)
-            except Exception as error:  # a broken key: the service could never take it
-                return Result(item.id, item.subscription_id, 400, error=f"encryption: {error}")
+            headers = headers_for(item, self.signer)
             try:
                 async with self._session.post(item.endpoint, data=body, headers=headers) as resp:
                     text = "" if resp.status < 300 else (await resp.text(errors="replace"))[:300]

@@ -167,12 +167,13 @@ class PushServiceEmulator:
 
     async def handle(self, request: web.Request) -> web.Response:
         self.requests += 1
+        number = self.requests
         endpoint = f"{self.origin}{request.path}"
         body = await request.read()
         if self.latency:
             await asyncio.sleep(self.latency)
         try:
-            received = self._check(request, endpoint, body)
+            received = self._check(request, endpoint, body, number % self.decrypt_every == 0)
         except VerificationError as error:
             with self._lock:
                 self.errors.append(f"{error.status} {error}")
@@ -190,10 +191,10 @@ class PushServiceEmulator:
             self.received.append(received)
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         if status == 201:
-            headers["Location"] = f"{self.origin}/message/{self.requests}"
+            headers["Location"] = f"{self.origin}/message/{number}"
         return web.Response(status=status, headers=headers)
 
-    def _check(self, request: web.Request, endpoint: str, body: bytes) -> Received:
+    def _check(self, request: web.Request, endpoint: str, body: bytes, decrypt: bool) -> Received:
         header = request.headers.get("Authorization", "")
         claims = self._verified.get(header)
         if claims is None or claims["exp"] <= time.time():
@@ -212,7 +213,7 @@ class PushServiceEmulator:
             raise VerificationError(413, "payload too large")
         payload = None
         keys = self.keys.get(endpoint)
-        if keys is not None and (self.requests % self.decrypt_every == 0):
+        if keys is not None and decrypt:
             if request.headers.get("Content-Encoding") != "aes128gcm":
                 raise VerificationError(400, "Content-Encoding is not aes128gcm")
             private_key, auth = keys

@@ -319,3 +319,16 @@ def test_send_pending_refuses_without_a_subject(app, world, emulator, runner):
     result = runner.invoke(args=["push", "send-pending"])
     assert result.exit_code != 0
     assert "JICHIKAI_PUSH_VAPID_SUBJECT" in result.output
+
+
+def test_encryption_in_a_helper_process(app, world, emulator):
+    browser, _ = subscribe_browser(emulator, world.member)
+    notify([world.member], PushMessage("別のプロセスで暗号化"))
+    db.session.commit()
+    app.config["PUSH_ENCRYPT_PROCESSES"] = 1
+    try:
+        summary = send_all()
+    finally:
+        app.config["PUSH_ENCRYPT_PROCESSES"] = 0
+    assert summary.sent == 1
+    assert emulator.payloads_for(browser)[0]["title"] == "別のプロセスで暗号化"
