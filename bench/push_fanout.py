@@ -49,7 +49,7 @@ def run_emulator(count: int, latency: float, pipe) -> None:
     emulator.stop()
 
 
-def build_app(database: str | None, origin: str, instance: str):
+def build_app(database: str | None, origin: str, instance: str, encrypt_processes: int = 0):
     from jichikai import create_app
 
     app = create_app(
@@ -58,6 +58,7 @@ def build_app(database: str | None, origin: str, instance: str):
             "SECRET_KEY": "bench",
             "PUSH_ALLOWED_ORIGINS": origin,
             "PUSH_VAPID_SUBJECT": "mailto:bench@example.jp",
+            "PUSH_ENCRYPT_PROCESSES": encrypt_processes,
         }
     )
     app.instance_path = instance
@@ -116,12 +117,23 @@ def seed(subscriptions: list[dict]) -> list:
     return [m.id for m in members]
 
 
+def sender_process(database: str | None, origin: str, instance: str, processes: int, out) -> None:
+    """One `flask worker`-like sender: send until nothing is due."""
+    from jichikai.push.delivery import make_sender, send_pending
+
+    app = build_app(database, origin, instance, processes)
+    with app.app_context(), make_sender() as sender:
+        out.send(send_pending(sender).sent)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=5000)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--naive-sample", type=int, default=100)
     parser.add_argument("--database", default=None, help="an empty database URL (default SQLite)")
+    parser.add_argument("--senders", type=int, default=1, help="sender processes, like workers")
+    parser.add_argument("--encrypt-processes", type=int, default=0)
     args = parser.parse_args()
 
     parent, child = multiprocessing.Pipe()
@@ -140,7 +152,6 @@ def main() -> None:
 
     from jichikai.extensions import db
     from jichikai.org.models import Member
-    from jichikai.push.delivery import make_sender, send_pending
     from jichikai.push.sender import Outgoing, encrypt
     from jichikai.push.services import PushMessage, notify, payload
     from jichikai.push.vapid import public_key_b64
@@ -163,16 +174,32 @@ def main() -> None:
             db.session.commit()
             queued = time.perf_counter() - started
 
+            app.extensions["jichikai.push"] = {}
+            from jichikai.push.vapid import app_vapid
+
+            app_vapid(app)  # create the key file before the senders start
+            db.session.remove()
+            db.engine.dispose()
+            fork = multiprocessing.get_context("fork")
+            pipes, workers = [], []
             started = time.perf_counter()
-            with make_sender() as sender:
-                summary = send_pending(sender)
+            for _ in range(args.senders):
+                receive, send = fork.Pipe()
+                worker = fork.Process(
+                    target=sender_process,
+                    args=(args.database, origin, instance, args.encrypt_processes, send),
+                )
+                worker.start()
+                pipes.append(receive)
+                workers.append(worker)
+            sent = sum(pipe.recv() for pipe in pipes)
             elapsed = time.perf_counter() - started
-            ours = summary.sent / elapsed
+            for worker in workers:
+                worker.join()
+            summary = f"{args.senders} sender processes, {args.encrypt_processes} encrypt processes"
+            ours = sent / elapsed
             print(f"queue (notify + commit): {len(members)} rows in {queued:.2f} s")
-            print(
-                f"our sender: {summary.sent} sent in {elapsed:.2f} s = "
-                f"{ours:,.0f} sends/s ({summary})"
-            )
+            print(f"our sender: {sent} sent in {elapsed:.2f} s = {ours:,.0f} sends/s ({summary})")
 
             vapid = app.extensions["jichikai.push"]["vapid"]
             key_file = Path(instance) / "vapid_private.pem"
