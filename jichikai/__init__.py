@@ -69,6 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     from .notices import views as notices_views
     from .org import bp as org_bp
     from .org import views as org_views
+    from .push import api as push_api
+    from .push import bp as push_bp
+    from .push import views as push_views
     from .pwa import bp as pwa_bp
 
     app.register_blueprint(home_bp)
@@ -81,14 +84,20 @@ def _register_blueprints(app: Flask) -> None:
     ui.add_nav(app, notices_views.nav_items)
     ui.add_home_page(app, notices_views.home_page, priority=10)
     api.register_blueprint(notices_api.blp)
+    app.register_blueprint(push_bp)
+    ui.add_nav(app, push_views.nav_items)
+    api.register_blueprint(push_api.blp)
 
 
 def _register_cli(app: Flask) -> None:
     from .demo.cli import demo_command
     from .org.cli import association_cli
+    from .push.cli import push_cli, worker_command
 
     app.cli.add_command(association_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(push_cli)
+    app.cli.add_command(worker_command)
 
 
 def _finish_config(app: Flask) -> None:

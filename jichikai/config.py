@@ -41,4 +41,15 @@ class DefaultConfig:
     # Run the scheduler and push sender inside the web process (embedded default only).
     RUN_WORKER_IN_PROCESS = False
 
+    # Web Push (see docs/push.md). The subject is a mailto: or https: contact for the push
+    # services; empty = PUBLIC_URL when it is https.
+    PUSH_VAPID_SUBJECT = ""
+    PUSH_ALLOWED_ORIGINS = ""  # comma-separated origins; empty = FCM, Mozilla, Apple, Microsoft
+    PUSH_CONCURRENCY = 200  # requests in flight per sender
+    PUSH_TIMEOUT_SECONDS = 10
+    PUSH_ENCRYPT_PROCESSES = 0  # helper processes encrypting while the sender posts; 0 = inline
+    PUSH_BATCH_SIZE = 500  # rows claimed at a time
+    PUSH_LEASE_SECONDS = 120  # a claimed row is due again after this if its worker died
+    PUSH_POLL_SECONDS = 2.0  # how often an idle sender looks for due rows
+
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TenantMixin, UTCDateTime, utcnow
@@ -22,12 +22,23 @@ class PushSubscription(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # The browser's expirationTime, when it gave one; the subscription is useless after it.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Messages given up in a row (the push service never took them); reset by a success.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     member: Mapped[Member] = relationship()
 
 
 class PushDelivery(TenantMixin, db.Model):
-    """One message to one subscription; written in the same transaction as its cause."""
+    """One message to one subscription; written in the same transaction as its cause.
+
+    `status` is pending -> sending (claimed; `next_attempt_at` is then the lease's end) ->
+    sent | failed (refused as malformed: our fault) | expired (TTL passed) | replaced (a newer
+    message with the same topic was queued before this one left).
+    """
+
+    __table_args__ = (Index("ix_push_delivery_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(

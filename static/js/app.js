@@ -1,4 +1,4 @@
-/* jichikai pages: service worker, queued check-ins, push opt-in. Works without it, too. */
+/* jichikai pages: service worker and queued check-ins. Every page works without it, too. */
 "use strict";
 (function () {
   const Q = window.JichikaiQueue;
@@ -66,30 +66,6 @@
 
   window.addEventListener("online", flush);
   document.addEventListener("DOMContentLoaded", () => { showPending(); flush(); });
-
-  /* ---- Push opt-in: a button marked data-push-optin, explained on the page first. ---- */
-  async function subscribe(button) {
-    const status = document.querySelector("[data-push-status]");
-    const say = (key) => { if (status) status.textContent = status.dataset[key] || ""; };
-    if (!("serviceWorker" in navigator) || !("PushManager" in window)) { say("unsupported"); return; }
-    const permission = await Notification.requestPermission();
-    if (permission !== "granted") { say("denied"); return; }
-    const reg = await navigator.serviceWorker.ready;
-    const key = (await (await fetch("/api/v1/push/vapid-public-key")).json()).public_key;
-    const subscription = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: Q.base64UrlToBytes(key) });
-    const response = await fetch("/api/v1/push/subscriptions", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(subscription.toJSON()),
-    });
-    say(response.ok ? "done" : "failed");
-    if (response.ok) button.hidden = true;
-  }
-
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest && event.target.closest("[data-push-optin]");
-    if (button) { event.preventDefault(); subscribe(button).catch(() => {}); }
-  });
 
   /* iPhone: push works only from the home screen; show how to add it there. */
   document.addEventListener("DOMContentLoaded", () => {

@@ -31,8 +31,15 @@ def _why_no_browser() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def browser_or_skip():
+def _skip_on_postgresql(app) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("browser tests run once, on the embedded SQLite setup")
+
+
+@pytest.fixture(scope="package")
+def browser_or_skip(app):
+    """Chromium for this package's tests only: Playwright's loop must not outlive them."""
+    _skip_on_postgresql(app)
     problem = _why_no_browser()
     if problem:
         if os.environ.get("CI") == "true":
@@ -49,8 +56,7 @@ def browser_or_skip():
 @pytest.fixture
 def live_server(app):
     """The test app served on 127.0.0.1 at an ephemeral port (SQLite backend only)."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("browser tests run once, on the embedded SQLite setup")
+    _skip_on_postgresql(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,0 +1,266 @@
+"""The worker: every feature's scheduled jobs (one scheduler across processes) and the sender.
+
+`flask worker` runs it in the foreground; with RUN_WORKER_IN_PROCESS (`make run`) the same
+runs in background threads of the web process, started by the first request it serves.
+
+- The scheduler (APScheduler 3) runs only in the process holding the leader lock: a
+  PostgreSQL advisory lock held on its own connection (it goes away with the process), or on
+  SQLite a file lock in the instance folder. The others try again every few seconds and take
+  over when the leader dies.
+- The sender loop runs in every worker process; claims with SKIP LOCKED share the rows.
+"""
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from sqlalchemy import text
+
+from ..database import utcnow
+from ..extensions import db
+from ..scheduling import ScheduledJob, all_jobs
+from .delivery import make_sender, send_pending
+from .vapid import VapidError
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_lock key: "jichikai" as a number (any constant unlikely to clash does).
+ADVISORY_LOCK_KEY = 0x6A69636869
+LEADER_RETRY_SECONDS = 10.0
+SENDER_BATCHES_PER_PASS = 1
+
+
+class LeaderLock:
+    """Only one holder at a time across processes; released when the holder dies."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._connection = None
+        self._file = None
+
+    @property
+    def postgres(self) -> bool:
+        with self.app.app_context():
+            return db.engine.dialect.name == "postgresql"
+
+    def try_acquire(self) -> bool:
+        if self.postgres:
+            return self._try_postgres()
+        return self._try_file()
+
+    def _try_postgres(self) -> bool:
+        with self.app.app_context():
+            connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            got = connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            )
+        except Exception:
+            connection.close()
+            raise
+        if not got:
+            connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def _try_file(self) -> bool:
+        handle = open(Path(self.app.instance_path) / "worker.lock", "a+")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def still_held(self) -> bool:
+        """False when the lock's connection was lost (the database then released the lock)."""
+        if self._file is not None:
+            return True
+        if self._connection is None:
+            return False
+        try:
+            self._connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                )
+            except Exception:  # the connection is gone, and the lock with it
+                pass
+            self._connection.close()
+            self._connection = None
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def run_job(app: Flask, job: ScheduledJob) -> None:
+    """One pass of a scheduled job in its own app context; errors are logged, not raised."""
+    with app.app_context():
+        try:
+            summary = job.func(utcnow())
+            log.info("job %s: %s", job.id, summary)
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", job.id)
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask, jobs: list[ScheduledJob]) -> BackgroundScheduler:
+    """An APScheduler with every job: coalesced, one instance at a time, run at start."""
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1},
+    )
+    now = datetime.now(UTC)
+    for job in jobs:
+        scheduler.add_job(
+            run_job,
+            "interval",
+            seconds=job.every_seconds,
+            args=[app, job],
+            id=job.id,
+            name=job.description or job.id,
+            next_run_time=now,
+            # A run missed by more than half an interval is skipped; the next one catches up.
+            misfire_grace_time=max(1, job.every_seconds // 2),
+        )
+    return scheduler
+
+
+class Worker:
+    """The scheduler (when leader) and the sender loop, in background threads."""
+
+    def __init__(self, app: Flask, *, run_scheduler: bool = True, run_sender: bool = True):
+        self.app = app
+        self.run_scheduler = run_scheduler
+        self.run_sender = run_sender
+        self.stopping = threading.Event()
+        self.lock = LeaderLock(app)
+        self.scheduler: BackgroundScheduler | None = None
+        self.threads: list[threading.Thread] = []
+
+    @property
+    def is_leader(self) -> bool:
+        return self.scheduler is not None
+
+    def start(self) -> None:
+        if self.run_scheduler:
+            self._spawn(self._lead, "jichikai-scheduler")
+        if self.run_sender:
+            self._spawn(self._send, "jichikai-push-sender")
+
+    def _spawn(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def wait(self) -> None:
+        """Block until SIGTERM or SIGINT, then stop cleanly."""
+        signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+        try:
+            while not self.stopping.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            pass
+        self.stop()
+
+    def _lead(self) -> None:
+        """Become leader when possible, run the scheduler while the lock holds."""
+        while not self.stopping.is_set():
+            try:
+                if self.scheduler is None:
+                    if self.lock.try_acquire():
+                        self._start_scheduler()
+                elif not self.lock.still_held():
+                    log.warning("lost the scheduler lock; stopping the scheduler")
+                    self._stop_scheduler(wait=False)
+            except Exception:
+                log.exception("scheduler leadership check failed")
+            self.stopping.wait(LEADER_RETRY_SECONDS)
+        self._stop_scheduler(wait=True)
+        self.lock.release()
+
+    def _start_scheduler(self) -> None:
+        jobs = all_jobs()
+        self.scheduler = build_scheduler(self.app, jobs)
+        self.scheduler.start()
+        log.info("scheduler started in process %s: %s", os.getpid(), [j.id for j in jobs])
+
+    def _stop_scheduler(self, wait: bool) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=wait)
+            self.scheduler = None
+
+    def _send(self) -> None:
+        """Send what is due, then wait a little; forever."""
+        poll = float(self.app.config["PUSH_POLL_SECONDS"])
+        sender = None
+        warned = False
+        while not self.stopping.is_set():
+            with self.app.app_context():
+                try:
+                    if sender is None:
+                        sender = make_sender(self.app)
+                    summary = send_pending(sender, max_batches=SENDER_BATCHES_PER_PASS)
+                    if summary.batches:
+                        log.info("push: %s", summary)
+                        if summary.batches >= SENDER_BATCHES_PER_PASS:
+                            continue
+                except VapidError as error:
+                    if not warned:
+                        log.error("push sending is off: %s", error)
+                        warned = True
+                except Exception:
+                    db.session.rollback()
+                    log.exception("push sending failed")
+                finally:
+                    db.session.remove()
+            self.stopping.wait(poll)
+        if sender is not None:
+            sender.close()
+
+
+_embedded_lock = threading.Lock()
+
+
+def start_embedded(app: Flask) -> Worker | None:
+    """Start the worker inside the web process, once (RUN_WORKER_IN_PROCESS).
+
+    Called by the first request (see push/__init__.py), never by create_app: importing or
+    building the app has no side effects, and under the Werkzeug reloader only the child
+    process that serves requests (WERKZEUG_RUN_MAIN=true) ever gets a request.
+    """
+    if not app.config.get("RUN_WORKER_IN_PROCESS"):
+        return None
+    state = app.extensions.setdefault("jichikai.push", {})
+    if state.get("worker") is not None:
+        return state["worker"]
+    with _embedded_lock:
+        if state.get("worker") is None:
+            worker = Worker(app)
+            worker.start()
+            state["worker"] = worker
+            log.info("embedded worker started in process %s", os.getpid())
+    return state["worker"]
