@@ -2,7 +2,7 @@
 
 from .audit.models import AuditEvent
 from .auth.models import Device, LoginCard
-from .org.models import Association, Block, Household, Member, RoleAssignment
+from .org.models import Association, Block, Household, Member, RoleAssignment, RosterImport
 from .push.models import PushDelivery, PushSubscription
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "PushDelivery",
     "PushSubscription",
     "RoleAssignment",
+    "RosterImport",
 ]
