@@ -14,11 +14,11 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -108,7 +108,10 @@ class MemberForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254, message=_l("254文字までにしてください。")),
-            Email(message=_l("メールアドレスの形が正しくありません。")),
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message=_l("メールアドレスの形が正しくありません。"),
+            ),
         ],
         description=_l("役員だけが使います。会員は空のままでかまいません。"),
     )
@@ -193,9 +196,15 @@ class AssociationForm(FlaskForm):
         _l("近くの避難所を探す範囲"), "shelter_radius_m", _l("メートル")
     )
 
-    def validate_center_lon(self, field) -> None:
-        if (field.data is None) != (self.center_lat.data is None):
-            raise ValidationError(_l("緯度と経度は両方入れるか、両方空にしてください。"))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.center_lat.data is None) != (self.center_lon.data is None):
+            self.center_lon.errors = [
+                *self.center_lon.errors,
+                _l("緯度と経度は両方入れるか、両方空にしてください。"),
+            ]
+            return False
+        return valid
 
 
 class RosterUploadForm(FlaskForm):

@@ -255,10 +255,11 @@ def _row_fields(row: RosterRow, columns: list[str], errors: list[RowError]) -> d
                     max=limit,
                 )
             )
+    # An empty cell gives nothing: new rows get the defaults, registered values stay.
     fields: dict = {}
     for key in ("paper_only", "needs_assistance"):
-        if key in columns:
-            flag = _flag(values.get(key, ""))
+        if values.get(key):
+            flag = _flag(values[key])
             if flag is None:
                 found.append(
                     _(
@@ -285,11 +286,11 @@ def _row_fields(row: RosterRow, columns: list[str], errors: list[RowError]) -> d
     if found:
         errors.extend(RowError(row.line, message) for message in found)
         return None
-    for key in ("phone", "town", "address", "assistance_note"):
-        if key in columns:
-            fields[key] = values.get(key, "")
-    fields["kana"] = values.get("kana", "")
-    fields["email"] = email
+    for key in ("phone", "town", "address", "assistance_note", "kana"):
+        if values.get(key):
+            fields[key] = values[key]
+    if email:
+        fields["email"] = email
     return fields
 
 
@@ -398,7 +399,7 @@ def plan(association: Association, parsed: ParsedRoster) -> RosterPlan:
             household_plans[household_key] = (household_plan, row.line)
             block_plan.households.append(household_plan)
 
-        email = fields["email"]
+        email = fields.get("email")
         existing_member = (
             members.get((household_plan.existing.id, person)) if household_plan.existing else None
         )
@@ -416,11 +417,7 @@ def plan(association: Association, parsed: ParsedRoster) -> RosterPlan:
                 errors.append(RowError(row.line, _("このメールアドレスはほかの人が使っています")))
                 continue
             seen_emails[email] = row.line
-        member_fields = {}
-        if "kana" in parsed.columns:
-            member_fields["kana"] = fields["kana"]
-        if "email" in parsed.columns:
-            member_fields["email"] = email
+        member_fields = {key: fields[key] for key in ("kana", "email") if key in fields}
         if existing_member is None:
             household_plan.new_members.append({"name": person, **member_fields})
             continue
@@ -460,7 +457,7 @@ def _conflicting(first: dict, again: dict, values: dict) -> str:
     for column, attribute in HOUSEHOLD_ATTRIBUTES.items():
         if attribute not in again or values.get(column, "") == "":
             continue
-        if first.get(attribute) != again[attribute]:
+        if attribute in first and first[attribute] != again[attribute]:
             return COLUMNS[column][1]
     return ""
 
