@@ -468,27 +468,25 @@ def apply(association: Association, roster_plan: RosterPlan) -> dict[str, int]:
         raise ValueError("a roster plan with errors cannot be applied")
     for block_plan in roster_plan.blocks:
         block = block_plan.existing or create_block(association, block_plan.name)
+        last = max((h.position for h in block.households), default=0)
         for household_plan in block_plan.households:
             household = household_plan.existing
             if household is None:
-                last = max((h.position for h in block.households), default=0)
+                # Linked through relationships, so that one flush at the end writes everything.
+                last += 1
                 household = Household(
                     association_id=association.id,
-                    block_id=block.id,
+                    block=block,
                     name=household_plan.name,
-                    position=last + 1,
+                    position=last,
                     **household_plan.fields,
                 )
                 db.session.add(household)
-                block.households.append(household)
-                db.session.flush()
             else:
                 for key in household_plan.changes:
                     setattr(household, key, household_plan.fields[key])
             for values in household_plan.new_members:
-                db.session.add(
-                    Member(association_id=association.id, household_id=household.id, **values)
-                )
+                db.session.add(Member(association_id=association.id, household=household, **values))
             for member, changed in household_plan.updated_members:
                 for key, value in changed.items():
                     setattr(member, key, value)

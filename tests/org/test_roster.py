@@ -143,16 +143,13 @@ def test_a_failing_apply_leaves_nothing_behind(app, world, monkeypatch):
     before = _counts()
     upload = roster.store_upload(world.association, world.officer, "r.csv", ROSTER_CSV, "utf-8")
     db.session.commit()
-    real_flush = db.session.flush
-    calls = {"n": 0}
 
-    def failing_flush(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise RuntimeError("database went away")
-        return real_flush(*args, **kwargs)
+    def failing_record(*args, **kwargs):
+        # Everything has been written to the transaction when the last step fails.
+        assert db.session.scalar(select(Block.id).where(Block.name == "3班")) is not None
+        raise RuntimeError("database went away")
 
-    monkeypatch.setattr(db.session, "flush", failing_flush)
+    monkeypatch.setattr(roster, "record_import", failing_record)
     with pytest.raises(RuntimeError):
         roster.apply_upload(world.association, upload, by=world.officer)
     db.session.rollback()
