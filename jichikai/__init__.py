@@ -91,10 +91,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .demo.cli import demo_command
-    from .org.cli import association_cli
+    from .org.cli import association_cli, roster_cli
     from .push.cli import push_cli, worker_command
 
     app.cli.add_command(association_cli)
+    app.cli.add_command(roster_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(push_cli)
     app.cli.add_command(worker_command)

@@ -11,7 +11,7 @@ from .notices.models import (
     Reply,
     ReplyOption,
 )
-from .org.models import Association, Block, Household, Member, RoleAssignment
+from .org.models import Association, Block, Household, Member, RoleAssignment, RosterImport
 from .push.models import PushDelivery, PushSubscription
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "Reply",
     "ReplyOption",
     "RoleAssignment",
+    "RosterImport",
 ]

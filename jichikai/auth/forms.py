@@ -34,3 +34,16 @@ class PreferencesForm(FlaskForm):
         choices=[SelectChoice("normal", _l("ふつう")), SelectChoice("large", _l("大きい"))],
         default="normal",
     )
+
+
+class SetPasswordForm(FlaskForm):
+    """An admin sets an officer's password for the email login."""
+
+    password = PasswordField(
+        _l("新しいパスワード"),
+        validators=[
+            DataRequired(_l("パスワードを入れてください。")),
+            Length(min=10, max=200, message=_l("10文字以上、200文字までにしてください。")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

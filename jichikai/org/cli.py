@@ -50,3 +50,47 @@ def list_associations() -> None:
     )
     for association_id, name, count in rows:
         click.echo(f"{association_id}\t{name}\t{count}")
+
+
+@click.group("roster", help="Import an association's roster (CSV).")
+def roster_cli() -> None:
+    pass
+
+
+@roster_cli.command("import")
+@click.option("--association", "association_id", type=int, required=True, help="Association id.")
+@click.option("--apply", "apply_", is_flag=True, help="Import; without it, only show the preview.")
+@click.argument("file", type=click.File("rb"))
+def import_roster(association_id: int, apply_: bool, file) -> None:
+    """Check a roster file and, with --apply, import it all-or-nothing."""
+    from . import roster
+    from .models import Association
+
+    association = db.session.get(Association, association_id)
+    if association is None:
+        raise click.ClickException(f"no association {association_id}")
+    try:
+        text, encoding = roster.decode(file.read(roster.MAX_BYTES + 1))
+        plan = roster.plan(association, roster.parse(text, encoding))
+    except roster.RosterError as error:
+        raise click.ClickException(str(error)) from error
+    for error in plan.errors:
+        click.echo(f"line {error.line}: {error.message}", err=True)
+    if plan.errors:
+        raise click.ClickException(f"{len(plan.errors)} errors; nothing imported")
+    totals = plan.totals()
+    for block in plan.blocks:
+        click.echo(
+            f"{block.name}{' (new)' if block.is_new else ''}\t"
+            f"households +{block.count('new_households')} ~{block.count('updated_households')}\t"
+            f"members +{block.count('new_members')} ~{block.count('updated_members')}"
+        )
+    if not apply_:
+        click.echo("preview only; run again with --apply to import")
+        return
+    roster.apply(association, plan)
+    roster.record_import(association, None, getattr(file, "name", ""), plan, totals)
+    db.session.commit()
+    click.echo(
+        f"imported: {totals['new_households']} new households, {totals['new_members']} new members"
+    )

@@ -148,3 +148,17 @@ class RoleAssignment(TenantMixin, db.Model):
         back_populates="role_assignments", foreign_keys=[member_id]
     )
     block: Mapped[Block | None] = relationship()
+
+
+class RosterImport(TenantMixin, db.Model):
+    """An uploaded roster file kept between its preview and its confirmation."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    encoding: Mapped[str] = mapped_column(String(20), default="")
+    # The decoded text; emptied once applied, so the roster is not kept twice.
+    content: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))

@@ -2,12 +2,24 @@
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
-from .models import ROLE_LEADER, ROLES, Association, Block, Household, Member, RoleAssignment
+from .models import (
+    DEFAULT_SETTINGS,
+    ROLE_ADMIN,
+    ROLE_LEADER,
+    ROLES,
+    Association,
+    Block,
+    Household,
+    Member,
+    RoleAssignment,
+)
 
 
 class OrgError(ValueError):
@@ -124,9 +136,11 @@ def assign_role(
 
 
 def end_role(assignment: RoleAssignment, by: Member | None) -> None:
-    """End a role; the assignment stays as history."""
+    """End a role; the assignment stays as history. The last admin cannot be removed."""
     if assignment.ended_at is not None:
         return
+    if assignment.role == ROLE_ADMIN and count_admins(assignment.association_id) <= 1:
+        raise OrgError(_("最後の管理者の役は終えられません。先にほかの人を管理者にしてください。"))
     assignment.ended_at = utcnow()
     record(
         "role.end",
@@ -159,3 +173,242 @@ def members_of_blocks(association_id: int, block_ids: Iterable[int] | None) -> l
     if block_ids is not None:
         query = query.where(Household.block_id.in_(list(block_ids)))
     return list(db.session.scalars(query))
+
+
+def count_admins(association_id: int) -> int:
+    """How many active members hold the admin role now."""
+    return db.session.scalar(
+        select(func.count(func.distinct(RoleAssignment.member_id)))
+        .join(Member, Member.id == RoleAssignment.member_id)
+        .where(
+            RoleAssignment.association_id == association_id,
+            RoleAssignment.role == ROLE_ADMIN,
+            RoleAssignment.ended_at.is_(None),
+            Member.active.is_(True),
+        )
+    )
+
+
+def _block_name_taken(association_id: int, name: str, exclude_id: int | None = None) -> bool:
+    query = select(Block.id).where(Block.association_id == association_id, Block.name == name)
+    if exclude_id is not None:
+        query = query.where(Block.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def add_block(association: Association, name: str) -> Block:
+    """Add a block from the administration page (messages for people)."""
+    name = name.strip()
+    if _block_name_taken(association.id, name):
+        raise OrgError(_("「%(name)s」という班はもうあります。", name=name))
+    return create_block(association, name)
+
+
+def rename_block(block: Block, name: str) -> None:
+    """Give a block a new name, unique in its association."""
+    name = name.strip()
+    if _block_name_taken(block.association_id, name, exclude_id=block.id):
+        raise OrgError(_("「%(name)s」という班はもうあります。", name=name))
+    block.name = name
+    db.session.flush()
+
+
+def move_block(block: Block, offset: int) -> None:
+    """Move a block one place up (-1) or down (+1) in the association's order."""
+    blocks = blocks_of(block.association_id)
+    index = blocks.index(block)
+    target = index + offset
+    if offset not in (-1, 1) or not 0 <= target < len(blocks):
+        return
+    blocks[index], blocks[target] = blocks[target], blocks[index]
+    for position, each in enumerate(blocks, start=1):
+        each.position = position
+    db.session.flush()
+
+
+def delete_block(block: Block) -> None:
+    """Delete a block that has no households and nothing else pointing at it."""
+    has_households = db.session.scalar(
+        select(func.count(Household.id)).where(Household.block_id == block.id)
+    )
+    if has_households:
+        raise OrgError(_("世帯がある班は削除できません。先に世帯をほかの班へ移してください。"))
+    has_roles = db.session.scalar(
+        select(func.count(RoleAssignment.id)).where(RoleAssignment.block_id == block.id)
+    )
+    if has_roles:
+        raise OrgError(
+            _("この班には班長の記録があるため削除できません。名前を変えてお使いください。")
+        )
+    try:
+        with db.session.begin_nested():
+            db.session.delete(block)
+            db.session.flush()
+    except IntegrityError as error:
+        raise OrgError(
+            _("この班はほかの記録で使われているため削除できません。名前を変えてお使いください。")
+        ) from error
+
+
+HOUSEHOLD_FIELDS = (
+    "name",
+    "town",
+    "address_line",
+    "people_count",
+    "phone",
+    "paper_only",
+    "needs_assistance",
+    "assistance_note",
+)
+
+
+def _next_household_position(block: Block) -> int:
+    last = db.session.scalar(
+        select(func.max(Household.position)).where(Household.block_id == block.id)
+    )
+    return (last or 0) + 1
+
+
+def add_household(block: Block, **fields) -> Household:
+    """Add a household at the end of its block."""
+    unknown = set(fields) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown household fields {sorted(unknown)}")
+    if not fields.get("needs_assistance"):
+        fields["assistance_note"] = fields.get("assistance_note") or ""
+    return create_household(block, position=_next_household_position(block), **fields)
+
+
+def update_household(household: Household, block: Block, **fields) -> None:
+    """Change a household's details; a new block puts it at the end of that block."""
+    if block.association_id != household.association_id:
+        raise OrgError("block of another association")
+    unknown = set(fields) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown household fields {sorted(unknown)}")
+    if block.id != household.block_id:
+        household.position = _next_household_position(block)
+        household.block_id = block.id
+        household.block = block
+    for key, value in fields.items():
+        setattr(household, key, value)
+    db.session.flush()
+
+
+def _email_taken(email: str, exclude_id: int | None = None) -> bool:
+    query = select(Member.id).where(Member.email == email)
+    if exclude_id is not None:
+        query = query.where(Member.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def normalize_email(email: str | None) -> str | None:
+    """Emails are compared in lower case; an empty one is none."""
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def add_member(
+    association: Association, household: Household | None, name: str, kana: str, email: str | None
+) -> Member:
+    """Add a member from the administration page."""
+    email = normalize_email(email)
+    if email and _email_taken(email):
+        raise OrgError(_("このメールアドレスはほかの人が使っています。"))
+    if household is not None and household.association_id != association.id:
+        raise OrgError("household of another association")
+    return create_member(
+        household, name.strip(), association_id=association.id, kana=kana.strip(), email=email
+    )
+
+
+def update_member(
+    member: Member, household: Household | None, name: str, kana: str, email: str | None
+) -> None:
+    """Change a member's name, reading, email and household."""
+    email = normalize_email(email)
+    if email and _email_taken(email, exclude_id=member.id):
+        raise OrgError(_("このメールアドレスはほかの人が使っています。"))
+    if household is not None and household.association_id != member.association_id:
+        raise OrgError("household of another association")
+    member.name = name.strip()
+    member.kana = kana.strip()
+    member.email = email
+    member.household_id = household.id if household else None
+    member.household = household
+    db.session.flush()
+
+
+def set_member_active(member: Member, active: bool, by: Member) -> None:
+    """Deactivate (moved away; their logins stop working) or reactivate a member."""
+    if member.active == active:
+        return
+    if not active:
+        if member.id == by.id:
+            raise OrgError(_("自分自身を停止することはできません。"))
+        if member.is_admin and count_admins(member.association_id) <= 1:
+            raise OrgError(_("最後の管理者は停止できません。"))
+    member.active = active
+    record(
+        "member.reactivate" if active else "member.deactivate",
+        association_id=member.association_id,
+        actor=by,
+        target=member,
+    )
+    db.session.flush()
+
+
+def role_history(member: Member) -> list[RoleAssignment]:
+    """Every role the member has held, newest first."""
+    return list(
+        db.session.scalars(
+            select(RoleAssignment)
+            .where(RoleAssignment.member_id == member.id)
+            .order_by(RoleAssignment.started_at.desc(), RoleAssignment.id.desc())
+        )
+    )
+
+
+def current_roles(association_id: int) -> list[RoleAssignment]:
+    """The roles held now in the association: admins, officers, then leaders by block."""
+    rows = db.session.scalars(
+        select(RoleAssignment)
+        .outerjoin(Block, Block.id == RoleAssignment.block_id)
+        .where(RoleAssignment.association_id == association_id, RoleAssignment.ended_at.is_(None))
+        .order_by(RoleAssignment.role, Block.position, RoleAssignment.started_at)
+    )
+    order = {role: index for index, role in enumerate(ROLES)}
+    return sorted(rows, key=lambda r: order.get(r.role, len(order)))
+
+
+SETTING_LIMITS: dict[str, tuple[int, int]] = {
+    "notice_reminder_hours": (1, 24 * 14),
+    "checkin_reminder_minutes": (5, 24 * 60),
+    "checkin_reminder_max": (0, 10),
+    "checkin_retention_days": (1, 365),
+    "shelter_radius_m": (100, 20000),
+}
+
+
+def update_association(
+    association: Association,
+    by: Member,
+    *,
+    name: str,
+    municipality: str,
+    center: tuple[float, float] | None,
+    settings: dict[str, int],
+) -> None:
+    """Change the association's name, place and numeric settings (validated by range)."""
+    for key, value in settings.items():
+        if key not in DEFAULT_SETTINGS:
+            raise OrgError(f"unknown setting {key}")
+        low, high = SETTING_LIMITS[key]
+        if not low <= value <= high:
+            raise OrgError(f"{key} must be between {low} and {high}")
+    association.name = name.strip()
+    association.municipality = municipality.strip()
+    association.center_lat, association.center_lon = center if center else (None, None)
+    association.settings = {**(association.settings or {}), **settings}
+    record("association.settings", association_id=association.id, actor=by, target=association)
+    db.session.flush()

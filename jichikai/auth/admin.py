@@ -1,0 +1,189 @@
+"""Officers' pages for members' logins: issuing and printing cards, devices and passwords."""
+
+from dataclasses import dataclass
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..audit.services import record
+from ..database import get_scoped_or_404
+from ..extensions import db
+from ..org.models import Block, Household, Member
+from ..org.permissions import can_manage_member, can_set_password
+from ..org.views import get_block_or_404, get_member_or_404, officer_required
+from . import bp
+from .codes import format_code
+from .forms import ConfirmForm, SetPasswordForm
+from .models import Device, LoginCard
+from .services import issue_card, member_devices, revoke_device, set_password
+
+
+@dataclass
+class PrintedCard:
+    member: Member
+    url: str
+    code: str
+    qr: str  # an SVG data URI
+
+
+def card_url(token: str) -> str:
+    """The absolute URL of a card's QR code: PUBLIC_URL if configured, else this host."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if base:
+        return base + url_for("auth.card", token=token)
+    return url_for("auth.card", token=token, _external=True)
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code as an SVG data URI (the CSP allows data: images, not inline markup styles)."""
+    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+
+
+def _print(member: Member) -> PrintedCard:
+    _card, token, code = issue_card(member, issued_by=current_user)
+    url = card_url(token)
+    return PrintedCard(member, url, format_code(code), qr_data_uri(url))
+
+
+def _no_store(response):
+    """A page showing card secrets must not be kept by the browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _has_card(member: Member) -> bool:
+    return (
+        db.session.scalar(
+            select(LoginCard.id).where(
+                LoginCard.member_id == member.id, LoginCard.revoked_at.is_(None)
+            )
+        )
+        is not None
+    )
+
+
+@bp.get("/admin/members/<int:member_id>/card")
+@officer_required
+def admin_card(member_id: int):
+    member = get_member_or_404(member_id)
+    return render_template(
+        "auth/admin/card_confirm.html",
+        member=member,
+        has_card=_has_card(member),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/admin/members/<int:member_id>/card")
+@officer_required
+def admin_card_issue(member_id: int):
+    member = get_member_or_404(member_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not member.active:
+        flash(_("利用を止めている人のカードは発行できません。"), "error")
+        return redirect(url_for("org.member_edit", member_id=member.id))
+    printed = _print(member)
+    db.session.commit()
+    response = current_app.make_response(
+        render_template("auth/admin/card_sheet.html", cards=[printed], block=None)
+    )
+    return _no_store(response)
+
+
+def _block_members(block: Block) -> tuple[list[Member], list[Member]]:
+    """The block's active members whose cards the officer may print, and those left out."""
+    members = db.session.scalars(
+        select(Member)
+        .join(Household, Household.id == Member.household_id)
+        .where(Household.block_id == block.id, Member.active.is_(True))
+        .order_by(Household.position, Household.id, Member.id)
+    )
+    printable, skipped = [], []
+    for member in members:
+        (printable if can_manage_member(current_user, member) else skipped).append(member)
+    return printable, skipped
+
+
+@bp.get("/admin/blocks/<int:block_id>/cards")
+@officer_required
+def admin_block_cards(block_id: int):
+    block = get_block_or_404(block_id)
+    printable, skipped = _block_members(block)
+    return render_template(
+        "auth/admin/block_cards_confirm.html",
+        block=block,
+        members=printable,
+        skipped=skipped,
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/admin/blocks/<int:block_id>/cards")
+@officer_required
+def admin_block_cards_print(block_id: int):
+    block = get_block_or_404(block_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    printable, _skipped = _block_members(block)
+    cards = [_print(member) for member in printable]
+    db.session.commit()
+    response = current_app.make_response(
+        render_template("auth/admin/card_sheet.html", cards=cards, block=block)
+    )
+    return _no_store(response)
+
+
+@bp.get("/admin/members/<int:member_id>/devices")
+@officer_required
+def admin_devices(member_id: int):
+    member = get_member_or_404(member_id)
+    return render_template(
+        "auth/admin/devices.html",
+        member=member,
+        devices=member_devices(member),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/admin/members/<int:member_id>/devices/<int:device_id>/revoke")
+@officer_required
+def admin_device_revoke(member_id: int, device_id: int):
+    member = get_member_or_404(member_id)
+    device = get_scoped_or_404(Device, device_id, current_user.association_id)
+    if device.member_id != member.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    revoke_device(device, by=current_user)
+    db.session.commit()
+    flash(_("その端末をログアウトさせました。"))
+    return redirect(url_for("auth.admin_devices", member_id=member.id))
+
+
+@bp.route("/admin/members/<int:member_id>/password", methods=["GET", "POST"])
+@officer_required
+def admin_password(member_id: int):
+    member = get_member_or_404(member_id)
+    if not can_set_password(current_user, member):
+        abort(403)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        if not member.email:
+            form.password.errors.append(_("先にメールアドレスを登録してください。"))
+        else:
+            set_password(member, form.password.data)
+            record(
+                "member.password",
+                association_id=member.association_id,
+                actor=current_user,
+                target=member,
+            )
+            db.session.commit()
+            flash(_("%(name)s さんのパスワードを設定しました。", name=member.name))
+            return redirect(url_for("org.member_edit", member_id=member.id))
+    status = 422 if form.errors else 200
+    return render_template("auth/admin/password.html", member=member, form=form), status

@@ -1,0 +1,261 @@
+"""Roster import: encodings, line ends, bad rows by line number, all-or-nothing, re-import."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from jichikai.audit.models import AuditEvent
+from jichikai.extensions import db
+from jichikai.org import roster
+from jichikai.org.models import Block, Household, Member, RosterImport
+
+from .csvdata import ROSTER_CSV
+
+
+def _counts() -> tuple[int, int, int]:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Block, Household, Member)
+    )
+
+
+def _plan(world, text: str, encoding: str = "utf-8"):
+    return roster.plan(world.association, roster.parse(text, encoding))
+
+
+def _messages(plan) -> list[tuple[int, str]]:
+    return [(e.line, e.message) for e in plan.errors]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (ROSTER_CSV.encode("utf-8"), "utf-8"),
+        (b"\xef\xbb\xbf" + ROSTER_CSV.encode("utf-8"), "utf-8-bom"),
+        (ROSTER_CSV.encode("cp932"), "cp932"),
+        (ROSTER_CSV.replace("\n", "\r\n").encode("cp932"), "cp932"),
+        (b"\xef\xbb\xbf" + ROSTER_CSV.replace("\n", "\r\n").encode("utf-8"), "utf-8-bom"),
+    ],
+    ids=["utf8-lf", "bom-lf", "cp932-lf", "cp932-crlf", "bom-crlf"],
+)
+def test_every_encoding_and_line_end_reads_the_same(app, world, data, encoding):
+    text, detected = roster.decode(data)
+    parsed = roster.parse(text, detected)
+    assert detected == encoding
+    assert parsed.columns[:3] == ["block", "household", "name"]
+    assert [row.line for row in parsed.rows] == [2, 3, 4, 5, 6]
+    assert parsed.rows[0].values["name"] == "木村 正"
+    assert parsed.rows[-1].values["name"] == "佐藤 三郎"
+
+
+def test_undecodable_bytes_are_refused(app):
+    with pytest.raises(roster.RosterError):
+        roster.decode("班,世帯,氏名\n".encode("utf-16"))
+
+
+def test_missing_required_column_names_line_1(app, world):
+    with pytest.raises(roster.RosterError, match="1行目"):
+        roster.parse("班,氏名\n1班,佐藤 花子\n")
+
+
+def test_english_headers_and_tabs_are_accepted(app, world):
+    plan = _plan(world, "block\thousehold\tname\tpaper_only\n1班\t佐藤家\t佐藤 四郎\tyes\n")
+    assert plan.errors == []
+    (block,) = plan.blocks
+    assert block.existing == world.block
+    assert block.households[0].existing == world.household
+    assert block.households[0].fields["paper_only"] is True
+
+
+def test_preview_groups_by_block_with_new_and_existing(app, world):
+    plan = _plan(world, ROSTER_CSV)
+    assert plan.errors == []
+    assert [b.name for b in plan.blocks] == ["1班", "3班"]
+    first, new = plan.blocks
+    assert not first.is_new and new.is_new
+    assert first.households[0].existing == world.household
+    assert [m["name"] for m in first.households[0].new_members] == ["佐藤 三郎"]
+    assert first.households[0].changes == []  # empty cells keep what is registered
+    assert plan.totals() == {
+        "new_blocks": 1,
+        "new_households": 2,
+        "updated_households": 0,
+        "new_members": 4,
+        "updated_members": 1,  # 佐藤 花子 gets her reading
+    }
+
+
+def test_bad_rows_are_named_by_line_with_the_reason(app, world):
+    text = (
+        "班,世帯,氏名,紙のみ,人数,電話\r\n"
+        "1班,佐藤家,,いいえ,2,\r\n"  # line 2: no name
+        "1班,山本家,山本 一,たぶん,1,\r\n"  # line 3: unknown flag
+        "\r\n"  # an empty line is skipped but counted
+        "1班,山本家,山本 一,はい,1,\r\n"  # line 5: ok (line 3 was refused)
+        "1班,山本家,山本 一,はい,1,\r\n"  # line 6: duplicate of line 5
+        "2班,森家,森 一,0,百,\r\n"  # line 7: people count
+        "2班,森家,森 二,0,,048-1\r\n"  # line 8: ok (empty = as above)
+        "2班,池家,池 一,0,1,048-1\r\n"
+        "2班,池家,池 二,0,1,048-2\r\n"  # line 10: phone differs from line 9
+        f"2班,長家,{'長' * 201},0,1,\r\n"  # line 11: too long
+    )
+    plan = _plan(world, text)
+    lines = [line for line, _message in _messages(plan)]
+    assert lines == [2, 3, 6, 7, 10, 11]
+    messages = dict(_messages(plan))
+    assert "氏名" in messages[2]
+    assert "たぶん" in messages[3]
+    assert "5行目" in messages[6]
+    assert "人数" in messages[7]
+    assert "9行目" in messages[10] and "電話" in messages[10]
+    assert "長すぎます" in messages[11]
+
+
+def test_email_used_by_another_member_is_an_error(app, world):
+    plan = _plan(world, "班,世帯,氏名,メール\n1班,佐藤家,佐藤 三郎,OFFICER@example.jp\n")
+    assert [line for line, _ in _messages(plan)] == [2]
+
+
+def test_apply_creates_everything_and_records_the_import(app, world):
+    upload = roster.store_upload(world.association, world.officer, "r.csv", ROSTER_CSV, "utf-8")
+    db.session.commit()
+    roster.apply_upload(world.association, upload, by=world.officer)
+    db.session.commit()
+
+    block = db.session.scalars(select(Block).where(Block.name == "3班")).one()
+    assert block.association_id == world.association.id
+    names = [h.name for h in block.households]
+    assert names == ["木村家", "林家"]
+    kimura, hayashi = block.households
+    assert kimura.people_count == 2 and kimura.phone == "048-111-0001"
+    assert [m.name for m in kimura.members] == ["木村 正", "木村 洋子"]
+    assert hayashi.paper_only and hayashi.needs_assistance
+    assert hayashi.assistance_note == "車いすです"
+    assert world.member.kana == "さとう はなこ"
+    assert upload.applied_at is not None and upload.content == ""
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "roster.import")).one()
+    assert event.actor_id == world.officer.id
+    assert event.details["new_members"] == 4
+
+
+def test_a_failing_apply_leaves_nothing_behind(app, world, monkeypatch):
+    before = _counts()
+    upload = roster.store_upload(world.association, world.officer, "r.csv", ROSTER_CSV, "utf-8")
+    db.session.commit()
+
+    def failing_record(*args, **kwargs):
+        # Everything has been written to the transaction when the last step fails.
+        assert db.session.scalar(select(Block.id).where(Block.name == "3班")) is not None
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(roster, "record_import", failing_record)
+    with pytest.raises(RuntimeError):
+        roster.apply_upload(world.association, upload, by=world.officer)
+    db.session.rollback()
+    monkeypatch.undo()
+    assert _counts() == before
+    assert db.session.get(RosterImport, upload.id).applied_at is None
+
+
+def test_reimport_updates_instead_of_duplicating(app, world):
+    roster.apply(world.association, _plan(world, ROSTER_CSV))
+    db.session.commit()
+    counts = _counts()
+    changed = ROSTER_CSV.replace("048-111-0002", "048-999-9999")
+    plan = _plan(world, changed)
+    assert plan.totals()["new_members"] == 0
+    assert plan.totals()["updated_households"] == 1
+    roster.apply(world.association, plan)
+    db.session.commit()
+    assert _counts() == counts
+    hayashi = db.session.scalars(select(Household).where(Household.name == "林家")).one()
+    assert hayashi.phone == "048-999-9999"
+    assert not _plan(world, changed).has_changes
+
+
+def test_reimport_reactivates_a_deactivated_member(app, world):
+    world.member.active = False
+    db.session.commit()
+    plan = _plan(world, "班,世帯,氏名\n1班,佐藤家,佐藤 花子\n")
+    ((member, changed),) = plan.blocks[0].households[0].updated_members
+    assert member.id == world.member.id and changed == {"active": True}
+
+
+def test_a_second_confirmation_changes_nothing(app, world):
+    upload = roster.store_upload(world.association, world.officer, "r.csv", ROSTER_CSV, "utf-8")
+    db.session.commit()
+    roster.apply_upload(world.association, upload, by=world.officer)
+    db.session.commit()
+    counts = _counts()
+    with pytest.raises(roster.RosterError):
+        roster.apply_upload(world.association, upload, by=world.officer)
+    db.session.rollback()
+    assert _counts() == counts
+
+
+# The pages
+
+
+def _upload(client, data: bytes, name: str = "roster.csv"):
+    return client.post(
+        "/admin/roster",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_preview_confirm(client, world, as_member):
+    as_member(world.officer)
+    response = _upload(client, ROSTER_CSV.encode("cp932"))
+    assert response.status_code == 302
+    preview = client.get(response.headers["Location"])
+    page = preview.get_data(as_text=True)
+    assert "3班" in page and "木村 洋子" in page and "cp932" in page
+    assert db.session.scalar(select(Block.id).where(Block.name == "3班")) is None
+
+    import_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    done = client.post(f"/admin/roster/{import_id}/apply", follow_redirects=True)
+    assert done.status_code == 200
+    assert db.session.scalar(select(Block.id).where(Block.name == "3班")) is not None
+
+
+def test_upload_with_bad_rows_shows_lines_and_stores_nothing(client, world, as_member):
+    as_member(world.officer)
+    response = _upload(client, "班,世帯,氏名\n1班,佐藤家,\n".encode())
+    assert response.status_code == 422
+    assert "2行目" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(RosterImport.id))) == 0
+
+
+def test_another_associations_upload_answers_404(client, world, as_member):
+    upload = roster.store_upload(
+        world.outsider_association, world.outsider, "r.csv", ROSTER_CSV, "utf-8"
+    )
+    db.session.commit()
+    as_member(world.officer)
+    assert client.get(f"/admin/roster/{upload.id}").status_code == 404
+    assert client.post(f"/admin/roster/{upload.id}/apply").status_code == 404
+
+
+def test_cli_previews_and_applies(runner, world, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(ROSTER_CSV.encode("cp932"))
+    args = ["roster", "import", "--association", str(world.association.id), str(path)]
+    preview = runner.invoke(args=args)
+    assert preview.exit_code == 0, preview.output
+    assert "preview only" in preview.output
+    assert db.session.scalar(select(Block.id).where(Block.name == "3班")) is None
+    applied = runner.invoke(args=[*args, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Block.id).where(Block.name == "3班")) is not None
+
+
+def test_cli_reports_bad_rows(runner, world, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("班,世帯,氏名\n1班,,佐藤 五郎\n", encoding="utf-8")
+    association = str(world.association.id)
+    result = runner.invoke(args=["roster", "import", "--association", association, str(path)])
+    assert result.exit_code != 0
+    assert "line 2" in result.output
