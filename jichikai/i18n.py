@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import format_datetime
 from flask_login import current_user
 
@@ -11,6 +11,8 @@ def select_locale() -> str:
     """The member's language, else the browser's, else Japanese."""
     from flask import current_app
 
+    if not has_request_context():  # commands and scheduled jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
@@ -22,6 +24,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """The association's time zone (Asia/Tokyo unless it says otherwise)."""
+    if not has_request_context():
+        return "Asia/Tokyo"
     if current_user and current_user.is_authenticated:
         return current_user.association.timezone
     return "Asia/Tokyo"
