@@ -108,6 +108,7 @@ def checkin(data):
         abort(409, message=_("いまは災害モードではありません。"))
     data.pop("lat", None)
     data.pop("lon", None)
+    event_id = event.id  # read before the commit expires the object
     try:
         result = submit_checkin(event, current_user, **data)
     except NotAllowed as error:
@@ -121,7 +122,7 @@ def checkin(data):
         abort(400, message=str(error))
     db.session.commit()
     body = {
-        "event_id": event.id,
+        "event_id": event_id,
         "member_ids": result.member_ids,
         "status": data["status"],
         "stored": not result.duplicate,

@@ -186,6 +186,45 @@ def _reportable(reporter: Member, target_household_id: int | None, target_block_
     return target_block_id is not None and target_block_id in reporter.led_block_ids
 
 
+def _checked_targets(event: DisasterEvent, reporter: Member, ids: list[int]) -> dict[int, int]:
+    """The household of each member reported for, after checking the reporter may do so."""
+    targets = db.session.execute(
+        select(Member.id, Member.household_id, Household.block_id)
+        .outerjoin(Household, Member.household_id == Household.id)
+        .where(
+            Member.id.in_(ids),
+            Member.association_id == event.association_id,
+            Member.active.is_(True),
+        )
+    ).all()
+    if len(targets) != len(ids):
+        raise DisasterError(_("知らせる人の指定が正しくありません。"))
+    for row in targets:
+        if row.id != reporter.id and not _reportable(reporter, row.household_id, row.block_id):
+            raise NotAllowed(_("この人の安否は知らせられません。"))
+    return {row.id: row.household_id for row in targets}
+
+
+_INSERT_STATEMENTS: dict[str, object] = {}
+
+
+def _insert_checkins():
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per dialect.
+
+    The unique constraint on (event, member, client_id) makes a resent report, even two
+    racing ones, land once; RETURNING tells which rows are new.
+    """
+    name = db.engine.dialect.name
+    if name not in _INSERT_STATEMENTS:
+        insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        _INSERT_STATEMENTS[name] = (
+            insert(CheckIn)
+            .on_conflict_do_nothing(index_elements=["event_id", "member_id", "client_id"])
+            .returning(CheckIn.id)
+        )
+    return _INSERT_STATEMENTS[name]
+
+
 def submit_checkin(
     event: DisasterEvent,
     reporter: Member,
@@ -198,7 +237,6 @@ def submit_checkin(
     help_kind: str = "",
     note: str = "",
     headcount: int | None = None,
-    association: Association | None = None,
 ) -> CheckInResult:
     """Store one report for one or more members; a resend with the same client_id is a no-op."""
     if event.ended_at is not None:
@@ -220,8 +258,7 @@ def submit_checkin(
     if status == STATUS_AT_SHELTER:
         if shelter_id is None:
             raise DisasterError(_("避難所を選んでください。"))
-        association = association or db.session.get(Association, event.association_id)
-        if not is_association_shelter(association, shelter_id):
+        if not is_association_shelter(event.association_id, shelter_id):
             raise DisasterError(_("その避難所は選べません。"))
     else:
         shelter_id = None
@@ -241,21 +278,11 @@ def submit_checkin(
             _("人数は %(low)s から %(high)s までにしてください。", low=len(ids), high=MAX_HEADCOUNT)
         )
 
-    targets = db.session.execute(
-        select(Member.id, Member.household_id, Household.block_id)
-        .outerjoin(Household, Member.household_id == Household.id)
-        .where(
-            Member.id.in_(ids),
-            Member.association_id == event.association_id,
-            Member.active.is_(True),
-        )
-    ).all()
-    found = {row.id: row for row in targets}
-    if len(found) != len(ids):
-        raise DisasterError(_("知らせる人の指定が正しくありません。"))
-    for row in targets:
-        if row.id != reporter.id and not _reportable(reporter, row.household_id, row.block_id):
-            raise NotAllowed(_("この人の安否は知らせられません。"))
+    if ids == [reporter.id]:
+        # The common case, a member reporting for themselves: nothing more to load.
+        household_of = {reporter.id: reporter.household_id}
+    else:
+        household_of = _checked_targets(event, reporter, ids)
 
     now = utcnow()
     rows = [
@@ -263,7 +290,7 @@ def submit_checkin(
             "association_id": event.association_id,
             "event_id": event.id,
             "member_id": member_id,
-            "household_id": found[member_id].household_id,
+            "household_id": household_of[member_id],
             "reporter_id": reporter.id,
             "proxy": member_id != reporter.id,
             "status": status,
@@ -277,14 +304,7 @@ def submit_checkin(
         }
         for index, member_id in enumerate(ids)
     ]
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(CheckIn)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["event_id", "member_id", "client_id"])
-        .returning(CheckIn.id)
-    )
-    stored = len(db.session.execute(statement).all())
+    stored = len(db.session.execute(_insert_checkins(), rows).all())
     return CheckInResult(stored=stored, member_ids=ids)
 
 

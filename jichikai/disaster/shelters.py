@@ -435,18 +435,20 @@ def chosen_shelter_ids(association: Association) -> list[int]:
     return [s.id for s in association_shelters(association)]
 
 
-def is_association_shelter(association: Association, shelter_id: int) -> bool:
-    """Whether members of the association may report being at this shelter."""
-    if has_explicit_choice(association.id):
-        return (
-            db.session.scalar(
-                select(AssociationShelter.id).where(
-                    AssociationShelter.association_id == association.id,
-                    AssociationShelter.shelter_id == shelter_id,
-                )
-            )
-            is not None
+def is_association_shelter(association_id: int, shelter_id: int) -> bool:
+    """Whether members of the association may report being at this shelter (one query when
+    the association has chosen its shelters)."""
+    chosen = db.session.scalar(
+        select(AssociationShelter.id).where(
+            AssociationShelter.association_id == association_id,
+            AssociationShelter.shelter_id == shelter_id,
         )
+    )
+    if chosen is not None:
+        return True
+    if has_explicit_choice(association_id):
+        return False
+    association = db.session.get(Association, association_id)
     return shelter_id in chosen_shelter_ids(association)
 
 

@@ -231,7 +231,6 @@ def checkin_submit():
             help_kind=form.get("help_kind", ""),
             note=form.get("note", ""),
             headcount=headcount,
-            association=current_user.association,
         )
     except DisasterError as error:
         db.session.rollback()
@@ -355,7 +354,6 @@ def rollcall_report():
             help_kind=form.get("help_kind", ""),
             note=form.get("note", ""),
             headcount=_int_or_none(form.get("headcount")),
-            association=current_user.association,
         )
     except NotAllowed:
         db.session.rollback()
