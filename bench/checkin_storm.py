@@ -6,8 +6,9 @@
 For each backend: builds a fresh database (PostgreSQL: the database named in --pg-url is
 dropped and created again; SQLite: a file in a temporary folder), an association with
 `--members` members in two-person households, an active event and one logged-in device per
-member; starts gunicorn (`--workers` sync workers, 127.0.0.1, a free port); then every member
-posts a check-in through `POST /api/v1/disaster/checkins` from `--clients` concurrent clients.
+member; starts gunicorn (`--workers` workers, sync or with `--threads`, on 127.0.0.1 and a
+free port); then every member posts a check-in through `POST /api/v1/disaster/checkins`
+from `--clients` concurrent clients.
 Some reports are sent twice with the same client_id (must be stored once) and some members
 report a second time (the latest must decide). It prints throughput, p50/p95/p99 latency and
 errors, verifies the database, and measures a trivial Flask endpoint on the same setup.
@@ -207,7 +208,7 @@ def _report(rng: random.Random, shelter_ids: list[int]) -> dict:
     return body
 
 
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "JICHIKAI_SQLALCHEMY_DATABASE_URI": url,
@@ -219,6 +220,10 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
             str(Path(sys.executable).parent / "gunicorn"),
             "--workers",
             str(workers),
+            "--worker-class",
+            "gthread" if threads > 1 else "sync",
+            "--threads",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--backlog",
@@ -284,7 +289,10 @@ async def storm(base: str, plans: list[Plan], clients: int) -> Outcome:
     return outcome
 
 
-async def trivial(base: str, requests: int, clients: int) -> Outcome:
+async def plain_get(
+    base: str, path: str, requests: int, clients: int, plans: list[Plan] | None = None
+) -> Outcome:
+    """GET `path` `requests` times; with `plans`, as those members (cycling)."""
     outcome = Outcome()
     remaining = [requests]
     connector = aiohttp.TCPConnector(limit=clients, force_close=True)
@@ -292,9 +300,12 @@ async def trivial(base: str, requests: int, clients: int) -> Outcome:
     async def client(session: aiohttp.ClientSession) -> None:
         while remaining[0] > 0:
             remaining[0] -= 1
+            headers = {}
+            if plans:
+                headers["Cookie"] = f"session={plans[remaining[0] % len(plans)].cookie}"
             started = time.perf_counter()
             try:
-                async with session.get(base + "/bench/trivial") as response:
+                async with session.get(base + path, headers=headers) as response:
                     await response.read()
                     if response.status != 200:
                         outcome.error(f"HTTP {response.status}")
@@ -371,7 +382,7 @@ def report_line(name: str, outcome: Outcome) -> float:
 def run(backend: str, args) -> bool:
     print(
         f"\n== {backend}: {args.members} members, {args.clients} clients, "
-        f"gunicorn {args.workers} sync workers =="
+        f"gunicorn {args.workers} workers x {args.threads} threads =="
     )
     with tempfile.TemporaryDirectory() as folder:
         url = fresh_database(backend, args.pg_url, Path(folder))
@@ -383,18 +394,26 @@ def run(backend: str, args) -> bool:
             f"({requests - len(plans)} resends or second reports)"
         )
         port = free_port()
-        process = start_gunicorn(url, port, args.workers)
+        process = start_gunicorn(url, port, args.workers, args.threads)
         base = f"http://127.0.0.1:{port}"
         try:
-            asyncio.run(trivial(base, 400, 20))  # warm up every worker
+            asyncio.run(plain_get(base, "/bench/trivial", 400, 20))  # warm up every worker
             checkins = asyncio.run(storm(base, plans, args.clients))
-            plain = asyncio.run(trivial(base, requests, args.clients))
+            plain = asyncio.run(plain_get(base, "/bench/trivial", requests, args.clients))
+            # The floor of any logged-in API call: session, device and member, one query.
+            logged_in = asyncio.run(
+                plain_get(base, "/api/v1/disaster/active", requests, args.clients, plans)
+            )
         finally:
             stop(process)
         rate = report_line("check-in", checkins)
         plain_rate = report_line("trivial", plain)
+        login_rate = report_line("auth read", logged_in)
         problems = verify(url, plans, event_id)
-        print(f"  ratio check-in / trivial: {rate / plain_rate:.0%}")
+        print(
+            f"  ratio check-in / trivial: {rate / plain_rate:.0%}; "
+            f"check-in / logged-in read (GET /api/v1/disaster/active): {rate / login_rate:.0%}"
+        )
         if problems:
             print(f"  VERIFY FAILED: {len(problems)} problems, e.g. {problems[:3]}")
         else:
@@ -410,6 +429,9 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (gthread when more than 1)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--pg-url",

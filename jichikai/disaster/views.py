@@ -271,7 +271,7 @@ def nav_items(member) -> list:
 
     items = []
     if member.led_block_ids or can_manage_disaster(member):
-        if active_event(member.association_id) is not None:
+        if current_event() is not None:
             items.append(NavItem(_("班の安否"), url_for("disaster.rollcall_page")))
     if can_manage_disaster(member):
         items.append(NavItem(_("災害モード"), url_for("disaster.index")))
