@@ -62,6 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from . import ui
     from .auth import api as auth_api
     from .auth import bp as auth_bp
+    from .disaster import api as disaster_api
+    from .disaster import bp as disaster_bp
+    from .disaster import views as disaster_views
     from .extensions import api
     from .home import bp as home_bp
     from .notices import api as notices_api
@@ -87,10 +90,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(push_bp)
     ui.add_nav(app, push_views.nav_items)
     api.register_blueprint(push_api.blp)
+    app.register_blueprint(disaster_bp)
+    api.register_blueprint(disaster_api.blp)
+    ui.add_nav(app, disaster_views.nav_items)
+    ui.add_banner(app, disaster_views.banner)
+    ui.add_home_page(app, disaster_views.home_page, priority=100)
 
 
 def _register_cli(app: Flask) -> None:
     from .demo.cli import demo_command
+    from .disaster.cli import shelters_cli
     from .org.cli import association_cli, roster_cli
     from .push.cli import push_cli, worker_command
 
@@ -99,6 +108,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(push_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(shelters_cli)
 
 
 def _finish_config(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from .audit.models import AuditEvent
 from .auth.models import Device, LoginCard
+from .disaster.models import AssociationShelter, CheckIn, DisasterEvent, EventShelter, Shelter
 from .notices.models import (
     Attachment,
     Notice,
@@ -17,9 +18,13 @@ from .push.models import PushDelivery, PushSubscription
 __all__ = [
     "Association",
     "Attachment",
+    "AssociationShelter",
     "AuditEvent",
     "Block",
+    "CheckIn",
     "Device",
+    "DisasterEvent",
+    "EventShelter",
     "Household",
     "LoginCard",
     "Member",
@@ -33,4 +38,5 @@ __all__ = [
     "ReplyOption",
     "RoleAssignment",
     "RosterImport",
+    "Shelter",
 ]

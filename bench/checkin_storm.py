@@ -1,0 +1,449 @@
+"""Check-in storm: 5,000 members report their safety at once through the API.
+
+    .venv/bin/python bench/checkin_storm.py                      # PostgreSQL and SQLite
+    .venv/bin/python bench/checkin_storm.py --backend postgresql --members 5000 --clients 200
+
+For each backend: builds a fresh database (PostgreSQL: the database named in --pg-url is
+dropped and created again; SQLite: a file in a temporary folder), an association with
+`--members` members in two-person households, an active event and one logged-in device per
+member; starts gunicorn (`--workers` workers, sync or with `--threads`, on 127.0.0.1 and a
+free port); then every member posts a check-in through `POST /api/v1/disaster/checkins`
+from `--clients` concurrent clients.
+Some reports are sent twice with the same client_id (must be stored once) and some members
+report a second time (the latest must decide). It prints throughput, p50/p95/p99 latency and
+errors, verifies the database, and measures a trivial Flask endpoint on the same setup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+
+SECRET = "bench-secret-" + secrets.token_hex(8)
+
+
+@dataclass
+class Plan:
+    member_id: int
+    cookie: str
+    csrf: str
+    reports: list[dict] = field(default_factory=list)  # in order; duplicates repeat one
+
+
+@dataclass
+class Outcome:
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    def error(self, key: str) -> None:
+        self.errors[key] = self.errors.get(key, 0) + 1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_database(backend: str, pg_url: str, folder: Path) -> str:
+    from jichikai import database_url
+
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'bench.sqlite3'}"
+    base, name = pg_url.rsplit("/", 1)
+    admin = create_engine(database_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return pg_url
+
+
+def build_world(url: str, members: int, seed: int) -> tuple[list[Plan], list[int], int]:
+    """Schema, association, members, devices, an event; returns the plans of every member."""
+    import flask_migrate
+    from flask.sessions import SecureCookieSessionInterface
+    from itsdangerous import URLSafeTimedSerializer
+
+    from jichikai import create_app
+    from jichikai.auth.models import Device
+    from jichikai.auth.services import _sha256
+    from jichikai.database import utcnow
+    from jichikai.disaster.services import start_event
+    from jichikai.disaster.shelters import add_own_place
+    from jichikai.extensions import db
+    from jichikai.org.models import Household, Member
+    from jichikai.org.services import create_association, create_block
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
+    rng = random.Random(seed)
+    with app.app_context():
+        flask_migrate.upgrade()
+        association, _admin = create_association(
+            "ベンチ自治会",
+            f"bench-{uuid.uuid4().hex[:8]}@example.jp",
+            "管理",
+            center=(35.85, 139.62),
+        )
+        blocks = [create_block(association, f"{n}班") for n in range(1, 51)]
+        shelters = [
+            add_own_place(association, name=f"避難所{n}", lat=35.85 + n / 1000, lon=139.62)
+            for n in range(3)
+        ]
+        now = utcnow()
+        households = [
+            {
+                "association_id": association.id,
+                "block_id": blocks[i % len(blocks)].id,
+                "name": f"世帯{i}",
+                "town": "",
+                "address_line": "",
+                "position": i,
+                "people_count": 2,
+                "phone": "",
+                "paper_only": False,
+                "needs_assistance": False,
+                "assistance_note": "",
+                "created_at": now,
+            }
+            for i in range((members + 1) // 2)
+        ]
+        db.session.execute(insert(Household), households)
+        household_ids = db.session.scalars(
+            select(Household.id)
+            .where(Household.association_id == association.id)
+            .order_by(Household.id)
+        ).all()
+        db.session.execute(
+            insert(Member),
+            [
+                {
+                    "association_id": association.id,
+                    "household_id": household_ids[i // 2],
+                    "name": f"会員{i}",
+                    "kana": "",
+                    "language": "ja",
+                    "text_size": "normal",
+                    "push_preference": "all",
+                    "active": True,
+                    "created_at": now,
+                }
+                for i in range(members)
+            ],
+        )
+        member_ids = db.session.scalars(
+            select(Member.id)
+            .where(Member.association_id == association.id, Member.household_id.is_not(None))
+            .order_by(Member.id)
+        ).all()
+        session_ids = {member_id: secrets.token_urlsafe(32) for member_id in member_ids}
+        db.session.execute(
+            insert(Device),
+            [
+                {
+                    "association_id": association.id,
+                    "member_id": member_id,
+                    "session_hash": _sha256(session_id),
+                    "method": "bench",
+                    "user_agent": "",
+                    "created_at": now,
+                    "last_seen_at": now,
+                }
+                for member_id, session_id in session_ids.items()
+            ],
+        )
+        event = start_event(association, kind="earthquake", title="ベンチ", message="", drill=True)
+        shelter_ids = [s.id for s in shelters]
+        db.session.commit()
+        event_id = event.id
+
+        signer = SecureCookieSessionInterface().get_signing_serializer(app)
+        csrf_signer = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token")
+        plans = []
+        for member_id, session_id in session_ids.items():
+            raw = secrets.token_hex(20)
+            cookie = signer.dumps({"_user_id": session_id, "_fresh": True, "csrf_token": raw})
+            plan = Plan(member_id, cookie, csrf_signer.dumps(raw))
+            plan.reports.append(_report(rng, shelter_ids))
+            roll = rng.random()
+            if roll < 0.05:  # a resend of the same report (a flaky network)
+                plan.reports.append(dict(plan.reports[0]))
+            elif roll < 0.15:  # a second, newer report
+                plan.reports.append(_report(rng, shelter_ids))
+            plans.append(plan)
+    return plans, shelter_ids, event_id
+
+
+def _report(rng: random.Random, shelter_ids: list[int]) -> dict:
+    status = rng.choices(
+        ["safe_home", "at_shelter", "elsewhere", "need_help"], weights=[70, 20, 5, 5]
+    )[0]
+    body = {"status": status, "client_id": uuid.uuid4().hex}
+    if status == "at_shelter":
+        body["shelter_id"] = rng.choice(shelter_ids)
+    elif status == "elsewhere":
+        body["place"] = "親せきの家"
+    elif status == "need_help":
+        body["help_kind"] = "supplies"
+    return body
+
+
+def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "JICHIKAI_SQLALCHEMY_DATABASE_URI": url,
+        "JICHIKAI_SECRET_KEY": SECRET,
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread" if threads > 1 else "sync",
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+            "bench.storm_wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+async def storm(base: str, plans: list[Plan], clients: int) -> Outcome:
+    outcome = Outcome()
+    queue: asyncio.Queue = asyncio.Queue()
+    for plan in plans:
+        queue.put_nowait(plan)
+    connector = aiohttp.TCPConnector(limit=clients, force_close=True)
+    timeout = aiohttp.ClientTimeout(total=60)
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while not queue.empty():
+            plan = queue.get_nowait()
+            headers = {"Cookie": f"session={plan.cookie}", "X-CSRFToken": plan.csrf}
+            for body in plan.reports:
+                started = time.perf_counter()
+                try:
+                    async with session.post(
+                        base + "/api/v1/disaster/checkins", json=body, headers=headers
+                    ) as response:
+                        await response.read()
+                        if response.status not in (200, 201):
+                            outcome.error(f"HTTP {response.status}")
+                            continue
+                except (TimeoutError, aiohttp.ClientError) as error:
+                    outcome.error(type(error).__name__)
+                    continue
+                outcome.latencies.append(time.perf_counter() - started)
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+        outcome.elapsed = time.perf_counter() - started
+    return outcome
+
+
+async def plain_get(
+    base: str, path: str, requests: int, clients: int, plans: list[Plan] | None = None
+) -> Outcome:
+    """GET `path` `requests` times; with `plans`, as those members (cycling)."""
+    outcome = Outcome()
+    remaining = [requests]
+    connector = aiohttp.TCPConnector(limit=clients, force_close=True)
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while remaining[0] > 0:
+            remaining[0] -= 1
+            headers = {}
+            if plans:
+                headers["Cookie"] = f"session={plans[remaining[0] % len(plans)].cookie}"
+            started = time.perf_counter()
+            try:
+                async with session.get(base + path, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        outcome.error(f"HTTP {response.status}")
+                        continue
+            except aiohttp.ClientError as error:
+                outcome.error(type(error).__name__)
+                continue
+            outcome.latencies.append(time.perf_counter() - started)
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+        outcome.elapsed = time.perf_counter() - started
+    return outcome
+
+
+def verify(url: str, plans: list[Plan], event_id: int) -> list[str]:
+    """Every report stored exactly once; every member's latest status is the last one sent."""
+    from jichikai import database_url
+    from jichikai.disaster.models import CheckIn
+
+    problems = []
+    engine = create_engine(database_url(url))
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(CheckIn.member_id, CheckIn.client_id, CheckIn.status, CheckIn.id).where(
+                CheckIn.event_id == event_id
+            )
+        ).all()
+        total = connection.scalar(
+            select(func.count(CheckIn.id)).where(CheckIn.event_id == event_id)
+        )
+    engine.dispose()
+    stored: dict[tuple[int, str], int] = {}
+    latest: dict[int, tuple[int, str]] = {}
+    for member_id, client_id, status, row_id in rows:
+        stored[(member_id, client_id)] = stored.get((member_id, client_id), 0) + 1
+        if member_id not in latest or row_id > latest[member_id][0]:
+            latest[member_id] = (row_id, status)
+    expected_rows = 0
+    for plan in plans:
+        distinct = {r["client_id"] for r in plan.reports}
+        expected_rows += len(distinct)
+        for client_id in distinct:
+            if stored.get((plan.member_id, client_id)) != 1:
+                problems.append(f"member {plan.member_id}: report {client_id} not stored once")
+        if latest.get(plan.member_id, (0, None))[1] != plan.reports[-1]["status"]:
+            problems.append(f"member {plan.member_id}: wrong latest status")
+    if total != expected_rows:
+        problems.append(f"{total} rows stored, {expected_rows} expected")
+    return problems
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def report_line(name: str, outcome: Outcome) -> float:
+    done = len(outcome.latencies)
+    rate = done / outcome.elapsed if outcome.elapsed else 0.0
+    ms = [v * 1000 for v in outcome.latencies]
+    print(
+        f"  {name:<10} {done:>6} ok in {outcome.elapsed:6.2f}s = {rate:7.1f}/s  "
+        f"p50 {percentile(ms, 0.5):6.1f} ms  p95 {percentile(ms, 0.95):6.1f} ms  "
+        f"p99 {percentile(ms, 0.99):6.1f} ms  mean {statistics.fmean(ms) if ms else 0:6.1f} ms  "
+        f"errors {sum(outcome.errors.values())} {outcome.errors or ''}"
+    )
+    return rate
+
+
+def run(backend: str, args) -> bool:
+    print(
+        f"\n== {backend}: {args.members} members, {args.clients} clients, "
+        f"gunicorn {args.workers} workers x {args.threads} threads =="
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        url = fresh_database(backend, args.pg_url, Path(folder))
+        started = time.perf_counter()
+        plans, _shelters, event_id = build_world(url, args.members, args.seed)
+        requests = sum(len(p.reports) for p in plans)
+        print(
+            f"  set-up {time.perf_counter() - started:.1f}s; {requests} check-in requests "
+            f"({requests - len(plans)} resends or second reports)"
+        )
+        port = free_port()
+        process = start_gunicorn(url, port, args.workers, args.threads)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            asyncio.run(plain_get(base, "/bench/trivial", 400, 20))  # warm up every worker
+            checkins = asyncio.run(storm(base, plans, args.clients))
+            plain = asyncio.run(plain_get(base, "/bench/trivial", requests, args.clients))
+            # The floor of any logged-in API call: session, device and member, one query.
+            logged_in = asyncio.run(
+                plain_get(base, "/api/v1/disaster/active", requests, args.clients, plans)
+            )
+        finally:
+            stop(process)
+        rate = report_line("check-in", checkins)
+        plain_rate = report_line("trivial", plain)
+        login_rate = report_line("auth read", logged_in)
+        problems = verify(url, plans, event_id)
+        print(
+            f"  ratio check-in / trivial: {rate / plain_rate:.0%}; "
+            f"check-in / logged-in read (GET /api/v1/disaster/active): {rate / login_rate:.0%}"
+        )
+        if problems:
+            print(f"  VERIFY FAILED: {len(problems)} problems, e.g. {problems[:3]}")
+        else:
+            print(
+                f"  verified: every report stored exactly once, {len(plans)} latest statuses right"
+            )
+        return not problems and not checkins.errors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["postgresql", "sqlite", "both"], default="both")
+    parser.add_argument("--members", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (gthread when more than 1)"
+    )
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_disaster"
+        ),
+    )
+    args = parser.parse_args()
+    backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
+    ok = all([run(backend, args) for backend in backends])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""JSON API of disaster mode: events, check-ins, the roll call and nearby shelters."""
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import abort
+
+from ..apitools import ApiBlueprint, api_login_required
+from ..database import get_scoped_or_404
+from ..extensions import db
+from ..org.models import Block
+from ..org.services import blocks_of
+from .models import DisasterEvent
+from .permissions import can_manage_disaster, can_view_rollcall, rollcall_block_ids
+from .schemas import (
+    ActiveSchema,
+    CheckInResultSchema,
+    CheckInSchema,
+    EventSchema,
+    EventStartSchema,
+    NearbyQuerySchema,
+    NearbySchema,
+    RollCallQuerySchema,
+    RollCallSchema,
+)
+from .services import (
+    DisasterError,
+    EventAlreadyActive,
+    EventEnded,
+    NotAllowed,
+    active_event,
+    end_event,
+    rollcall,
+    start_event,
+    submit_checkin,
+)
+from .shelters import nearest_shelters
+
+blp = ApiBlueprint(
+    "api_disaster",
+    __name__,
+    url_prefix="/api/v1",
+    description="Disaster mode: events, safety check-in, roll call and shelters",
+)
+
+PRIORITY_NAMES = {0: "need_help", 1: "needs_assistance_unreported", 2: "unreported", 3: "reported"}
+
+
+def _require_officer() -> None:
+    if not can_manage_disaster(current_user):
+        abort(403, message=_("この操作は役員だけができます。"))
+
+
+@blp.route("/disaster/events", methods=["POST"])
+@blp.arguments(EventStartSchema)
+@blp.response(201, EventSchema)
+@api_login_required
+def start(data):
+    """Start disaster mode (officers); every member is notified with high urgency."""
+    _require_officer()
+    try:
+        event = start_event(current_user.association, started_by=current_user, **data)
+    except EventAlreadyActive as error:
+        db.session.rollback()
+        abort(409, message=str(error))
+    except DisasterError as error:
+        db.session.rollback()
+        abort(400, message=str(error))
+    db.session.commit()
+    return event
+
+
+@blp.route("/disaster/events/<int:event_id>/end", methods=["POST"])
+@blp.response(200, EventSchema)
+@api_login_required
+def end(event_id: int):
+    """End disaster mode (officers); the summary is kept."""
+    event = get_scoped_or_404(DisasterEvent, event_id, current_user.association_id)
+    _require_officer()
+    try:
+        end_event(event, current_user)
+    except DisasterError as error:
+        db.session.rollback()
+        abort(409, message=str(error))
+    db.session.commit()
+    return event
+
+
+@blp.route("/disaster/active")
+@blp.response(200, ActiveSchema)
+@api_login_required
+def active():
+    """The association's running event, or null."""
+    return {"event": active_event(current_user.association_id)}
+
+
+@blp.route("/disaster/checkins", methods=["POST"])
+@blp.arguments(CheckInSchema)
+@blp.response(201, CheckInResultSchema)
+@blp.alt_response(200, schema=CheckInResultSchema, description="The same report again")
+@api_login_required
+def checkin(data):
+    """Report the safety of oneself or household members (leaders: their blocks' members).
+
+    A report sent again with the same `client_id` is stored once and answers 200.
+    """
+    event = active_event(current_user.association_id)
+    if event is None:
+        abort(409, message=_("いまは災害モードではありません。"))
+    data.pop("lat", None)
+    data.pop("lon", None)
+    event_id = event.id  # read before the commit expires the object
+    try:
+        result = submit_checkin(event, current_user, **data)
+    except NotAllowed as error:
+        db.session.rollback()
+        abort(403, message=str(error))
+    except EventEnded as error:
+        db.session.rollback()
+        abort(409, message=str(error))
+    except DisasterError as error:
+        db.session.rollback()
+        abort(400, message=str(error))
+    db.session.commit()
+    body = {
+        "event_id": event_id,
+        "member_ids": result.member_ids,
+        "status": data["status"],
+        "stored": not result.duplicate,
+    }
+    return body, (200 if result.duplicate else 201)
+
+
+@blp.route("/disaster/events/<int:event_id>/rollcall")
+@blp.arguments(RollCallQuerySchema, location="query")
+@blp.response(200, RollCallSchema)
+@api_login_required
+def rollcall_api(query, event_id: int):
+    """The roll call of the leader's blocks (or one block), in the order to visit."""
+    event = get_scoped_or_404(DisasterEvent, event_id, current_user.association_id)
+    if event.details_deleted_at is not None:
+        abort(410, message=_("この災害モードの記録は消されました。"))
+    if query["block_id"] is not None:
+        block = get_scoped_or_404(Block, query["block_id"], current_user.association_id)
+        if not can_view_rollcall(current_user, block):
+            abort(403, message=_("この班の安否は見られません。"))
+        block_ids = [block.id]
+    else:
+        all_ids = [b.id for b in blocks_of(current_user.association_id)]
+        block_ids = rollcall_block_ids(current_user, all_ids)
+        if not block_ids:
+            abort(403, message=_("班長か役員だけが見られます。"))
+    households = []
+    for line in rollcall(event, block_ids):
+        households.append(
+            {
+                "id": line.household.id,
+                "name": line.household.name,
+                "block_id": line.block.id,
+                "block_name": line.block.name,
+                "phone": line.household.phone,
+                "paper_only": line.household.paper_only,
+                "needs_assistance": line.household.needs_assistance,
+                "priority": PRIORITY_NAMES[line.priority],
+                "members": [
+                    {
+                        "id": m.member.id,
+                        "name": m.member.name,
+                        "latest": m.checkin,
+                        "reporter": m.reporter_name,
+                    }
+                    for m in line.members
+                ],
+            }
+        )
+    return {"event_id": event.id, "block_ids": block_ids, "households": households}
+
+
+@blp.route("/shelters/nearby")
+@blp.arguments(NearbyQuerySchema, location="query")
+@blp.response(200, NearbySchema)
+@api_login_required
+def nearby(query):
+    """The association's open shelters suitable for a hazard, nearest first."""
+    event = active_event(current_user.association_id)
+    hazard = query["hazard"] or (event.kind if event else None)
+    states = nearest_shelters(
+        current_user.association,
+        event.id if event else None,
+        hazard,
+        (query["lat"], query["lon"]),
+        limit=20,
+    )
+    return {
+        "shelters": [
+            {
+                "id": s.shelter.id,
+                "name": s.shelter.name,
+                "lat": s.shelter.lat,
+                "lon": s.shelter.lon,
+                "distance_m": round(s.distance_m),
+                "facility_type": s.shelter.facility_type,
+                "is_open": s.is_open,
+                "capacity": s.capacity,
+            }
+            for s in states
+        ]
+    }

@@ -1,0 +1,87 @@
+"""Officers' forms of disaster mode; the members' check-in is a plain form read in the view."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+
+def kind_choices():
+    return [
+        SelectChoice("earthquake", _l("地震")),
+        SelectChoice("flood", _l("洪水")),
+        SelectChoice("landslide", _l("土砂災害")),
+        SelectChoice("fire", _l("火災")),
+        SelectChoice("other", _l("その他")),
+    ]
+
+
+class StartEventForm(FlaskForm):
+    kind = RadioField(_l("災害の種類"), choices=kind_choices(), default="earthquake")
+    title = StringField(
+        _l("題名"),
+        validators=[DataRequired(_l("題名を入れてください。")), Length(max=200)],
+    )
+    message = TextAreaField(_l("みなさんへのお知らせ"), validators=[Length(max=2000)])
+    drill = BooleanField(_l("訓練です"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button only: carries the CSRF token."""
+
+
+class ShelterUploadForm(FlaskForm):
+    file = FileField(
+        _l("避難所の CSV ファイル"),
+        validators=[
+            FileRequired(_l("ファイルを選んでください。")),
+            FileAllowed(["csv", "txt"], _l("CSV ファイルを選んでください。")),
+        ],
+    )
+
+
+class OwnPlaceForm(FlaskForm):
+    name = StringField(_l("名前"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("住所"), validators=[Length(max=300)])
+    lat = FloatField(
+        _l("緯度"),
+        validators=[InputRequired(_l("緯度を入れてください。")), NumberRange(-90, 90)],
+    )
+    lon = FloatField(
+        _l("経度"),
+        validators=[InputRequired(_l("経度を入れてください。")), NumberRange(-180, 180)],
+    )
+    facility_type = SelectField(
+        _l("種類"),
+        choices=[
+            SelectChoice("gathering_point", _l("一時集合場所")),
+            SelectChoice("shelter", _l("避難所")),
+            SelectChoice("emergency_site", _l("緊急避難場所")),
+        ],
+        default="gathering_point",
+    )
+    capacity = IntegerField(
+        _l("受け入れられる人数"), validators=[Optional(), NumberRange(0, 100000)]
+    )
+    note = TextAreaField(_l("メモ"), validators=[Length(max=1000)])
+
+
+class ShelterMarkForm(FlaskForm):
+    is_open = RadioField(
+        _l("開設"),
+        choices=[SelectChoice("1", _l("開いている")), SelectChoice("0", _l("閉じている"))],
+        default="1",
+    )
+    capacity = IntegerField(
+        _l("受け入れられる人数"), validators=[Optional(), NumberRange(0, 100000)]
+    )

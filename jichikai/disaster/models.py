@@ -1,0 +1,191 @@
+"""Shelters, disaster events and the members' check-in reports (安否確認)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import TenantMixin, UTCDateTime, utcnow
+from ..extensions import db
+from ..org.models import Member
+
+# Event kinds, and the shelter hazard flag each one needs (None: any shelter will do).
+KINDS = ("earthquake", "flood", "landslide", "fire", "other")
+KIND_HAZARD = {
+    "earthquake": "earthquake",
+    "flood": "flood",
+    "landslide": "landslide",
+    "fire": "fire",
+    "other": None,
+}
+
+# The eight hazards of the official data, in the column order of GSI's CSV.
+HAZARDS = (
+    "flood",
+    "landslide",
+    "storm_surge",
+    "earthquake",
+    "tsunami",
+    "fire",
+    "inland_flood",
+    "volcano",
+)
+
+# Where a shelter comes from.
+SOURCE_GSI_EMERGENCY = "gsi_emergency"  # 国土地理院 指定緊急避難場所
+SOURCE_GSI_SHELTER = "gsi_shelter"  # 国土地理院 指定避難所
+SOURCE_DA_EMERGENCY = "da_emergency"  # デジタル庁 推奨データセット 指定緊急避難場所一覧
+SOURCE_OWN = "own"  # a place the association adds itself, e.g. the 集会所
+
+FACILITY_EMERGENCY_SITE = "emergency_site"  # 指定緊急避難場所
+FACILITY_SHELTER = "shelter"  # 指定避難所
+FACILITY_GATHERING = "gathering_point"  # 一時集合場所
+FACILITY_TYPES = (FACILITY_EMERGENCY_SITE, FACILITY_SHELTER, FACILITY_GATHERING)
+
+STATUS_SAFE_HOME = "safe_home"
+STATUS_AT_SHELTER = "at_shelter"
+STATUS_ELSEWHERE = "elsewhere"
+STATUS_NEED_HELP = "need_help"
+STATUSES = (STATUS_SAFE_HOME, STATUS_AT_SHELTER, STATUS_ELSEWHERE, STATUS_NEED_HELP)
+HELP_KINDS = ("injury", "cannot_move", "supplies", "other")
+
+
+class Shelter(db.Model):
+    """An evacuation place: official open data (no association) or an association's own place."""
+
+    __table_args__ = (
+        Index("ix_shelter_source_external_id", "source", "external_id"),
+        Index("ix_shelter_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None for the official data shared by every association; set for an association's own place.
+    association_id: Mapped[int | None] = mapped_column(
+        ForeignKey("association.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(80), default="")
+    facility_type: Mapped[str] = mapped_column(String(20), default=FACILITY_EMERGENCY_SITE)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    municipality: Mapped[str] = mapped_column(String(100), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    # Comma-separated HAZARDS it is designated for; empty when the data says nothing.
+    hazards: Mapped[str] = mapped_column(String(120), default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def hazard_set(self) -> set[str]:
+        return set(filter(None, self.hazards.split(",")))
+
+    def suits(self, kind: str | None) -> bool:
+        """Whether the shelter is designated for the hazard of an event kind.
+
+        Places without hazard data (指定避難所, own gathering points) suit every kind.
+        """
+        hazard = KIND_HAZARD.get(kind or "other")
+        if hazard is None or self.facility_type != FACILITY_EMERGENCY_SITE:
+            return True
+        return hazard in self.hazard_set
+
+
+class AssociationShelter(TenantMixin, db.Model):
+    """A shelter the association has chosen for its members."""
+
+    __table_args__ = (UniqueConstraint("association_id", "shelter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelter_id: Mapped[int] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shelter: Mapped[Shelter] = relationship()
+
+
+class DisasterEvent(TenantMixin, db.Model):
+    """Disaster mode: from start to end; a summary is kept after the details are deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The association's id while the event is active, NULL once ended: one active per association.
+    active_association_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text, default="")
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[dict | None] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    details_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    started_by: Mapped[Member | None] = relationship(foreign_keys=[started_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class EventShelter(TenantMixin, db.Model):
+    """A shelter's state during one event: open or closed, with an optional capacity."""
+
+    __table_args__ = (UniqueConstraint("event_id", "shelter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("disaster_event.id", ondelete="CASCADE"), index=True
+    )
+    shelter_id: Mapped[int] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+
+
+class CheckIn(TenantMixin, db.Model):
+    """One member's status as reported once (append-only); the latest report decides.
+
+    A report for several members of a household is one row per member sharing a `client_id`;
+    the same report sent again finds the unique constraint and is stored once.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "member_id", "client_id"),
+        Index("ix_check_in_event_id_member_id_id", "event_id", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("disaster_event.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="SET NULL")
+    )
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    proxy: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20))
+    shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id", ondelete="SET NULL"))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    help_kind: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    # People beyond the reported members (children, guests), counted on the report's first row.
+    extra_people: Mapped[int] = mapped_column(Integer, default=0)
+    client_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

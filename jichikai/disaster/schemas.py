@@ -1,0 +1,122 @@
+"""Marshmallow schemas of the disaster-mode API (they make the OpenAPI document)."""
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .models import HELP_KINDS, KINDS, STATUSES
+
+
+class EventStartSchema(Schema):
+    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+    title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    message = fields.Str(load_default="", validate=validate.Length(max=2000))
+    drill = fields.Bool(load_default=False)
+
+
+class EventSchema(Schema):
+    id = fields.Int()
+    kind = fields.Str()
+    title = fields.Str()
+    message = fields.Str()
+    drill = fields.Bool()
+    active = fields.Bool(attribute="is_active")
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+    summary = fields.Dict(allow_none=True)
+    source = fields.Dict(allow_none=True)
+
+
+class ActiveSchema(Schema):
+    event = fields.Nested(EventSchema, allow_none=True)
+
+
+class CheckInSchema(Schema):
+    status = fields.Str(required=True, validate=validate.OneOf(STATUSES))
+    member_ids = fields.List(
+        fields.Int(strict=True), load_default=None, validate=validate.Length(min=1, max=50)
+    )
+    shelter_id = fields.Int(load_default=None, allow_none=True, strict=True)
+    place = fields.Str(load_default="", validate=validate.Length(max=200))
+    note = fields.Str(load_default="", validate=validate.Length(max=1000))
+    help_kind = fields.Str(
+        load_default="", validate=validate.OneOf([*HELP_KINDS, ""]), allow_none=False
+    )
+    headcount = fields.Int(load_default=None, allow_none=True, strict=True)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    client_id = fields.Str(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$"),
+    )
+
+    @validates_schema
+    def _both_coordinates(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError(_("緯度と経度は両方入れてください。"), "lat")
+
+
+class CheckInResultSchema(Schema):
+    event_id = fields.Int()
+    member_ids = fields.List(fields.Int())
+    status = fields.Str()
+    stored = fields.Bool(metadata={"description": "False when the same client_id was stored"})
+
+
+class LatestSchema(Schema):
+    status = fields.Str()
+    shelter_id = fields.Int(allow_none=True)
+    place = fields.Str()
+    help_kind = fields.Str()
+    note = fields.Str()
+    reported_at = fields.DateTime(attribute="created_at")
+    proxy = fields.Bool()
+
+
+class RollCallMemberSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    latest = fields.Nested(LatestSchema, allow_none=True)
+    reporter = fields.Str()
+
+
+class RollCallHouseholdSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    block_id = fields.Int()
+    block_name = fields.Str()
+    phone = fields.Str()
+    paper_only = fields.Bool()
+    needs_assistance = fields.Bool()
+    priority = fields.Str()
+    members = fields.List(fields.Nested(RollCallMemberSchema))
+
+
+class RollCallSchema(Schema):
+    event_id = fields.Int()
+    block_ids = fields.List(fields.Int())
+    households = fields.List(fields.Nested(RollCallHouseholdSchema))
+
+
+class RollCallQuerySchema(Schema):
+    block_id = fields.Int(load_default=None)
+
+
+class NearbyQuerySchema(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    hazard = fields.Str(load_default=None, validate=validate.OneOf(KINDS))
+
+
+class NearbyShelterSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    lat = fields.Float()
+    lon = fields.Float()
+    distance_m = fields.Int()
+    facility_type = fields.Str()
+    is_open = fields.Bool(allow_none=True)
+    capacity = fields.Int(allow_none=True)
+
+
+class NearbySchema(Schema):
+    shelters = fields.List(fields.Nested(NearbyShelterSchema))

@@ -1,0 +1,716 @@
+"""Disaster mode: events, check-in reports, the roll call, the dashboard and retention."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..database import utcnow
+from ..extensions import db
+from ..org.models import Association, Block, Household, Member
+from ..org.services import blocks_of
+from ..push.services import DISASTER_TTL, KIND_DISASTER, PushMessage, notify
+from .models import (
+    HELP_KINDS,
+    KINDS,
+    STATUS_AT_SHELTER,
+    STATUS_ELSEWHERE,
+    STATUS_NEED_HELP,
+    STATUSES,
+    CheckIn,
+    DisasterEvent,
+    Shelter,
+)
+from .shelters import is_association_shelter, shelter_states
+
+CURVE_MINUTES = (10, 30, 60, 90)
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+MAX_HEADCOUNT = 50
+
+
+class DisasterError(ValueError):
+    """A disaster-mode action that cannot be done, with a message for the person who asked."""
+
+
+class EventAlreadyActive(DisasterError):
+    """The association already runs an event."""
+
+
+class EventEnded(DisasterError):
+    """The event has ended: no more reports or changes."""
+
+
+class NotAllowed(DisasterError):
+    """The reporter may not report for one of the members."""
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+def active_event(association_id: int) -> DisasterEvent | None:
+    """The association's running event, if any."""
+    return db.session.scalar(
+        select(DisasterEvent).where(DisasterEvent.active_association_id == association_id)
+    )
+
+
+def start_event(
+    association: Association,
+    *,
+    kind: str,
+    title: str,
+    message: str,
+    drill: bool,
+    started_by: Member | None = None,
+    source: dict | None = None,
+) -> DisasterEvent:
+    """Start disaster mode and notify every member with high urgency (flushes)."""
+    title = (title or "").strip()
+    message = (message or "").strip()
+    if kind not in KINDS:
+        raise DisasterError(_("災害の種類が正しくありません。"))
+    if not title:
+        raise DisasterError(_("題名を入れてください。"))
+    if len(title) > 200 or len(message) > 2000:
+        raise DisasterError(_("文字数が多すぎます。"))
+    if source is not None and not isinstance(source, dict):
+        raise DisasterError(_("発表元の情報が正しくありません。"))
+    if active_event(association.id) is not None:
+        raise EventAlreadyActive(_("すでに災害モードです。先に終わらせてください。"))
+
+    event = DisasterEvent(
+        association_id=association.id,
+        active_association_id=association.id,
+        kind=kind,
+        title=title,
+        message=message,
+        drill=bool(drill),
+        source=source,
+        started_at=utcnow(),
+        started_by_id=started_by.id if started_by is not None else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+            db.session.flush()
+    except IntegrityError:
+        raise EventAlreadyActive(_("すでに災害モードです。先に終わらせてください。")) from None
+    record(
+        "disaster.start",
+        association_id=association.id,
+        actor=started_by,
+        target=event,
+        kind=kind,
+        drill=bool(drill),
+        source=(source or {}).get("type"),
+    )
+    members = db.session.scalars(
+        select(Member).where(Member.association_id == association.id, Member.active.is_(True))
+    ).all()
+    prefix = _("【訓練】") if drill else ""
+    notify(
+        members,
+        PushMessage(
+            title=prefix + title,
+            body=message or _("安否を知らせてください。"),
+            url="/",
+            tag=f"disaster-{event.id}",
+            kind=KIND_DISASTER,
+            urgency="high",
+            ttl=DISASTER_TTL,
+        ),
+    )
+    return event
+
+
+def end_event(event: DisasterEvent, ended_by: Member | None) -> DisasterEvent:
+    """End disaster mode and keep its summary (flushes)."""
+    if event.ended_at is not None:
+        raise EventEnded(_("この災害モードは終わっています。"))
+    now = utcnow()
+    event.summary = compute_summary(event, now)
+    event.ended_at = now
+    event.ended_by_id = ended_by.id if ended_by is not None else None
+    event.active_association_id = None
+    record(
+        "disaster.end",
+        association_id=event.association_id,
+        actor=ended_by,
+        target=event,
+    )
+    db.session.flush()
+    return event
+
+
+def past_events(association_id: int, limit: int = 20) -> list[DisasterEvent]:
+    return list(
+        db.session.scalars(
+            select(DisasterEvent)
+            .where(
+                DisasterEvent.association_id == association_id,
+                DisasterEvent.ended_at.is_not(None),
+            )
+            .order_by(DisasterEvent.started_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- check-in -----------------------------------------------------------------------------
+
+
+@dataclass
+class CheckInResult:
+    stored: int  # rows written now; 0 when the same report had already been stored
+    member_ids: list[int]
+
+    @property
+    def duplicate(self) -> bool:
+        return self.stored == 0
+
+
+def _reportable(reporter: Member, target_household_id: int | None, target_block_id: int | None):
+    """Self and own household always; block leaders for their blocks; officers for all."""
+    if reporter.household_id is not None and target_household_id == reporter.household_id:
+        return True
+    if reporter.is_officer:
+        return True
+    return target_block_id is not None and target_block_id in reporter.led_block_ids
+
+
+def _checked_targets(event: DisasterEvent, reporter: Member, ids: list[int]) -> dict[int, int]:
+    """The household of each member reported for, after checking the reporter may do so."""
+    targets = db.session.execute(
+        select(Member.id, Member.household_id, Household.block_id)
+        .outerjoin(Household, Member.household_id == Household.id)
+        .where(
+            Member.id.in_(ids),
+            Member.association_id == event.association_id,
+            Member.active.is_(True),
+        )
+    ).all()
+    if len(targets) != len(ids):
+        raise DisasterError(_("知らせる人の指定が正しくありません。"))
+    for row in targets:
+        if row.id != reporter.id and not _reportable(reporter, row.household_id, row.block_id):
+            raise NotAllowed(_("この人の安否は知らせられません。"))
+    return {row.id: row.household_id for row in targets}
+
+
+_INSERT_STATEMENTS: dict[str, object] = {}
+
+
+def _insert_checkins():
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per dialect.
+
+    The unique constraint on (event, member, client_id) makes a resent report, even two
+    racing ones, land once; RETURNING tells which rows are new.
+    """
+    name = db.engine.dialect.name
+    if name not in _INSERT_STATEMENTS:
+        insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        _INSERT_STATEMENTS[name] = (
+            insert(CheckIn)
+            .on_conflict_do_nothing(index_elements=["event_id", "member_id", "client_id"])
+            .returning(CheckIn.id)
+        )
+    return _INSERT_STATEMENTS[name]
+
+
+def submit_checkin(
+    event: DisasterEvent,
+    reporter: Member,
+    *,
+    status: str,
+    client_id: str,
+    member_ids: list[int] | None = None,
+    shelter_id: int | None = None,
+    place: str = "",
+    help_kind: str = "",
+    note: str = "",
+    headcount: int | None = None,
+) -> CheckInResult:
+    """Store one report for one or more members; a resend with the same client_id is a no-op."""
+    if event.ended_at is not None:
+        raise EventEnded(_("この災害モードは終わっています。"))
+    if reporter.association_id != event.association_id:
+        raise NotAllowed(_("この操作はできません。"))
+    if status not in STATUSES:
+        raise DisasterError(_("状態を選んでください。"))
+    client_id = (client_id or "").strip()
+    if not CLIENT_ID.match(client_id):
+        raise DisasterError(_("送信の番号が正しくありません。画面を開き直してください。"))
+    ids = list(dict.fromkeys(member_ids or [reporter.id]))
+    if len(ids) > MAX_HEADCOUNT:
+        raise DisasterError(_("一度に知らせる人が多すぎます。"))
+    place = (place or "").strip()
+    note = (note or "").strip()
+    if len(place) > 200 or len(note) > 1000:
+        raise DisasterError(_("文字数が多すぎます。"))
+    if status == STATUS_AT_SHELTER:
+        if shelter_id is None:
+            raise DisasterError(_("避難所を選んでください。"))
+        if not is_association_shelter(event.association_id, shelter_id):
+            raise DisasterError(_("その避難所は選べません。"))
+    else:
+        shelter_id = None
+    if status == STATUS_ELSEWHERE and not place:
+        raise DisasterError(_("どこにいるかを書いてください。"))
+    if status != STATUS_ELSEWHERE:
+        place = ""
+    if status == STATUS_NEED_HELP:
+        if help_kind not in HELP_KINDS:
+            raise DisasterError(_("どんな助けが必要かを選んでください。"))
+    else:
+        help_kind = ""
+    if headcount is None:
+        headcount = len(ids)
+    if not len(ids) <= headcount <= MAX_HEADCOUNT:
+        raise DisasterError(
+            _("人数は %(low)s から %(high)s までにしてください。", low=len(ids), high=MAX_HEADCOUNT)
+        )
+
+    if ids == [reporter.id]:
+        # The common case, a member reporting for themselves: nothing more to load.
+        household_of = {reporter.id: reporter.household_id}
+    else:
+        household_of = _checked_targets(event, reporter, ids)
+
+    now = utcnow()
+    rows = [
+        {
+            "association_id": event.association_id,
+            "event_id": event.id,
+            "member_id": member_id,
+            "household_id": household_of[member_id],
+            "reporter_id": reporter.id,
+            "proxy": member_id != reporter.id,
+            "status": status,
+            "shelter_id": shelter_id,
+            "place": place,
+            "help_kind": help_kind,
+            "note": note,
+            "extra_people": headcount - len(ids) if index == 0 else 0,
+            "client_id": client_id,
+            "created_at": now,
+        }
+        for index, member_id in enumerate(ids)
+    ]
+    stored = len(db.session.execute(_insert_checkins(), rows).all())
+    return CheckInResult(stored=stored, member_ids=ids)
+
+
+def latest_checkins(event_id: int, member_ids: list[int] | None = None) -> dict[int, CheckIn]:
+    """Each member's latest report in an event."""
+    latest = select(func.max(CheckIn.id)).where(CheckIn.event_id == event_id)
+    if member_ids is not None:
+        if not member_ids:
+            return {}
+        latest = latest.where(CheckIn.member_id.in_(member_ids))
+    latest = latest.group_by(CheckIn.member_id)
+    return {
+        checkin.member_id: checkin
+        for checkin in db.session.scalars(select(CheckIn).where(CheckIn.id.in_(latest)))
+    }
+
+
+def household_members(member: Member) -> list[Member]:
+    """The members a member may report for from the check-in page: self and household."""
+    if member.household_id is None:
+        return [member]
+    return list(
+        db.session.scalars(
+            select(Member)
+            .where(Member.household_id == member.household_id, Member.active.is_(True))
+            .order_by(Member.id)
+        )
+    )
+
+
+# --- roll call ------------------------------------------------------------------------------
+
+PRIORITY_NEED_HELP = 0
+PRIORITY_ASSISTANCE = 1
+PRIORITY_UNREPORTED = 2
+PRIORITY_REPORTED = 3
+
+
+@dataclass
+class MemberLine:
+    member: Member
+    checkin: CheckIn | None
+    reporter_name: str = ""
+
+
+@dataclass
+class HouseholdLine:
+    household: Household
+    block: Block
+    members: list[MemberLine] = field(default_factory=list)
+
+    @property
+    def priority(self) -> int:
+        if any(m.checkin and m.checkin.status == STATUS_NEED_HELP for m in self.members):
+            return PRIORITY_NEED_HELP
+        unreported = not self.members or any(m.checkin is None for m in self.members)
+        if unreported and self.household.needs_assistance:
+            return PRIORITY_ASSISTANCE
+        if unreported:
+            return PRIORITY_UNREPORTED
+        return PRIORITY_REPORTED
+
+
+def rollcall(event: DisasterEvent, block_ids: list[int]) -> list[HouseholdLine]:
+    """Households of the blocks in roll-call order: need help, needs assistance, unreported,
+    reported; each member with their latest report."""
+    if not block_ids:
+        return []
+    households = db.session.execute(
+        select(Household, Block)
+        .join(Block, Household.block_id == Block.id)
+        .where(Household.association_id == event.association_id, Block.id.in_(block_ids))
+        .order_by(Block.position, Household.position, Household.id)
+    ).all()
+    lines = {h.id: HouseholdLine(h, b) for h, b in households}
+    members = list(
+        db.session.scalars(
+            select(Member)
+            .where(Member.household_id.in_(list(lines)), Member.active.is_(True))
+            .order_by(Member.id)
+        )
+    )
+    latest = latest_checkins(event.id, [m.id for m in members])
+    reporter_ids = {c.reporter_id for c in latest.values() if c.reporter_id}
+    names = dict(
+        db.session.execute(select(Member.id, Member.name).where(Member.id.in_(reporter_ids))).all()
+        if reporter_ids
+        else []
+    )
+    for member in members:
+        checkin = latest.get(member.id)
+        reporter = names.get(checkin.reporter_id, "") if checkin else ""
+        lines[member.household_id].members.append(MemberLine(member, checkin, reporter))
+    ordered = list(lines.values())
+    ordered.sort(key=lambda line: line.priority)  # stable: keeps block and household order
+    return ordered
+
+
+def rollcall_version(event: DisasterEvent, block_ids: list[int]) -> str:
+    """A cheap fingerprint of what the roll call shows, for its ETag."""
+    if not block_ids:
+        return f"{event.id}-{event.ended_at is not None}-empty"
+    households = select(Household.id).where(
+        Household.association_id == event.association_id, Household.block_id.in_(block_ids)
+    )
+    checkins = db.session.execute(
+        select(func.count(CheckIn.id), func.max(CheckIn.id)).where(
+            CheckIn.event_id == event.id, CheckIn.household_id.in_(households)
+        )
+    ).one()
+    members = db.session.execute(
+        select(func.count(Member.id), func.max(Member.id)).where(
+            Member.household_id.in_(households), Member.active.is_(True)
+        )
+    ).one()
+    ended = event.ended_at is not None
+    return f"{event.id}-{ended}-{checkins[0]}-{checkins[1]}-{members[0]}-{members[1]}"
+
+
+# --- the officers' dashboard -------------------------------------------------------------------
+
+
+@dataclass
+class BlockRate:
+    block: Block
+    total: int
+    reported: int
+
+    @property
+    def rate(self) -> float:
+        return self.reported / self.total if self.total else 0.0
+
+
+@dataclass
+class ShelterCount:
+    shelter: Shelter
+    people: int
+    capacity: int | None
+    is_open: bool | None
+
+
+@dataclass
+class Dashboard:
+    total: int
+    reported: int
+    by_status: dict[str, int]
+    blocks: list[BlockRate]
+    shelters: list[ShelterCount]
+    need_help: list[MemberLine]
+    unreported: list[tuple[Member, Household | None, Block | None]]
+    curve: list[tuple[int, float]]
+
+    @property
+    def rate(self) -> float:
+        return self.reported / self.total if self.total else 0.0
+
+
+def _association_members(association_id: int):
+    return db.session.execute(
+        select(Member, Household, Block)
+        .outerjoin(Household, Member.household_id == Household.id)
+        .outerjoin(Block, Household.block_id == Block.id)
+        .where(Member.association_id == association_id, Member.active.is_(True))
+        .order_by(Block.position, Household.position, Household.id, Member.id)
+    ).all()
+
+
+def response_curve(event: DisasterEvent, total: int) -> list[tuple[int, float]]:
+    """Share of members who had reported 10, 30, 60 and 90 minutes after the start."""
+    firsts = db.session.scalars(
+        select(func.min(CheckIn.created_at))
+        .where(CheckIn.event_id == event.id)
+        .group_by(CheckIn.member_id)
+    ).all()
+    firsts = [f if f.tzinfo else f.replace(tzinfo=event.started_at.tzinfo) for f in firsts]
+    curve = []
+    for minutes in CURVE_MINUTES:
+        limit = event.started_at + timedelta(minutes=minutes)
+        count = sum(1 for first in firsts if first <= limit)
+        curve.append((minutes, count / total if total else 0.0))
+    return curve
+
+
+def dashboard(event: DisasterEvent) -> Dashboard:
+    """Totals, rate per block, shelter headcounts, the need-help and unreported lists."""
+    association = db.session.get(Association, event.association_id)
+    rows = _association_members(event.association_id)
+    latest = latest_checkins(event.id)
+    by_status: Counter = Counter()
+    per_block: dict[int, BlockRate] = {
+        b.id: BlockRate(b, 0, 0) for b in blocks_of(event.association_id)
+    }
+    unreported = []
+    need_help = []
+    people_at: Counter = Counter()
+    reporter_ids = {c.reporter_id for c in latest.values() if c.reporter_id}
+    names = dict(
+        db.session.execute(select(Member.id, Member.name).where(Member.id.in_(reporter_ids))).all()
+        if reporter_ids
+        else []
+    )
+    for member, household, block in rows:
+        checkin = latest.get(member.id)
+        rate = per_block.get(block.id) if block else None
+        if rate:
+            rate.total += 1
+        if checkin is None:
+            unreported.append((member, household, block))
+            continue
+        if rate:
+            rate.reported += 1
+        by_status[checkin.status] += 1
+        if checkin.status == STATUS_NEED_HELP:
+            need_help.append(MemberLine(member, checkin, names.get(checkin.reporter_id, "")))
+        if checkin.status == STATUS_AT_SHELTER and checkin.shelter_id:
+            people_at[checkin.shelter_id] += 1 + checkin.extra_people
+    unreported.sort(key=lambda row: not (row[1] and row[1].needs_assistance))
+
+    shelters = []
+    seen = set()
+    for state in shelter_states(association, event.id):
+        seen.add(state.shelter.id)
+        shelters.append(
+            ShelterCount(
+                state.shelter, people_at.get(state.shelter.id, 0), state.capacity, state.is_open
+            )
+        )
+    for shelter_id in set(people_at) - seen:  # a shelter removed from the choice meanwhile
+        shelter = db.session.get(Shelter, shelter_id)
+        if shelter is not None:
+            shelters.append(ShelterCount(shelter, people_at[shelter_id], shelter.capacity, None))
+    total = len(rows)
+    reported = total - len(unreported)
+    return Dashboard(
+        total=total,
+        reported=reported,
+        by_status={status: by_status.get(status, 0) for status in STATUSES},
+        blocks=list(per_block.values()),
+        shelters=shelters,
+        need_help=need_help,
+        unreported=unreported,
+        curve=response_curve(event, total),
+    )
+
+
+def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> dict:
+    """What is kept of an event once the personal details are deleted: counts only."""
+    board = dashboard(event)
+    return {
+        "total": board.total,
+        "reported": board.reported,
+        "by_status": board.by_status,
+        "blocks": [
+            {"name": b.block.name, "total": b.total, "reported": b.reported} for b in board.blocks
+        ],
+        "shelters": [
+            {"name": s.shelter.name, "people": s.people, "capacity": s.capacity}
+            for s in board.shelters
+            if s.people
+        ],
+        "curve": [[minutes, round(share, 4)] for minutes, share in board.curve],
+        "need_help": len(board.need_help),
+        "ended_at": (ended_at or utcnow()).isoformat(),
+    }
+
+
+def export_rows(event: DisasterEvent) -> list[list[str]]:
+    """The CSV export: one line per member with the latest report."""
+    latest = latest_checkins(event.id)
+    shelters = {
+        s.id: s.name
+        for s in db.session.scalars(
+            select(Shelter).where(
+                Shelter.id.in_({c.shelter_id for c in latest.values() if c.shelter_id})
+            )
+        )
+    }
+    names = dict(
+        db.session.execute(
+            select(Member.id, Member.name).where(Member.association_id == event.association_id)
+        ).all()
+    )
+    lines = [
+        [
+            "block",
+            "household",
+            "member",
+            "phone",
+            "status",
+            "shelter",
+            "place",
+            "help_kind",
+            "note",
+            "extra_people",
+            "reported_at",
+            "reporter",
+            "proxy",
+        ]
+    ]
+    for member, household, block in _association_members(event.association_id):
+        checkin = latest.get(member.id)
+        lines.append(
+            [
+                block.name if block else "",
+                household.name if household else "",
+                member.name,
+                household.phone if household else "",
+                checkin.status if checkin else "unreported",
+                shelters.get(checkin.shelter_id, "") if checkin and checkin.shelter_id else "",
+                checkin.place if checkin else "",
+                checkin.help_kind if checkin else "",
+                checkin.note if checkin else "",
+                str(checkin.extra_people) if checkin else "",
+                checkin.created_at.isoformat() if checkin else "",
+                names.get(checkin.reporter_id, "") if checkin else "",
+                ("1" if checkin.proxy else "0") if checkin else "",
+            ]
+        )
+    return lines
+
+
+# --- scheduled work -----------------------------------------------------------------------------
+
+
+def unreported_members(event: DisasterEvent) -> list[Member]:
+    reported = select(CheckIn.member_id).where(CheckIn.event_id == event.id)
+    return list(
+        db.session.scalars(
+            select(Member).where(
+                Member.association_id == event.association_id,
+                Member.active.is_(True),
+                Member.household_id.is_not(None),
+                Member.id.not_in(reported),
+            )
+        )
+    )
+
+
+def send_due_reminders(now: datetime) -> int:
+    """Remind unreported members of running events every M minutes, at most K times.
+
+    The counter is advanced with a compare-and-set, so two workers never send the same reminder.
+    """
+    sent = 0
+    events = db.session.execute(
+        select(DisasterEvent, Association)
+        .join(Association, DisasterEvent.association_id == Association.id)
+        .where(DisasterEvent.active_association_id.is_not(None))
+    ).all()
+    for event, association in events:
+        every = max(int(association.setting("checkin_reminder_minutes")), 1)
+        at_most = int(association.setting("checkin_reminder_max"))
+        due = min(int((now - event.started_at) / timedelta(minutes=every)), at_most)
+        if due <= event.reminders_sent:
+            continue
+        claimed = db.session.execute(
+            update(DisasterEvent)
+            .where(
+                DisasterEvent.id == event.id,
+                DisasterEvent.reminders_sent == event.reminders_sent,
+            )
+            .values(reminders_sent=due)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            continue
+        prefix = _("【訓練】") if event.drill else ""
+        notify(
+            unreported_members(event),
+            PushMessage(
+                title=prefix + _("安否をまだ知らせていません"),
+                body=_(
+                    "%(title)s：ひとことでいいので、安否を知らせてください。", title=event.title
+                ),
+                url="/",
+                tag=f"disaster-{event.id}-reminder",
+                kind=KIND_DISASTER,
+                urgency="high",
+                ttl=DISASTER_TTL,
+                topic=f"disaster-{event.id}",
+            ),
+        )
+        sent += 1
+    return sent
+
+
+def delete_expired_details(now: datetime) -> int:
+    """Delete personal check-in details of events ended longer ago than the retention period."""
+    deleted = 0
+    events = db.session.execute(
+        select(DisasterEvent, Association)
+        .join(Association, DisasterEvent.association_id == Association.id)
+        .where(DisasterEvent.ended_at.is_not(None), DisasterEvent.details_deleted_at.is_(None))
+    ).all()
+    for event, association in events:
+        days = int(association.setting("checkin_retention_days"))
+        if now - event.ended_at < timedelta(days=days):
+            continue
+        result = db.session.execute(delete(CheckIn).where(CheckIn.event_id == event.id))
+        event.details_deleted_at = now
+        record(
+            "disaster.details_deleted",
+            association_id=event.association_id,
+            target=event,
+            rows=result.rowcount,
+        )
+        deleted += 1
+    db.session.flush()
+    return deleted

@@ -1,0 +1,561 @@
+"""Shelters: importing the official open data, the association's choice, the nearest ones."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from geopy.distance import geodesic
+from sqlalchemy import delete, func, or_, select
+
+from ..database import utcnow
+from ..extensions import db
+from ..org.models import Association
+from .models import (
+    FACILITY_EMERGENCY_SITE,
+    FACILITY_GATHERING,
+    FACILITY_SHELTER,
+    FACILITY_TYPES,
+    HAZARDS,
+    SOURCE_DA_EMERGENCY,
+    SOURCE_GSI_EMERGENCY,
+    SOURCE_GSI_SHELTER,
+    SOURCE_OWN,
+    AssociationShelter,
+    EventShelter,
+    Shelter,
+)
+
+# Hazard columns of GSI's 指定緊急避難場所 CSV, in HAZARDS order.
+GSI_HAZARD_COLUMNS = (
+    "洪水",
+    "崖崩れ、土石流及び地滑り",
+    "高潮",
+    "地震",
+    "津波",
+    "大規模な火事",
+    "内水氾濫",
+    "火山現象",
+)
+# The Digital Agency's 推奨データセット uses the same names with a prefix.
+DA_HAZARD_COLUMNS = tuple(f"災害種別_{name}" for name in GSI_HAZARD_COLUMNS)
+
+# The full header of the Digital Agency's 推奨データセット 指定緊急避難場所一覧.
+DA_EMERGENCY_COLUMNS = (
+    "全国地方公共団体コード",
+    "ID",
+    "名称",
+    "名称_カナ",
+    "名称_英字",
+    "所在地_全国地方公共団体コード",
+    "町字ID",
+    "所在地_連結表記",
+    "所在地_都道府県",
+    "所在地_市区町村",
+    "所在地_町字",
+    "所在地_番地以下",
+    "建物名等(方書)",
+    "緯度",
+    "経度",
+    "標高",
+    "電話番号",
+    "内線番号",
+    "連絡先メールアドレス",
+    "連絡先FormURL",
+    "連絡先備考（その他、SNSなど）",
+    "郵便番号",
+    "市区町村コード",
+    "地方公共団体名",
+    *DA_HAZARD_COLUMNS,
+    "指定避難所との重複",
+    "想定収容人数",
+    "対象となる町会・自治会",
+    "URL",
+    "画像",
+    "画像_ライセンス",
+    "備考",
+)
+
+MAX_ERRORS_SHOWN = 20
+
+
+class ShelterImportError(ValueError):
+    """A file that cannot be imported; `errors` lists (line, message) and nothing was saved."""
+
+    def __init__(self, message: str, errors: list[tuple[int, str]] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
+
+
+@dataclass
+class ImportResult:
+    format: str
+    created: int = 0
+    updated: int = 0
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    fields: dict = field(default_factory=dict)
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV file in UTF-8 (with or without BOM) or Shift_JIS (cp932)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932")
+    except UnicodeDecodeError as error:
+        raise ShelterImportError(
+            _("文字コードが読めません。UTF-8 か Shift_JIS の CSV にしてください。")
+        ) from error
+
+
+def detect_format(header: list[str]) -> str:
+    """Which official format a header belongs to."""
+    names = set(header)
+    if {"全国地方公共団体コード", "ID", "名称", "緯度", "経度"} <= names:
+        return SOURCE_DA_EMERGENCY
+    if {"共通ID", "施設・場所名", "緯度", "経度"} <= names:
+        if "受入対象者" in names or "指定緊急避難場所との住所同一" in names:
+            return SOURCE_GSI_SHELTER
+        if set(GSI_HAZARD_COLUMNS) <= names:
+            return SOURCE_GSI_EMERGENCY
+    raise ShelterImportError(
+        _(
+            "この CSV の形式がわかりません。国土地理院の指定緊急避難場所・指定避難所、"
+            "またはデジタル庁の推奨データセットの CSV を選んでください。"
+        )
+    )
+
+
+def _flag(value: str, column: str) -> bool:
+    value = value.strip()
+    if value in ("", "0"):
+        return False
+    if value in ("1", "１"):
+        return True
+    raise ValueError(
+        _("「%(column)s」は 1 か空欄にしてください（%(value)s）。", column=column, value=value)
+    )
+
+
+def _coordinate(value: str, column: str, low: float, high: float) -> float:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise ValueError(
+            _("「%(column)s」が数値ではありません（%(value)s）。", column=column, value=value)
+        ) from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise ValueError(
+            _("「%(column)s」の値が範囲外です（%(value)s）。", column=column, value=value)
+        )
+    return number
+
+
+def _capacity(value: str) -> int | None:
+    value = value.strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        number = int(float(value))
+    except ValueError:
+        raise ValueError(
+            _(
+                "「%(column)s」が数値ではありません（%(value)s）。",
+                column="想定収容人数",
+                value=value,
+            )
+        ) from None
+    if number < 0:
+        raise ValueError(
+            _("「%(column)s」の値が範囲外です（%(value)s）。", column="想定収容人数", value=value)
+        )
+    return number
+
+
+def _row_fields(source: str, row: dict) -> dict:
+    """The Shelter fields of one CSV row (ValueError with a message when it is wrong)."""
+    if source == SOURCE_DA_EMERGENCY:
+        code = row.get("全国地方公共団体コード", "").strip()
+        local_id = row.get("ID", "").strip()
+        if not code or not local_id:
+            raise ValueError(_("「全国地方公共団体コード」と「ID」が必要です。"))
+        external_id = f"{code}:{local_id}"
+        name = row.get("名称", "").strip()
+        address = row.get("所在地_連結表記", "").strip()
+        municipality = (
+            row.get("地方公共団体名", "").strip()
+            or (row.get("所在地_都道府県", "") + row.get("所在地_市区町村", "")).strip()
+        )
+        hazard_columns = DA_HAZARD_COLUMNS
+        capacity = _capacity(row.get("想定収容人数", ""))
+        facility = FACILITY_EMERGENCY_SITE
+    else:
+        external_id = row.get("共通ID", "").strip()
+        if not external_id:
+            raise ValueError(_("「共通ID」が空です。"))
+        name = row.get("施設・場所名", "").strip()
+        address = row.get("住所", "").strip()
+        municipality = row.get("都道府県名及び市町村名", "").strip()
+        hazard_columns = GSI_HAZARD_COLUMNS if source == SOURCE_GSI_EMERGENCY else ()
+        capacity = None
+        facility = FACILITY_EMERGENCY_SITE if source == SOURCE_GSI_EMERGENCY else FACILITY_SHELTER
+    if not name:
+        raise ValueError(_("名前が空です。"))
+    if len(name) > 200 or len(address) > 300 or len(external_id) > 80:
+        raise ValueError(_("文字数が多すぎます。"))
+    hazards = [
+        hazard
+        for hazard, column in zip(HAZARDS, hazard_columns, strict=False)
+        if _flag(row.get(column, ""), column)
+    ]
+    return {
+        "external_id": external_id,
+        "facility_type": facility,
+        "name": name,
+        "address": address,
+        "municipality": municipality[:100],
+        "lat": _coordinate(row.get("緯度", ""), "緯度", 20.0, 46.0),
+        "lon": _coordinate(row.get("経度", ""), "経度", 122.0, 154.0),
+        "hazards": ",".join(hazards),
+        "capacity": capacity,
+        "note": row.get("備考", "").strip(),
+    }
+
+
+def parse_shelter_csv(data: bytes) -> tuple[str, list[ParsedRow]]:
+    """Read an official shelter CSV: (format, rows); every bad row is reported by its line."""
+    text = decode_csv(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise ShelterImportError(_("ファイルが空です。")) from None
+    except csv.Error as error:
+        raise ShelterImportError(_("CSV として読めません（%(error)s）。", error=error)) from None
+    source = detect_format(header)
+
+    rows: list[ParsedRow] = []
+    errors: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                errors.append(
+                    (
+                        line,
+                        _(
+                            "列の数が %(count)s です（見出しは %(header)s）。",
+                            count=len(values),
+                            header=len(header),
+                        ),
+                    )
+                )
+                continue
+            try:
+                fields = _row_fields(source, dict(zip(header, values, strict=True)))
+            except ValueError as error:
+                errors.append((line, str(error)))
+                continue
+            key = fields["external_id"]
+            if key in seen:
+                errors.append(
+                    (
+                        line,
+                        _("ID %(key)s が %(line)s 行目と重なっています。", key=key, line=seen[key]),
+                    )
+                )
+                continue
+            seen[key] = line
+            rows.append(ParsedRow(line, fields))
+    except csv.Error as error:
+        errors.append((reader.line_num, _("CSV として読めません（%(error)s）。", error=error)))
+    if errors:
+        raise ShelterImportError(
+            _("%(count)s 行に誤りがあります。何も取り込んでいません。", count=len(errors)), errors
+        )
+    if not rows:
+        raise ShelterImportError(_("取り込む行がありません。"))
+    return source, rows
+
+
+def import_shelters(data: bytes, association_id: int | None = None) -> ImportResult:
+    """Create or update shelters from an official CSV, matched by 共通ID / ID (flushes).
+
+    Without `association_id` the rows are the shared official data (the operator's command);
+    an officer's upload stays the association's own.
+    """
+    source, rows = parse_shelter_csv(data)
+    result = ImportResult(format=source)
+    existing: dict[str, Shelter] = {}
+    keys = [row.fields["external_id"] for row in rows]
+    scope = (
+        Shelter.association_id.is_(None)
+        if association_id is None
+        else Shelter.association_id == association_id
+    )
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for shelter in db.session.scalars(
+            select(Shelter).where(scope, Shelter.source == source, Shelter.external_id.in_(chunk))
+        ):
+            existing[shelter.external_id] = shelter
+
+    now = utcnow()
+    for row in rows:
+        shelter = existing.get(row.fields["external_id"])
+        if shelter is None:
+            db.session.add(
+                Shelter(
+                    association_id=association_id,
+                    source=source,
+                    created_at=now,
+                    updated_at=now,
+                    **row.fields,
+                )
+            )
+            result.created += 1
+            continue
+        changed = False
+        for name, value in row.fields.items():
+            if getattr(shelter, name) != value:
+                setattr(shelter, name, value)
+                changed = True
+        if changed:
+            shelter.updated_at = now
+            result.updated += 1
+    db.session.flush()
+    return result
+
+
+def add_own_place(
+    association: Association,
+    *,
+    name: str,
+    lat: float,
+    lon: float,
+    address: str = "",
+    facility_type: str = FACILITY_GATHERING,
+    capacity: int | None = None,
+    note: str = "",
+) -> Shelter:
+    """Add the association's own place (e.g. the 集会所 as 一時集合場所) and choose it."""
+    name = name.strip()
+    if not name:
+        raise ValueError(_("名前を入れてください。"))
+    if facility_type not in FACILITY_TYPES:
+        raise ValueError(_("種類が正しくありません。"))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(_("緯度・経度が範囲外です。"))
+    if capacity is not None and capacity < 0:
+        raise ValueError(_("人数は 0 以上にしてください。"))
+    shelter = Shelter(
+        association_id=association.id,
+        source=SOURCE_OWN,
+        external_id="",
+        facility_type=facility_type,
+        name=name[:200],
+        address=address.strip()[:300],
+        municipality=association.municipality[:100],
+        lat=lat,
+        lon=lon,
+        hazards="",
+        capacity=capacity,
+        note=note.strip(),
+    )
+    db.session.add(shelter)
+    db.session.flush()
+    chosen = chosen_shelter_ids(association)
+    set_chosen_shelters(association, [*chosen, shelter.id])
+    return shelter
+
+
+def visible_shelters(association_id: int):
+    """A select of the shelters an association may choose from: official data and its own."""
+    return select(Shelter).where(
+        or_(Shelter.association_id.is_(None), Shelter.association_id == association_id)
+    )
+
+
+def shelters_within(association: Association, radius_m: float) -> list[Shelter]:
+    """Visible shelters within `radius_m` of the association's centre, nearest first."""
+    if association.center_lat is None or association.center_lon is None:
+        return []
+    centre = (association.center_lat, association.center_lon)
+    dlat = radius_m / 111_000
+    dlon = radius_m / (111_000 * max(math.cos(math.radians(centre[0])), 0.01))
+    candidates = db.session.scalars(
+        visible_shelters(association.id).where(
+            Shelter.lat.between(centre[0] - dlat, centre[0] + dlat),
+            Shelter.lon.between(centre[1] - dlon, centre[1] + dlon),
+        )
+    )
+    found = [(geodesic(centre, (s.lat, s.lon)).meters, s) for s in candidates]
+    return [s for distance, s in sorted(found, key=lambda d: d[0]) if distance <= radius_m]
+
+
+def has_explicit_choice(association_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(AssociationShelter.id)
+            .where(AssociationShelter.association_id == association_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def association_shelters(association: Association) -> list[Shelter]:
+    """The association's shelters: its choice, or by default those near its centre."""
+    if has_explicit_choice(association.id):
+        return list(
+            db.session.scalars(
+                select(Shelter)
+                .join(AssociationShelter, AssociationShelter.shelter_id == Shelter.id)
+                .where(AssociationShelter.association_id == association.id)
+                .order_by(AssociationShelter.position, Shelter.name)
+            )
+        )
+    return shelters_within(association, float(association.setting("shelter_radius_m")))
+
+
+def chosen_shelter_ids(association: Association) -> list[int]:
+    return [s.id for s in association_shelters(association)]
+
+
+def is_association_shelter(association_id: int, shelter_id: int) -> bool:
+    """Whether members of the association may report being at this shelter (one query when
+    the association has chosen its shelters)."""
+    chosen = db.session.scalar(
+        select(AssociationShelter.id).where(
+            AssociationShelter.association_id == association_id,
+            AssociationShelter.shelter_id == shelter_id,
+        )
+    )
+    if chosen is not None:
+        return True
+    if has_explicit_choice(association_id):
+        return False
+    association = db.session.get(Association, association_id)
+    return shelter_id in chosen_shelter_ids(association)
+
+
+def set_chosen_shelters(association: Association, shelter_ids: Iterable[int]) -> list[int]:
+    """Replace the association's choice; ids it may not see are refused (flushes)."""
+    wanted = list(dict.fromkeys(int(i) for i in shelter_ids))
+    if wanted:
+        allowed = set(
+            db.session.scalars(
+                select(Shelter.id).where(
+                    Shelter.id.in_(wanted),
+                    or_(Shelter.association_id.is_(None), Shelter.association_id == association.id),
+                )
+            )
+        )
+        unknown = [i for i in wanted if i not in allowed]
+        if unknown:
+            raise ValueError(_("選べない避難所が含まれています。"))
+    db.session.execute(
+        delete(AssociationShelter).where(AssociationShelter.association_id == association.id)
+    )
+    for position, shelter_id in enumerate(wanted):
+        db.session.add(
+            AssociationShelter(
+                association_id=association.id, shelter_id=shelter_id, position=position
+            )
+        )
+    db.session.flush()
+    return wanted
+
+
+@dataclass
+class ShelterState:
+    """A shelter as members see it during an event."""
+
+    shelter: Shelter
+    is_open: bool | None  # None: nobody has said yet
+    capacity: int | None
+    distance_m: float | None = None
+
+
+def shelter_states(association: Association, event_id: int | None) -> list[ShelterState]:
+    """The association's shelters with their state in an event."""
+    shelters = association_shelters(association)
+    marks: dict[int, EventShelter] = {}
+    if event_id is not None:
+        marks = {
+            mark.shelter_id: mark
+            for mark in db.session.scalars(
+                select(EventShelter).where(EventShelter.event_id == event_id)
+            )
+        }
+    states = []
+    for shelter in shelters:
+        mark = marks.get(shelter.id)
+        capacity = mark.capacity if mark and mark.capacity is not None else shelter.capacity
+        states.append(ShelterState(shelter, mark.is_open if mark else None, capacity))
+    return states
+
+
+def nearest_shelters(
+    association: Association,
+    event_id: int | None,
+    kind: str | None,
+    position: tuple[float, float] | None,
+    limit: int | None = None,
+) -> list[ShelterState]:
+    """Open (or not yet marked) shelters suitable for the hazard, nearest first with a position."""
+    states = [
+        state
+        for state in shelter_states(association, event_id)
+        if state.is_open is not False and state.shelter.suits(kind)
+    ]
+    if position is not None:
+        for state in states:
+            state.distance_m = geodesic(position, (state.shelter.lat, state.shelter.lon)).meters
+        states.sort(key=lambda s: (s.is_open is not True, s.distance_m))
+    else:
+        states.sort(key=lambda s: s.is_open is not True)
+    return states[:limit] if limit else states
+
+
+def mark_shelter(
+    event, shelter: Shelter, *, is_open: bool, capacity: int | None, by
+) -> EventShelter:
+    """Mark a shelter open or closed during an event, with an optional capacity (flushes)."""
+    if event.ended_at is not None:
+        raise ValueError(_("この災害モードは終わっています。"))
+    if capacity is not None and not 0 <= capacity <= 100_000:
+        raise ValueError(_("人数は 0 から 100000 までにしてください。"))
+    mark = db.session.scalar(
+        select(EventShelter).where(
+            EventShelter.event_id == event.id, EventShelter.shelter_id == shelter.id
+        )
+    )
+    if mark is None:
+        mark = EventShelter(
+            association_id=event.association_id, event_id=event.id, shelter_id=shelter.id
+        )
+        db.session.add(mark)
+    mark.is_open = is_open
+    mark.capacity = capacity
+    mark.updated_at = utcnow()
+    mark.updated_by_id = by.id if by is not None else None
+    db.session.flush()
+    return mark
+
+
+def count_shelters() -> int:
+    return db.session.scalar(select(func.count(Shelter.id))) or 0

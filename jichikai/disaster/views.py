@@ -1,0 +1,632 @@
+"""Disaster-mode pages: check-in, the roll call, the officers' dashboard and shelters."""
+
+import csv
+import io
+import uuid
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from ..audit.services import record
+from ..database import get_scoped_or_404, utcnow
+from ..extensions import db
+from ..org.models import Block, Member
+from ..org.services import blocks_of
+from . import bp
+from .forms import ConfirmForm, OwnPlaceForm, ShelterMarkForm, ShelterUploadForm, StartEventForm
+from .models import (
+    HELP_KINDS,
+    STATUS_AT_SHELTER,
+    STATUS_ELSEWHERE,
+    STATUS_NEED_HELP,
+    STATUSES,
+    DisasterEvent,
+    Shelter,
+)
+from .permissions import can_manage_disaster, can_view_rollcall, rollcall_block_ids
+from .services import (
+    DisasterError,
+    NotAllowed,
+    active_event,
+    dashboard,
+    end_event,
+    export_rows,
+    household_members,
+    latest_checkins,
+    past_events,
+    rollcall,
+    rollcall_version,
+    start_event,
+    submit_checkin,
+)
+from .shelters import (
+    MAX_ERRORS_SHOWN,
+    ShelterImportError,
+    add_own_place,
+    association_shelters,
+    has_explicit_choice,
+    import_shelters,
+    mark_shelter,
+    nearest_shelters,
+    set_chosen_shelters,
+    shelter_states,
+    shelters_within,
+)
+
+
+def status_labels() -> dict[str, str]:
+    return {
+        "safe_home": _("無事・自宅"),
+        "at_shelter": _("避難所"),
+        "elsewhere": _("別の場所"),
+        "need_help": _("助けが必要"),
+    }
+
+
+def help_labels() -> dict[str, str]:
+    return {
+        "injury": _("けが"),
+        "cannot_move": _("動けない"),
+        "supplies": _("物が足りない"),
+        "other": _("その他"),
+    }
+
+
+def kind_labels() -> dict[str, str]:
+    return {
+        "earthquake": _("地震"),
+        "flood": _("洪水"),
+        "landslide": _("土砂災害"),
+        "fire": _("火災"),
+        "other": _("その他"),
+    }
+
+
+def facility_labels() -> dict[str, str]:
+    return {
+        "emergency_site": _("緊急避難場所"),
+        "shelter": _("避難所"),
+        "gathering_point": _("一時集合場所"),
+    }
+
+
+@bp.app_context_processor
+def disaster_labels():
+    return {
+        "status_labels": status_labels,
+        "help_labels": help_labels,
+        "kind_labels": kind_labels,
+        "facility_labels": facility_labels,
+    }
+
+
+def current_event() -> DisasterEvent | None:
+    """The logged-in member's association's active event, looked up once per request."""
+    if "disaster_event" not in g:
+        g.disaster_event = active_event(current_user.association_id)
+    return g.disaster_event
+
+
+def require_officer() -> None:
+    if not can_manage_disaster(current_user):
+        abort(403)
+
+
+def _event_or_404(event_id: int) -> DisasterEvent:
+    return get_scoped_or_404(DisasterEvent, event_id, current_user.association_id)
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _position(form) -> tuple[float, float] | None:
+    try:
+        lat, lon = float(form.get("lat", "")), float(form.get("lon", ""))
+    except ValueError:
+        return None
+    if -90 <= lat <= 90 and -180 <= lon <= 180:
+        return lat, lon
+    return None
+
+
+# --- check-in (every member) -------------------------------------------------------------------
+
+
+def _checkin_context(event: DisasterEvent, step: int = 1, error: str = "", form=None) -> dict:
+    form = form if form is not None else {}
+    people = household_members(current_user)
+    latest = latest_checkins(event.id, [m.id for m in people])
+    chosen = [int(i) for i in form.getlist("member_ids") if str(i).isdigit()] if form else []
+    position = _position(form) if form else None
+    shelters = []
+    if step == 2 and form.get("status") == STATUS_AT_SHELTER:
+        shelters = nearest_shelters(current_user.association, event.id, event.kind, position)
+    return {
+        "event": event,
+        "people": people,
+        "latest": latest,
+        "chosen": chosen or [current_user.id],
+        "client_id": (form.get("client_id") if form else "") or uuid.uuid4().hex,
+        "step": step,
+        "status": form.get("status", "") if form else "",
+        "headcount": form.get("headcount", "") if form else "",
+        "place": form.get("place", "") if form else "",
+        "note": form.get("note", "") if form else "",
+        "shelters": shelters,
+        "position": position,
+        "help_kinds": HELP_KINDS,
+        "statuses": STATUSES,
+        "error": error,
+    }
+
+
+def checkin_page(event: DisasterEvent):
+    return render_template("disaster/checkin.html", **_checkin_context(event))
+
+
+@bp.get("/checkin")
+@login_required
+def checkin():
+    event = current_event()
+    if event is None:
+        return render_template("disaster/no_event.html")
+    return checkin_page(event)
+
+
+def _needs_second_step(form) -> bool:
+    status = form.get("status", "")
+    if status == STATUS_AT_SHELTER:
+        return not form.get("shelter_id")
+    if status == STATUS_ELSEWHERE:
+        return not form.get("place", "").strip()
+    if status == STATUS_NEED_HELP:
+        return not form.get("help_kind")
+    return False
+
+
+@bp.post("/checkin")
+@login_required
+def checkin_submit():
+    event = current_event()
+    if event is None:
+        flash(_("災害モードは終わりました。"))
+        return redirect(url_for("home.index"))
+    form = request.form
+    if form.get("status") not in STATUSES:
+        context = _checkin_context(event, 1, _("状態を選んでください。"), form)
+        return render_template("disaster/checkin.html", **context), 400
+    if _needs_second_step(form) or form.get("relocate"):
+        return render_template("disaster/checkin.html", **_checkin_context(event, 2, "", form))
+    headcount = _int_or_none(form.get("headcount"))
+    if form.get("headcount") and headcount is None:
+        context = _checkin_context(event, 1, _("人数は数字で入れてください。"), form)
+        return render_template("disaster/checkin.html", **context), 400
+    member_ids = [_int_or_none(i) for i in form.getlist("member_ids")]
+    try:
+        submit_checkin(
+            event,
+            current_user,
+            status=form["status"],
+            client_id=form.get("client_id", ""),
+            member_ids=[i for i in member_ids if i is not None] or None,
+            shelter_id=_int_or_none(form.get("shelter_id")),
+            place=form.get("place", ""),
+            help_kind=form.get("help_kind", ""),
+            note=form.get("note", ""),
+            headcount=headcount,
+        )
+    except DisasterError as error:
+        db.session.rollback()
+        step = 2 if form.get("status") != "safe_home" else 1
+        context = _checkin_context(event, step, str(error), form)
+        return render_template("disaster/checkin.html", **context), 400
+    db.session.commit()
+    flash(_("安否を知らせました。ありがとうございます。"))
+    return redirect(url_for("disaster.checkin"))
+
+
+def home_page(member):
+    """While an event runs, the home page is the check-in."""
+    event = current_event()
+    if event is None:
+        return None
+    return checkin_page(event)
+
+
+def banner(member) -> Markup | None:
+    """The banner on every page while an event runs."""
+    event = current_event()
+    if event is None:
+        return None
+    # Rendered without the layout's context processors, which call this provider.
+    template = current_app.jinja_env.get_template("disaster/_banner.html")
+    return Markup(
+        template.render(
+            event=event,
+            officer=can_manage_disaster(member),
+            leader=bool(member.led_block_ids),
+        )
+    )
+
+
+def nav_items(member) -> list:
+    from ..ui import NavItem
+
+    items = []
+    if member.led_block_ids or can_manage_disaster(member):
+        if current_event() is not None:
+            items.append(NavItem(_("班の安否"), url_for("disaster.rollcall_page")))
+    if can_manage_disaster(member):
+        items.append(NavItem(_("災害モード"), url_for("disaster.index")))
+    return items
+
+
+# --- roll call (block leaders) -----------------------------------------------------------------
+
+
+def _rollcall_blocks() -> tuple[list[Block], list[int]]:
+    blocks = blocks_of(current_user.association_id)
+    allowed = rollcall_block_ids(current_user, [b.id for b in blocks])
+    if not allowed:
+        abort(403)
+    wanted = _int_or_none(request.args.get("block_id"))
+    if wanted is not None:
+        block = get_scoped_or_404(Block, wanted, current_user.association_id)
+        if not can_view_rollcall(current_user, block):
+            abort(403)
+        return blocks, [block.id]
+    return blocks, allowed
+
+
+@bp.get("/rollcall")
+@login_required
+def rollcall_page():
+    blocks, block_ids = _rollcall_blocks()
+    event = current_event()
+    if event is None:
+        return render_template("disaster/no_event.html")
+    version = rollcall_version(event, block_ids)
+    etag = f"rc-{version}-{current_user.id}-{get_locale()}-{current_user.text_size}"
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    states = shelter_states(current_user.association, event.id)
+    response = Response(
+        render_template(
+            "disaster/rollcall.html",
+            event=event,
+            lines=rollcall(event, block_ids),
+            blocks=[b for b in blocks if b.id in rollcall_block_ids(current_user, [b.id])],
+            block_ids=block_ids,
+            shelters=[s for s in states if s.is_open is not False],
+            help_kinds=HELP_KINDS,
+            statuses=STATUSES,
+            client_id=uuid.uuid4().hex,
+            officer=can_manage_disaster(current_user),
+        )
+    )
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.post("/rollcall/report")
+@login_required
+def rollcall_report():
+    event = current_event()
+    if event is None:
+        abort(404)
+    form = request.form
+    member_ids = [_int_or_none(i) for i in form.getlist("member_ids")]
+    member_ids = [i for i in member_ids if i is not None]
+    if not member_ids:
+        abort(400)
+    # Another association's member answers 404, a member of another block 403.
+    for member_id in member_ids:
+        get_scoped_or_404(Member, member_id, current_user.association_id)
+    try:
+        result = submit_checkin(
+            event,
+            current_user,
+            status=form.get("status", ""),
+            client_id=form.get("client_id", ""),
+            member_ids=member_ids,
+            shelter_id=_int_or_none(form.get("shelter_id")),
+            place=form.get("place", ""),
+            help_kind=form.get("help_kind", ""),
+            note=form.get("note", ""),
+            headcount=_int_or_none(form.get("headcount")),
+        )
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DisasterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("disaster.rollcall_page")), 303
+    db.session.commit()
+    if result.stored:
+        flash(_("報告を入れました。"))
+    return redirect(url_for("disaster.rollcall_page"))
+
+
+# --- officers: events and the dashboard ------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    require_officer()
+    return render_template(
+        "disaster/index.html",
+        event=current_event(),
+        form=StartEventForm(),
+        past=past_events(current_user.association_id),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/events")
+@login_required
+def start():
+    require_officer()
+    form = StartEventForm()
+    if form.validate_on_submit():
+        try:
+            start_event(
+                current_user.association,
+                kind=form.kind.data,
+                title=form.title.data,
+                message=form.message.data or "",
+                drill=form.drill.data,
+                started_by=current_user,
+            )
+        except DisasterError as error:
+            db.session.rollback()
+            form.title.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("災害モードを始めました。みなさんに通知しました。"))
+            return redirect(url_for("disaster.index"))
+    return render_template(
+        "disaster/index.html",
+        event=current_event(),
+        form=form,
+        past=past_events(current_user.association_id),
+        confirm=ConfirmForm(),
+    ), 400
+
+
+@bp.post("/events/<int:event_id>/end")
+@login_required
+def end(event_id: int):
+    event = _event_or_404(event_id)
+    require_officer()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        end_event(event, current_user)
+    except DisasterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("disaster.index"))
+    db.session.commit()
+    flash(_("災害モードを終えました。まとめを残しました。"))
+    return redirect(url_for("disaster.event_page", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>")
+@login_required
+def event_page(event_id: int):
+    event = _event_or_404(event_id)
+    require_officer()
+    board = dashboard(event) if event.details_deleted_at is None and event.is_active else None
+    return render_template(
+        "disaster/dashboard.html",
+        event=event,
+        board=board,
+        blocks=blocks_of(current_user.association_id),
+        mark_form=ShelterMarkForm(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/events/<int:event_id>/export.csv")
+@login_required
+def export(event_id: int):
+    event = _event_or_404(event_id)
+    require_officer()
+    if event.details_deleted_at is not None:
+        abort(410)
+    rows = export_rows(event)
+    record(
+        "disaster.export",
+        association_id=event.association_id,
+        actor=current_user,
+        target=event,
+        ip=request.remote_addr or "",
+        rows=len(rows) - 1,
+    )
+    db.session.commit()
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="checkins-{event.id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/events/<int:event_id>/sheet/<int:block_id>")
+@login_required
+def sheet(event_id: int, block_id: int):
+    event = _event_or_404(event_id)
+    block = get_scoped_or_404(Block, block_id, current_user.association_id)
+    if not can_view_rollcall(current_user, block):
+        abort(403)
+    if event.details_deleted_at is not None:
+        abort(410)
+    lines = sorted(
+        rollcall(event, [block.id]), key=lambda line: (line.household.position, line.household.id)
+    )
+    return render_template(
+        "disaster/sheet.html", event=event, block=block, lines=lines, now=utcnow()
+    )
+
+
+@bp.post("/events/<int:event_id>/shelters/<int:shelter_id>")
+@login_required
+def mark(event_id: int, shelter_id: int):
+    event = _event_or_404(event_id)
+    require_officer()
+    shelter = db.session.get(Shelter, shelter_id)
+    chosen = {s.id for s in association_shelters(current_user.association)}
+    if shelter is None or shelter.id not in chosen:
+        abort(404)
+    form = ShelterMarkForm()
+    if not form.validate_on_submit():
+        flash(_("人数は 0 から 100000 までにしてください。"), "error")
+        return redirect(url_for("disaster.event_page", event_id=event.id))
+    try:
+        mark_shelter(
+            event,
+            shelter,
+            is_open=form.is_open.data == "1",
+            capacity=form.capacity.data,
+            by=current_user,
+        )
+    except ValueError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("disaster.event_page", event_id=event.id))
+    db.session.commit()
+    flash(_("避難所の状態を保存しました。"))
+    return redirect(url_for("disaster.event_page", event_id=event.id))
+
+
+# --- officers: shelters ------------------------------------------------------------------------
+
+
+def _shelters_page(upload=None, own=None, errors=None, status=200):
+    association = current_user.association
+    chosen = association_shelters(association)
+    radius = float(association.setting("shelter_radius_m"))
+    nearby = shelters_within(association, max(radius * 2, 5000))
+    chosen_ids = {s.id for s in chosen}
+    candidates = chosen + [s for s in nearby if s.id not in chosen_ids]
+    return render_template(
+        "disaster/shelters.html",
+        candidates=candidates,
+        chosen_ids=chosen_ids,
+        explicit=has_explicit_choice(association.id),
+        radius=int(radius),
+        upload=upload or ShelterUploadForm(),
+        own=own or OwnPlaceForm(),
+        confirm=ConfirmForm(),
+        errors=errors or [],
+    ), status
+
+
+@bp.get("/shelters")
+@login_required
+def shelters():
+    require_officer()
+    return _shelters_page()
+
+
+@bp.post("/shelters/choose")
+@login_required
+def choose():
+    require_officer()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = [_int_or_none(i) for i in request.form.getlist("shelter_ids")]
+    try:
+        set_chosen_shelters(current_user.association, [i for i in ids if i is not None])
+    except ValueError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _shelters_page(status=400)
+    db.session.commit()
+    flash(_("避難所を保存しました。"))
+    return redirect(url_for("disaster.shelters"))
+
+
+@bp.post("/shelters/import")
+@login_required
+def upload():
+    require_officer()
+    form = ShelterUploadForm()
+    if not form.validate_on_submit():
+        return _shelters_page(upload=form, status=400)
+    try:
+        result = import_shelters(form.file.data.read(), current_user.association_id)
+    except ShelterImportError as error:
+        db.session.rollback()
+        form.file.errors.append(str(error))
+        return _shelters_page(upload=form, errors=error.errors[:MAX_ERRORS_SHOWN], status=400)
+    record(
+        "shelters.import",
+        association_id=current_user.association_id,
+        actor=current_user,
+        format=result.format,
+        created=result.created,
+        updated=result.updated,
+    )
+    db.session.commit()
+    flash(
+        _(
+            "取り込みました。新しく %(created)s 件、更新 %(updated)s 件です。",
+            created=result.created,
+            updated=result.updated,
+        )
+    )
+    return redirect(url_for("disaster.shelters"))
+
+
+@bp.post("/shelters/own")
+@login_required
+def own_place():
+    require_officer()
+    form = OwnPlaceForm()
+    if form.validate_on_submit():
+        try:
+            add_own_place(
+                current_user.association,
+                name=form.name.data,
+                lat=form.lat.data,
+                lon=form.lon.data,
+                address=form.address.data or "",
+                facility_type=form.facility_type.data,
+                capacity=form.capacity.data,
+                note=form.note.data or "",
+            )
+        except ValueError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("場所を加えました。"))
+            return redirect(url_for("disaster.shelters"))
+    return _shelters_page(own=form, status=400)

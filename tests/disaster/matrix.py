@@ -1,0 +1,176 @@
+"""Permission cases of disaster mode: pages and API."""
+
+from sqlalchemy import select
+
+from jichikai.disaster.services import active_event, start_event
+from jichikai.disaster.shelters import add_own_place
+from jichikai.extensions import db
+from jichikai.org.models import Member
+
+from ..matrix import LOGIN, Case, expect, logged_in, officers_only
+
+
+def _event(world):
+    event = active_event(world.association.id)
+    if event is None:
+        event = start_event(
+            world.association, kind="earthquake", title="地震", message="", drill=True
+        )
+        db.session.commit()
+    return event
+
+
+def _event_url(suffix: str = ""):
+    return lambda w: f"/disaster/events/{_event(w).id}{suffix}"
+
+
+def _shelter_url(world) -> str:
+    event = _event(world)
+    place = add_own_place(world.association, name="集会所", lat=35.853, lon=139.61)
+    db.session.commit()
+    return f"/disaster/events/{event.id}/shelters/{place.id}"
+
+
+def _paper_member_id(world) -> int:
+    return db.session.scalar(
+        select(Member.id).where(Member.household_id == world.paper_household.id)
+    )
+
+
+def _with_event(path: str):
+    def build(world):
+        _event(world)
+        return path
+
+    return build
+
+
+officers_in_a = expect(anonymous=LOGIN, officer=302, admin=302, outsider=404, default=403)
+block_leaders = expect(
+    anonymous=LOGIN, member=403, leader=200, other_leader=403, outsider=404, default=200
+)
+any_leader = expect(anonymous=LOGIN, member=403, outsider=403, default=200)
+
+CASES = [
+    Case("GET", lambda w: "/disaster/", officers_only(), id="disaster-index"),
+    Case(
+        "POST",
+        lambda w: "/disaster/events",
+        officers_only(302),
+        form=lambda w: {"kind": "earthquake", "title": "訓練", "message": "", "drill": "y"},
+        id="disaster-start",
+    ),
+    Case("POST", _event_url("/end"), officers_in_a, id="disaster-end"),
+    Case(
+        "GET",
+        _event_url(),
+        expect(anonymous=LOGIN, officer=200, admin=200, outsider=404, default=403),
+        id="disaster-dashboard",
+    ),
+    Case(
+        "GET",
+        _event_url("/export.csv"),
+        expect(anonymous=LOGIN, officer=200, admin=200, outsider=404, default=403),
+        id="disaster-export",
+    ),
+    Case(
+        "GET",
+        lambda w: f"/disaster/events/{_event(w).id}/sheet/{w.block.id}",
+        block_leaders,
+        id="disaster-sheet",
+    ),
+    Case(
+        "POST",
+        _shelter_url,
+        officers_in_a,
+        form=lambda w: {"is_open": "1", "capacity": "40"},
+        id="disaster-mark-shelter",
+    ),
+    Case("GET", _with_event("/disaster/checkin"), logged_in(200), id="disaster-checkin"),
+    Case(
+        "POST",
+        _with_event("/disaster/checkin"),
+        logged_in(302),
+        form=lambda w: {"status": "safe_home", "client_id": "matrix-checkin-1"},
+        id="disaster-checkin-submit",
+    ),
+    Case("GET", _with_event("/disaster/rollcall"), any_leader, id="disaster-rollcall"),
+    Case(
+        "POST",
+        _with_event("/disaster/rollcall/report"),
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=302,
+            other_leader=403,
+            officer=302,
+            admin=302,
+            outsider=404,
+        ),
+        form=lambda w: {
+            "member_ids": [_paper_member_id(w)],
+            "status": "safe_home",
+            "client_id": "matrix-proxy-1",
+        },
+        id="disaster-rollcall-report",
+    ),
+    Case("GET", lambda w: "/disaster/shelters", officers_only(), id="disaster-shelters"),
+    Case(
+        "POST",
+        lambda w: "/disaster/shelters/choose",
+        officers_only(302),
+        form=lambda w: {"shelter_ids": []},
+        id="disaster-shelters-choose",
+    ),
+    Case(
+        "POST",
+        lambda w: "/disaster/shelters/import",
+        officers_only(400),
+        id="disaster-shelters-import-empty",
+    ),
+    Case(
+        "POST",
+        lambda w: "/disaster/shelters/own",
+        officers_only(302),
+        form=lambda w: {
+            "name": "集会所",
+            "lat": "35.853",
+            "lon": "139.61",
+            "facility_type": "gathering_point",
+        },
+        id="disaster-shelters-own",
+    ),
+    Case(
+        "POST",
+        lambda w: "/api/v1/disaster/events",
+        officers_only(201),
+        json=lambda w: {"kind": "flood", "title": "大雨", "message": "", "drill": True},
+        id="api-disaster-start",
+    ),
+    Case(
+        "POST",
+        lambda w: f"/api/v1/disaster/events/{_event(w).id}/end",
+        expect(anonymous=LOGIN, officer=200, admin=200, outsider=404, default=403),
+        id="api-disaster-end",
+    ),
+    Case("GET", lambda w: "/api/v1/disaster/active", logged_in(200), id="api-disaster-active"),
+    Case(
+        "POST",
+        _with_event("/api/v1/disaster/checkins"),
+        expect(anonymous=LOGIN, outsider=409, default=201),
+        json=lambda w: {"status": "safe_home", "client_id": "matrix-api-1"},
+        id="api-disaster-checkin",
+    ),
+    Case(
+        "GET",
+        lambda w: f"/api/v1/disaster/events/{_event(w).id}/rollcall",
+        expect(anonymous=LOGIN, member=403, outsider=404, default=200),
+        id="api-disaster-rollcall",
+    ),
+    Case(
+        "GET",
+        lambda w: "/api/v1/shelters/nearby?lat=35.85&lon=139.61",
+        logged_in(200),
+        id="api-shelters-nearby",
+    ),
+]
