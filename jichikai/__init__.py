@@ -64,6 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .extensions import api
     from .home import bp as home_bp
+    from .jma import bp as jma_bp
+    from .jma import views as jma_views
     from .org import bp as org_bp
     from .org import views as org_views
 
@@ -71,15 +73,20 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
     ui.add_nav(app, org_views.nav_items)
+    app.register_blueprint(jma_bp)
+    ui.add_nav(app, jma_views.nav_items)
+    ui.add_banner(app, jma_views.pending_banner)
     api.register_blueprint(auth_api.blp)
 
 
 def _register_cli(app: Flask) -> None:
     from .demo.cli import demo_command
+    from .jma.cli import jma_cli
     from .org.cli import association_cli
 
     app.cli.add_command(association_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(jma_cli)
 
 
 def _finish_config(app: Flask) -> None:

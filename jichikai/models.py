@@ -2,6 +2,7 @@
 
 from .audit.models import AuditEvent
 from .auth.models import Device, LoginCard
+from .jma.models import JmaAlert, JmaEntry, JmaFeed
 from .org.models import Association, Block, Household, Member, RoleAssignment
 from .push.models import PushDelivery, PushSubscription
 
@@ -11,6 +12,9 @@ __all__ = [
     "Block",
     "Device",
     "Household",
+    "JmaAlert",
+    "JmaEntry",
+    "JmaFeed",
     "LoginCard",
     "Member",
     "PushDelivery",
