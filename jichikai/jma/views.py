@@ -40,7 +40,7 @@ def settings():
     form = JmaSettingsForm(obj=JmaSettings.of(association))
     if form.validate_on_submit():
         try:
-            save_settings(association, form.to_settings(), by=current_user)
+            save_settings(association, form.to_settings(), by=current_user._get_current_object())
         except JmaError:
             db.session.rollback()
             abort(400)
@@ -69,7 +69,7 @@ def start(alert_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        start_proposed(found, by=current_user)
+        start_proposed(found, by=current_user._get_current_object())
     except JmaError:
         flash(_("この知らせは、もう決まっています。"))
     except EventNotStarted:
@@ -91,7 +91,7 @@ def dismiss_alert(alert_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        dismiss(found, by=current_user)
+        dismiss(found, by=current_user._get_current_object())
     except JmaError:
         flash(_("この知らせは、もう決まっています。"))
     else:
