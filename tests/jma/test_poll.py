@@ -253,3 +253,23 @@ def test_weather_warning_and_landslide_alert_each_start_once(watching, jma, star
         jma.serve_message(name)
     _poll(jma.serve_feed("extra.xml", names))
     assert [c["kind"] for c in started.calls] == ["landslide", "flood"]
+
+
+def test_a_message_whose_rules_fail_is_rolled_back_alone(watching, jma, started, monkeypatch):
+    from jichikai.jma import services
+
+    def broken(association, **kwargs):
+        if kwargs["kind"] == "landslide":
+            raise RuntimeError("boom")
+        return started(association, **kwargs)
+
+    monkeypatch.setattr(services, "start_disaster_event", broken)
+    names = ["VXWW50_saitama_issued.xml", "VPWW53_saitama_heavy_rain_issued.xml"]
+    for name in names:
+        jma.serve_message(name)
+    report = _poll(jma.serve_feed("extra.xml", names))
+
+    assert [a.kind for a in _alerts(watching.association.id)] == ["flood"]
+    statuses = {e.type_code: e.status for e in db.session.scalars(select(JmaEntry))}
+    assert statuses == {"VXWW50": "failed", "VPWW53": "processed"}
+    assert report.failed == 1
