@@ -67,6 +67,8 @@ def _register_blueprints(app: Flask) -> None:
     from .disaster import views as disaster_views
     from .extensions import api
     from .home import bp as home_bp
+    from .jma import bp as jma_bp
+    from .jma import views as jma_views
     from .notices import api as notices_api
     from .notices import bp as notices_bp
     from .notices import views as notices_views
@@ -82,6 +84,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     app.register_blueprint(pwa_bp)
     ui.add_nav(app, org_views.nav_items)
+    app.register_blueprint(jma_bp)
+    ui.add_nav(app, jma_views.nav_items)
+    ui.add_banner(app, jma_views.pending_banner)
     api.register_blueprint(auth_api.blp)
     app.register_blueprint(notices_bp)
     ui.add_nav(app, notices_views.nav_items)
@@ -100,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .demo.cli import demo_command
     from .disaster.cli import shelters_cli
+    from .jma.cli import jma_cli
     from .org.cli import association_cli, roster_cli
     from .push.cli import push_cli, worker_command
 
@@ -109,6 +115,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(push_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(shelters_cli)
+    app.cli.add_command(jma_cli)
 
 
 def _finish_config(app: Flask) -> None:

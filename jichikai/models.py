@@ -3,6 +3,7 @@
 from .audit.models import AuditEvent
 from .auth.models import Device, LoginCard
 from .disaster.models import AssociationShelter, CheckIn, DisasterEvent, EventShelter, Shelter
+from .jma.models import JmaAlert, JmaEntry, JmaFeed
 from .notices.models import (
     Attachment,
     Notice,
@@ -26,6 +27,9 @@ __all__ = [
     "DisasterEvent",
     "EventShelter",
     "Household",
+    "JmaAlert",
+    "JmaEntry",
+    "JmaFeed",
     "LoginCard",
     "Member",
     "Notice",

@@ -5,7 +5,8 @@ from sqlalchemy import inspect
 
 from jichikai.extensions import db
 
-GLOBAL_TABLES = {"association", "audit_event", "alembic_version"}
+# jma_feed and jma_entry hold public JMA messages, fetched once for every association.
+GLOBAL_TABLES = {"association", "audit_event", "alembic_version", "jma_feed", "jma_entry"}
 
 
 def test_every_tenant_table_has_an_association_id(app):
