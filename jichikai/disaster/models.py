@@ -189,3 +189,5 @@ class CheckIn(TenantMixin, db.Model):
     extra_people: Mapped[int] = mapped_column(Integer, default=0)
     client_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shelter: Mapped[Shelter | None] = relationship()

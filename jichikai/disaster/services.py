@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..database import utcnow
@@ -318,7 +319,9 @@ def latest_checkins(event_id: int, member_ids: list[int] | None = None) -> dict[
     latest = latest.group_by(CheckIn.member_id)
     return {
         checkin.member_id: checkin
-        for checkin in db.session.scalars(select(CheckIn).where(CheckIn.id.in_(latest)))
+        for checkin in db.session.scalars(
+            select(CheckIn).where(CheckIn.id.in_(latest)).options(selectinload(CheckIn.shelter))
+        )
     }
 
 

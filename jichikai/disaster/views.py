@@ -158,6 +158,9 @@ def _checkin_context(event: DisasterEvent, step: int = 1, error: str = "", form=
     shelters = []
     if step == 2 and form.get("status") == STATUS_AT_SHELTER:
         shelters = nearest_shelters(current_user.association, event.id, event.kind, position)
+    elif step == 1:
+        # Kept in the page for the offline outbox: choosing a shelter must work without a network.
+        shelters = nearest_shelters(current_user.association, event.id, event.kind, None)
     return {
         "event": event,
         "people": people,

@@ -8,18 +8,17 @@
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
   }
 
-  /* ---- Check-in forms marked data-queue-api: sent as JSON, queued when offline. ---- */
-  function formToJson(form) {
+  /* ---- Check-in forms marked data-queue-api: without a network the report is kept in the
+     outbox (IndexedDB) and sent once the network returns; online, the plain form is used. ---- */
+  const NUMBERS = ["shelter_id", "headcount", "lat", "lon"];
+
+  function formToJson(form, submitter) {
     const body = {};
-    for (const [name, value] of new FormData(form)) {
-      if (name === "csrf_token" || value === "") continue;
-      if (form.querySelectorAll('[name="' + name + '"]').length > 1 && form.elements[name][0] && form.elements[name][0].type === "checkbox") {
-        (body[name] = body[name] || []).push(/^\d+$/.test(value) ? Number(value) : value);
-      } else {
-        body[name] = /^\d+$/.test(value) && name.endsWith("_id") ? Number(value) : value;
-      }
+    for (const [name, value] of new FormData(form, submitter)) {
+      if (name === "csrf_token" || name === "relocate" || value === "") continue;
+      if (name.endsWith("_ids")) (body[name] = body[name] || []).push(Number(value));
+      else body[name] = NUMBERS.includes(name) ? Number(value) : value;
     }
-    if (form.submitter && form.submitter.name) body[form.submitter.name] = form.submitter.value;
     return body;
   }
 
@@ -27,41 +26,49 @@
     Q.all().then((items) => {
       document.querySelectorAll("[data-queue-status]").forEach((el) => {
         el.hidden = items.length === 0;
-        el.textContent = items.length ? el.dataset.pendingText.replace("%d", items.length) : "";
+        el.textContent = items.length ? el.dataset.pendingText.replace("{n}", items.length) : "";
       });
     }).catch(() => {});
   }
 
   function flush() {
     if (!navigator.onLine) return;
-    Q.flush(csrf()).then((sent) => { showPending(); if (sent) document.dispatchEvent(new CustomEvent("jichikai:sent")); }).catch(() => {});
+    Q.flush(csrf()).then((sent) => {
+      showPending();
+      if (sent && document.querySelector("[data-queue-api]")) window.location.reload();
+    }).catch(() => {});
+  }
+
+  /* The second tap (which shelter, where, what help) normally comes from the server. */
+  function offlineDetails(form, status) {
+    const template = document.getElementById("offline-details");
+    const part = template && template.content.querySelector('[data-status="' + status + '"]');
+    const buttons = form.querySelector(".status-buttons");
+    if (!part || !buttons) return false;
+    const hidden = document.createElement("input");
+    hidden.type = "hidden"; hidden.name = "status"; hidden.value = status;
+    buttons.replaceWith(hidden, part.cloneNode(true));
+    const first = form.querySelector("button, input[type=text]");
+    if (first) first.focus();
+    return true;
   }
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (!form.dataset || !form.dataset.queueApi) return;
+    if (!form.dataset || !form.dataset.queueApi || navigator.onLine) return;
     event.preventDefault();
-    const body = formToJson(form);
-    body.client_id = body.client_id || (self.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
-    const item = { client_id: body.client_id, url: form.dataset.queueApi, body, queued_at: new Date().toISOString() };
-    const queueIt = () => Q.add(item).then(() => {
-      showPending();
-      if (navigator.serviceWorker && navigator.serviceWorker.ready) {
-        navigator.serviceWorker.ready.then((reg) => reg.sync && reg.sync.register(Q.SYNC_TAG)).catch(() => {});
-      }
-    });
-    if (!navigator.onLine) { queueIt(); return; }
-    fetch(item.url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(body),
-    }).then((response) => {
-      if (response.ok) { window.location.href = form.dataset.done || window.location.href; return; }
-      return response.json().then((data) => {
-        const box = form.querySelector("[data-queue-error]");
-        if (box) { box.hidden = false; box.textContent = data.message || ""; }
+    const body = formToJson(form, event.submitter);
+    const needs = { at_shelter: "shelter_id", elsewhere: "place", need_help: "help_kind" }[body.status];
+    if (needs && !body[needs] && offlineDetails(form, body.status)) return;
+    Q.add({ client_id: body.client_id, url: form.dataset.queueApi, body, queued_at: new Date().toISOString() })
+      .then(() => {
+        showPending();
+        form.hidden = true;
+        if (navigator.serviceWorker) {
+          navigator.serviceWorker.ready.then((reg) => reg.sync && reg.sync.register(Q.SYNC_TAG)).catch(() => {});
+        }
+        window.scrollTo(0, 0);
       });
-    }).catch(queueIt);
   });
 
   window.addEventListener("online", flush);

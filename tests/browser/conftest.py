@@ -104,3 +104,31 @@ def axe_problems(page) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def wait_for(page, expression: str, seconds: float = 10) -> None:
+    """Poll a JavaScript expression from Python until it is truthy.
+
+    Playwright's wait_for_function evaluates strings with eval(), which the pages' strict
+    Content-Security-Policy forbids.
+    """
+    import time
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if page.evaluate(expression):
+                return
+        except PlaywrightError:  # a navigation in between
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {expression}")
+
+
+def wait_for_service_worker(page) -> None:
+    """Wait until the service worker controls the page (installed, then reloaded)."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    wait_for(page, "navigator.serviceWorker.controller !== null")

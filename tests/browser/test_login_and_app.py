@@ -5,7 +5,7 @@ import pytest
 from jichikai.auth.services import issue_card
 from jichikai.extensions import db
 
-from .conftest import axe_problems, screenshot
+from .conftest import axe_problems, screenshot, wait_for, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -39,10 +39,8 @@ def test_login_page_is_accessible_in_japanese_and_large_text(page, world):
 
 def test_service_worker_registers_and_serves_the_offline_page(page, context, world):
     log_in_by_card(page, world.member)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("caches.open('shell-v1').then(c => c.match('/offline')).then(r => !!r)")
+    wait_for_service_worker(page)
+    wait_for(page, "caches.open('shell-v1').then(c => c.match('/offline')).then(r => !!r)")
     context.set_offline(True)
     page.goto("/notices/does-not-exist-offline")
     assert "インターネットにつながっていません" in page.content()

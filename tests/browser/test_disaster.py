@@ -1,0 +1,224 @@
+"""A drill in a real browser: nearest shelter by location, the roll call, offline check-in."""
+
+import time
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from sqlalchemy import func, select
+
+from jichikai.disaster import demo as disaster_demo
+from jichikai.disaster.models import CheckIn
+from jichikai.extensions import db
+
+from ..disaster.helpers import start
+from ..notices.helpers import make_notice
+from .conftest import axe_problems, screenshot, wait_for, wait_for_service_worker
+from .test_login_and_app import log_in_by_card
+
+pytestmark = pytest.mark.browser
+
+# Near 栄和小学校 in さいたま市桜区 (GSI 指定緊急避難場所).
+NEAR_SAKAEWA_ES = {"latitude": 35.8612, "longitude": 139.6176}
+
+
+def phone(browser, live_server, **options):
+    return browser.new_context(
+        base_url=live_server,
+        locale="ja-JP",
+        timezone_id="Asia/Tokyo",
+        viewport={"width": 390, "height": 844},
+        **options,
+    )
+
+
+def wait_until_outbox_is_empty(page, seconds: float = 10) -> None:
+    """Poll from Python: the page's strict CSP forbids the eval that wait_for_function uses."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            page.wait_for_load_state()
+            if page.evaluate("JichikaiQueue.all().then(items => items.length)") == 0:
+                return
+        except PlaywrightError:  # the page reloads itself once the outbox is sent
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the outbox was not sent")
+
+
+def checkins() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count(CheckIn.id)))
+
+
+def test_drill_nearest_shelter_roll_call_and_paper_household(
+    browser_or_skip, live_server, page, world
+):
+    disaster_demo.seed(world.association)
+    db.session.commit()
+
+    # An officer starts a drill.
+    log_in_by_card(page, world.officer)
+    page.goto("/disaster/")
+    page.get_by_label("題名").fill("防災訓練")
+    page.get_by_label("訓練です").check()
+    page.get_by_role("button", name="始める").click()
+    page.wait_for_load_state()
+
+    # A member, located in 桜区, reports: 避難所 -> nearest first -> 栄和小学校.
+    member_phone = phone(
+        browser_or_skip, live_server, geolocation=NEAR_SAKAEWA_ES, permissions=["geolocation"]
+    )
+    member = member_phone.new_page()
+    log_in_by_card(member, world.member)
+    assert "防災訓練" in member.content()
+    assert axe_problems(member) == []
+    screenshot(member, "checkin")
+    member.get_by_role("button", name="避難所").click()
+    member.get_by_role("button", name="近い順に並べる").click()
+    member.wait_for_load_state()
+    first = member.locator(".shelter-buttons button").first
+    assert "栄和小学校" in first.inner_text()
+    screenshot(member, "checkin-shelters")
+    first.click()
+    member.wait_for_url("**/disaster/checkin")
+    assert "安否を知らせました" in member.content()
+    member_phone.close()
+
+    # The block leader sees it in the roll call and answers for the paper-only household.
+    leader_phone = phone(browser_or_skip, live_server)
+    leader = leader_phone.new_page()
+    log_in_by_card(leader, world.leader)
+    leader.goto("/disaster/rollcall")
+    assert "栄和小学校" in leader.locator("li", has_text="佐藤 花子").first.inner_text()
+    paper = leader.locator("ul.rollcall > li", has_text="鈴木家")
+    paper.get_by_text("訪ねた結果を入れる").click()
+    paper.locator("select[name=status]").select_option("safe_home")
+    paper.get_by_role("button", name="報告を入れる").click()
+    leader.wait_for_load_state()
+    assert "無事" in leader.locator("li", has_text="鈴木 トメ").first.inner_text()
+    assert axe_problems(leader) == []
+    screenshot(leader, "rollcall")
+    leader_phone.close()
+
+    # The officers' dashboard.
+    page.goto("/disaster/")
+    page.get_by_role("link", name="集計を見る").click()
+    page.wait_for_load_state()
+    assert axe_problems(page) == []
+    screenshot(page, "dashboard")
+
+
+def test_offline_check_in_is_sent_once_when_the_network_returns(context, page, world):
+    start(world)
+    log_in_by_card(page, world.member)
+    wait_for_service_worker(page)
+    assert checkins() == 0
+
+    context.set_offline(True)
+    page.get_by_role("button", name="無事・自宅").click()
+    status = page.locator("[data-queue-status]")
+    status.wait_for(state="visible")
+    assert "送信待ち" in status.inner_text()
+    screenshot(page, "checkin-offline-pending")
+    assert checkins() == 0
+
+    context.set_offline(False)
+    wait_until_outbox_is_empty(page)
+    page.wait_for_load_state()
+    assert checkins() == 1
+    page.reload()
+    page.wait_for_load_state()
+    assert checkins() == 1
+
+
+def test_offline_shelter_choice_works_without_the_server(context, page, world):
+    disaster_demo.seed(world.association)
+    db.session.commit()
+    start(world)
+    log_in_by_card(page, world.member)
+    context.set_offline(True)
+    page.get_by_role("button", name="避難所").click()
+    page.get_by_role("button", name="栄和小学校").click()
+    page.locator("[data-queue-status]").wait_for(state="visible")
+    context.set_offline(False)
+    wait_until_outbox_is_empty(page)
+    db.session.rollback()
+    checkin = db.session.scalars(select(CheckIn)).one()
+    assert checkin.status == "at_shelter" and checkin.shelter.name == "栄和小学校"
+
+
+def test_push_shows_a_notification_whose_click_opens_the_notice(context, page, world):
+    notice = make_notice(world, title="回覧板のお知らせ")
+    context.grant_permissions(["notifications"])
+    log_in_by_card(page, world.member)
+    wait_for_service_worker(page)
+    worker = context.service_workers[0]
+    payload = {
+        "title": "回覧板のお知らせ",
+        "body": "新しい回覧です",
+        "url": f"/notices/{notice.id}",
+        "tag": f"notice-{notice.id}",
+    }
+    worker.evaluate(
+        "data => self.dispatchEvent(new PushEvent('push', {data: JSON.stringify(data)}))", payload
+    )
+    wait_for(
+        page,
+        "navigator.serviceWorker.ready.then(r => r.getNotifications())"
+        ".then(list => list.length > 0)",
+    )
+    titles = page.evaluate(
+        "navigator.serviceWorker.ready.then(r => r.getNotifications())"
+        ".then(list => list.map(n => n.title))"
+    )
+    assert titles == ["回覧板のお知らせ"]
+    worker.evaluate(
+        "self.registration.getNotifications().then(list => self.dispatchEvent("
+        "new NotificationEvent('notificationclick', {notification: list[0]})))"
+    )
+    page.wait_for_url(f"**/notices/{notice.id}")
+    assert "回覧板のお知らせ" in page.content()
+
+
+SHELL = (
+    "/static/css/app.css",
+    "/static/js/app.js",
+    "/static/js/queue.js",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/static/icons/",
+)
+
+
+def test_check_in_page_first_load_is_at_most_30_kb(browser_or_skip, live_server, world):
+    """Everything the check-in page loads, the app shell excepted, uncompressed."""
+    start(world)
+    context = phone(browser_or_skip, live_server, service_workers="block")
+    page = context.new_page()
+    log_in_by_card(page, world.member)
+    sizes = {}
+    page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())))
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    counted = {url: n for url, n in sizes.items() if not any(s in url for s in SHELL)}
+    assert any(url.rstrip("/") == live_server for url in counted), counted
+    assert sum(counted.values()) <= 30 * 1024, counted
+    context.close()
+
+
+def test_pages_are_accessible_in_large_text_mode(page, world):
+    world.member.text_size = "large"
+    world.leader.text_size = "large"
+    db.session.commit()
+    notice = make_notice(world, title="夏祭りのお知らせ")
+    log_in_by_card(page, world.member)
+    assert "text-large" in page.locator("html").get_attribute("class")
+    assert axe_problems(page) == []
+    page.goto(f"/notices/{notice.id}")
+    assert axe_problems(page) == []
+    screenshot(page, "notice-large-text")
+
+    start(world)
+    page.goto("/")
+    assert axe_problems(page) == []
+    screenshot(page, "checkin-large-text")
