@@ -252,30 +252,33 @@ def _report(rng: random.Random, shelter_ids: list[int]) -> dict:
     return body
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int | None, threads: int | None):
     env = {
         **os.environ,
         "JICHIKAI_SQLALCHEMY_DATABASE_URI": url,
         "JICHIKAI_SECRET_KEY": SECRET,
         "PYTHONPATH": str(ROOT),
     }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            str(workers),
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),  # the production settings, unless overridden here
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    if workers:
+        command += ["--workers", str(workers)]
+    if threads:
+        command += [
             "--worker-class",
             "gthread" if threads > 1 else "sync",
             "--threads",
             str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-            "bench.storm_wsgi:app",
-        ],
+        ]
+    process = subprocess.Popen(
+        command + ["bench.storm_wsgi:app"],
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -440,7 +443,8 @@ def cpu_line(outcome: Outcome) -> None:
 def run(backend: str, args) -> bool:
     print(
         f"\n== {backend}: {args.members} members, {args.clients} clients, "
-        f"gunicorn {args.workers} workers x {args.threads} threads =="
+        f"gunicorn.conf.py, workers {args.workers or 'as configured'}, "
+        f"threads {args.threads or 'as configured'} =="
     )
     with tempfile.TemporaryDirectory() as folder:
         url = fresh_database(backend, args.pg_url, Path(folder))
@@ -494,10 +498,8 @@ def main() -> int:
     parser.add_argument("--backend", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument(
-        "--threads", type=int, default=1, help="threads per worker (gthread when more than 1)"
-    )
+    parser.add_argument("--workers", type=int, help="default: gunicorn.conf.py")
+    parser.add_argument("--threads", type=int, help="threads per worker (gthread when more than 1)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--pg-url",
