@@ -3,9 +3,9 @@
     .venv/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 Every setting can be overridden on the command line or by the environment variables below.
-Measured with bench/checkin_storm.py (see docs/disaster.md): a request is CPU-bound Python
-plus short PostgreSQL round trips, so sync workers, two per core, keep the cores busy while
-some wait on the database; threads (gthread) add GIL contention without more throughput.
+A request is CPU-bound Python plus short PostgreSQL round trips: sync workers, two per core,
+keep the cores busy while some wait on the database. bench/checkin_storm.py measured gthread
+workers (2 x 4 threads) within the noise of sync ones on 2 cores (see docs/disaster.md).
 Sync workers do not keep connections alive: the reverse proxy does that for the phones.
 """
 
