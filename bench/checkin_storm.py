@@ -39,6 +39,8 @@ import aiohttp  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
 SECRET = "bench-secret-" + secrets.token_hex(8)
+USER_AGENT = "checkin-storm"  # with 127.0.0.1, what the session's "_id" was made from
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -54,9 +56,42 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds: server, database, client
 
     def error(self, key: str) -> None:
         self.errors[key] = self.errors.get(key, 0) + 1
+
+
+def cpu_seconds(gunicorn_group: int, database: str) -> dict[str, float]:
+    """CPU used so far by the gunicorn processes and the database's PostgreSQL backends."""
+    used = {"server": 0.0, "database": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / TICKS
+        if int(fields[2]) == gunicorn_group:
+            used["server"] += seconds
+        elif cmdline.startswith("postgres:") and f" {database} " in cmdline:
+            used["database"] += seconds
+    return used
+
+
+def measured(phase, gunicorn_group: int, database: str) -> Outcome:
+    """Run one asyncio phase and record the CPU it cost the server, database and client."""
+    before = cpu_seconds(gunicorn_group, database)
+    client_before = time.process_time()
+    outcome = asyncio.run(phase)
+    client = time.process_time() - client_before
+    after = cpu_seconds(gunicorn_group, database)
+    outcome.cpu = {key: after[key] - before[key] for key in before}
+    outcome.cpu["client"] = client
+    return outcome
 
 
 def free_port() -> int:
@@ -83,6 +118,7 @@ def build_world(url: str, members: int, seed: int) -> tuple[list[Plan], list[int
     """Schema, association, members, devices, an event; returns the plans of every member."""
     import flask_migrate
     from flask.sessions import SecureCookieSessionInterface
+    from flask_login.utils import _create_identifier
     from itsdangerous import URLSafeTimedSerializer
 
     from jichikai import create_app
@@ -179,10 +215,18 @@ def build_world(url: str, members: int, seed: int) -> tuple[list[Plan], list[int
 
         signer = SecureCookieSessionInterface().get_signing_serializer(app)
         csrf_signer = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token")
+        # The session a login leaves behind: Flask-Login's "_id" identifies the client, so
+        # that the session is not rewritten (and the cookie not sent again) on every request.
+        with app.test_request_context(
+            headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        ):
+            identifier = _create_identifier()
         plans = []
         for member_id, session_id in session_ids.items():
             raw = secrets.token_hex(20)
-            cookie = signer.dumps({"_user_id": session_id, "_fresh": True, "csrf_token": raw})
+            cookie = signer.dumps(
+                {"_user_id": session_id, "_fresh": True, "_id": identifier, "csrf_token": raw}
+            )
             plan = Plan(member_id, cookie, csrf_signer.dumps(raw))
             plan.reports.append(_report(rng, shelter_ids))
             roll = rng.random()
@@ -208,30 +252,33 @@ def _report(rng: random.Random, shelter_ids: list[int]) -> dict:
     return body
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int | None, threads: int | None):
     env = {
         **os.environ,
         "JICHIKAI_SQLALCHEMY_DATABASE_URI": url,
         "JICHIKAI_SECRET_KEY": SECRET,
         "PYTHONPATH": str(ROOT),
     }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            str(workers),
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),  # the production settings, unless overridden here
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    if workers:
+        command += ["--workers", str(workers)]
+    if threads:
+        command += [
             "--worker-class",
             "gthread" if threads > 1 else "sync",
             "--threads",
             str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-            "bench.storm_wsgi:app",
-        ],
+        ]
+    process = subprocess.Popen(
+        command + ["bench.storm_wsgi:app"],
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -266,7 +313,11 @@ async def storm(base: str, plans: list[Plan], clients: int) -> Outcome:
     async def client(session: aiohttp.ClientSession) -> None:
         while not queue.empty():
             plan = queue.get_nowait()
-            headers = {"Cookie": f"session={plan.cookie}", "X-CSRFToken": plan.csrf}
+            headers = {
+                "Cookie": f"session={plan.cookie}",
+                "X-CSRFToken": plan.csrf,
+                "User-Agent": USER_AGENT,
+            }
             for body in plan.reports:
                 started = time.perf_counter()
                 try:
@@ -300,7 +351,7 @@ async def plain_get(
     async def client(session: aiohttp.ClientSession) -> None:
         while remaining[0] > 0:
             remaining[0] -= 1
-            headers = {}
+            headers = {"User-Agent": USER_AGENT}
             if plans:
                 headers["Cookie"] = f"session={plans[remaining[0] % len(plans)].cookie}"
             started = time.perf_counter()
@@ -379,10 +430,21 @@ def report_line(name: str, outcome: Outcome) -> float:
     return rate
 
 
+def cpu_line(outcome: Outcome) -> None:
+    done = len(outcome.latencies) or 1
+    total = sum(outcome.cpu.values()) or 1e-9
+    per = ", ".join(f"{key} {seconds / done * 1000:.2f}" for key, seconds in outcome.cpu.items())
+    print(
+        f"  {'':<10} CPU ms per request: {per}; client share {outcome.cpu['client'] / total:.0%}"
+        f"; cores busy {total / outcome.elapsed:.2f} of {os.cpu_count()}"
+    )
+
+
 def run(backend: str, args) -> bool:
     print(
         f"\n== {backend}: {args.members} members, {args.clients} clients, "
-        f"gunicorn {args.workers} workers x {args.threads} threads =="
+        f"gunicorn.conf.py, workers {args.workers or 'as configured'}, "
+        f"threads {args.threads or 'as configured'} =="
     )
     with tempfile.TemporaryDirectory() as folder:
         url = fresh_database(backend, args.pg_url, Path(folder))
@@ -398,17 +460,25 @@ def run(backend: str, args) -> bool:
         base = f"http://127.0.0.1:{port}"
         try:
             asyncio.run(plain_get(base, "/bench/trivial", 400, 20))  # warm up every worker
-            checkins = asyncio.run(storm(base, plans, args.clients))
-            plain = asyncio.run(plain_get(base, "/bench/trivial", requests, args.clients))
+            name = url.rsplit("/", 1)[1] if backend == "postgresql" else "-"
+            checkins = measured(storm(base, plans, args.clients), process.pid, name)
+            plain = measured(
+                plain_get(base, "/bench/trivial", requests, args.clients), process.pid, name
+            )
             # The floor of any logged-in API call: session, device and member, one query.
-            logged_in = asyncio.run(
-                plain_get(base, "/api/v1/disaster/active", requests, args.clients, plans)
+            logged_in = measured(
+                plain_get(base, "/api/v1/disaster/active", requests, args.clients, plans),
+                process.pid,
+                name,
             )
         finally:
             stop(process)
         rate = report_line("check-in", checkins)
+        cpu_line(checkins)
         plain_rate = report_line("trivial", plain)
+        cpu_line(plain)
         login_rate = report_line("auth read", logged_in)
+        cpu_line(logged_in)
         problems = verify(url, plans, event_id)
         print(
             f"  ratio check-in / trivial: {rate / plain_rate:.0%}; "
@@ -428,10 +498,8 @@ def main() -> int:
     parser.add_argument("--backend", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument(
-        "--threads", type=int, default=1, help="threads per worker (gthread when more than 1)"
-    )
+    parser.add_argument("--workers", type=int, help="default: gunicorn.conf.py")
+    parser.add_argument("--threads", type=int, help="threads per worker (gthread when more than 1)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--pg-url",

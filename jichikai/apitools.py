@@ -5,6 +5,7 @@ from functools import wraps
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
+from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 
 
@@ -18,6 +19,13 @@ class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint under /api/v1 whose validation errors answer 400."""
 
     ARGUMENTS_PARSER = Parser()
+
+    def arguments(self, schema, *args, **kwargs):
+        # A schema class would be instantiated again for every request (deep copies of
+        # every field); one instance, made here, serves them all.
+        if isinstance(schema, type) and issubclass(schema, Schema):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)
 
 
 def api_login_required(view):

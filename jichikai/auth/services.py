@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
@@ -123,8 +124,11 @@ def member_for_session(session_id: str) -> Member | None:
     """The member logged in with this session id, if its device has not been revoked."""
     if not session_id:
         return None
+    # One statement for the device and its member: this runs on every logged-in request.
     device = db.session.scalars(
-        select(Device).where(Device.session_hash == _sha256(session_id))
+        select(Device)
+        .options(joinedload(Device.member, innerjoin=True))
+        .where(Device.session_hash == _sha256(session_id))
     ).first()
     if device is None or device.revoked_at is not None or not device.member.active:
         return None

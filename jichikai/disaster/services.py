@@ -213,15 +213,17 @@ def _insert_checkins():
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per dialect.
 
     The unique constraint on (event, member, client_id) makes a resent report, even two
-    racing ones, land once; RETURNING tells which rows are new.
+    racing ones, land once; RETURNING tells which rows are new. It is a Core insert into the
+    table: the rows are plain dicts, and the ORM's bulk machinery would only add work.
     """
     name = db.engine.dialect.name
     if name not in _INSERT_STATEMENTS:
         insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        table = CheckIn.__table__
         _INSERT_STATEMENTS[name] = (
-            insert(CheckIn)
+            insert(table)
             .on_conflict_do_nothing(index_elements=["event_id", "member_id", "client_id"])
-            .returning(CheckIn.id)
+            .returning(table.c.id)
         )
     return _INSERT_STATEMENTS[name]
 
