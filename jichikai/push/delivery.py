@@ -79,7 +79,7 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
     )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    claimed = db.session.scalars(
+    claimed = db.session.execute(
         update(PushDelivery)
         .where(PushDelivery.id.in_(due.scalar_subquery()))
         .values(
@@ -87,31 +87,56 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
             attempts=PushDelivery.attempts + 1,
             next_attempt_at=now + timedelta(seconds=lease_seconds),
         )
-        .returning(PushDelivery.id)
+        .returning(
+            PushDelivery.id,
+            PushDelivery.subscription_id,
+            PushDelivery.attempts,
+            PushDelivery.title,
+            PushDelivery.body,
+            PushDelivery.url,
+            PushDelivery.tag,
+            PushDelivery.urgency,
+            PushDelivery.topic,
+            PushDelivery.expires_at,
+        )
         .execution_options(synchronize_session=False)
     ).all()
     if not claimed:
         return []
-    rows = db.session.execute(
-        select(PushDelivery, PushSubscription)
-        .join(PushSubscription, PushDelivery.subscription_id == PushSubscription.id)
-        .where(PushDelivery.id.in_(claimed))
-    ).all()
-    return [
-        Outgoing(
-            id=delivery.id,
-            subscription_id=subscription.id,
-            endpoint=subscription.endpoint,
-            p256dh=subscription.p256dh,
-            auth=subscription.auth,
-            payload=payload(delivery.title, delivery.body, delivery.url, delivery.tag),
-            ttl=max(0, int((delivery.expires_at - now).total_seconds())),
-            urgency=delivery.urgency,
-            topic=delivery.topic,
-            expires_at=delivery.expires_at,
+    subscriptions = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                PushSubscription.id,
+                PushSubscription.endpoint,
+                PushSubscription.p256dh,
+                PushSubscription.auth,
+            ).where(PushSubscription.id.in_({row.subscription_id for row in claimed}))
         )
-        for delivery, subscription in rows
-    ]
+    }
+    payloads: dict[tuple, bytes] = {}  # a fan-out is one message: build its JSON once
+    items = []
+    for row in sorted(claimed, key=lambda r: r.id):
+        subscription = subscriptions[row.subscription_id]
+        key = (row.title, row.body, row.url, row.tag)
+        if key not in payloads:
+            payloads[key] = payload(*key)
+        items.append(
+            Outgoing(
+                id=row.id,
+                subscription_id=subscription.id,
+                endpoint=subscription.endpoint,
+                p256dh=subscription.p256dh,
+                auth=subscription.auth,
+                payload=payloads[key],
+                ttl=max(0, int((row.expires_at - now).total_seconds())),
+                urgency=row.urgency,
+                topic=row.topic,
+                expires_at=row.expires_at,
+                attempts=row.attempts,
+            )
+        )
+    return items
 
 
 def backoff(attempts: int) -> float:
@@ -242,17 +267,7 @@ def send_batch(sender: Sender, now: datetime | None = None) -> SendSummary:
     now = now or utcnow()
     expired = expire_overdue(now)
     items = claim_due(now, int(config["PUSH_BATCH_SIZE"]), int(config["PUSH_LEASE_SECONDS"]))
-    attempts = (
-        dict(
-            db.session.execute(
-                select(PushDelivery.id, PushDelivery.attempts).where(
-                    PushDelivery.id.in_([i.id for i in items])
-                )
-            ).all()
-        )
-        if items
-        else {}
-    )
+    attempts = {i.id: i.attempts for i in items}
     db.session.commit()  # the claim is durable before anything goes out
     if not items:
         summary = SendSummary()

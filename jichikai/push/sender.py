@@ -1,4 +1,4 @@
-"""Sending encrypted Web Push requests concurrently (asyncio + aiohttp), without the database.
+"""Sending encrypted Web Push requests concurrently (asyncio, see `http1`), without the database.
 
 Each message is encrypted for its subscription (RFC 8291 aes128gcm, a fresh ECDH key and salt
 per message, done with `cryptography` directly) and posted with the headers push services read:
@@ -20,12 +20,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiohttp
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from yarl import URL
 
+from .http1 import Client, ProtocolError
 from .vapid import VapidSigner
 
 
@@ -43,6 +42,7 @@ class Outgoing:
     urgency: str
     topic: str | None
     expires_at: datetime
+    attempts: int = 1  # this one included
 
 
 @dataclass(frozen=True)
@@ -172,8 +172,8 @@ class Sender:
         self.concurrency = max(1, concurrency)
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
-        self._session: aiohttp.ClientSession | None = None
-        self._headers: dict[tuple, dict[str, str]] = {}
+        self._client: Client | None = None
+        self._headers: dict[tuple, bytes] = {}
         self._pool = None
         if encrypt_processes > 0:
             # spawn: never fork a process that runs threads (the web process, the worker).
@@ -189,9 +189,10 @@ class Sender:
         return self._loop.run_until_complete(self._send_all(items))
 
     def close(self) -> None:
-        if self._session is not None:
-            self._loop.run_until_complete(self._session.close())
-            self._session = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+            self._loop.run_until_complete(asyncio.sleep(0))  # let the transports close
         self._loop.close()
         if self._pool is not None:
             self._pool.shutdown()
@@ -203,32 +204,23 @@ class Sender:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _new_session(self) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(
-                limit=self.concurrency, limit_per_host=0, ttl_dns_cache=300, keepalive_timeout=30
-            ),
-            timeout=aiohttp.ClientTimeout(total=self.timeout),
-            headers={"User-Agent": "jichikai-push"},
-            # No cookies, no compressed answers, no Accept headers: nothing to do per request.
-            cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=False,
-            skip_auto_headers=("Accept", "Accept-Encoding"),
-        )
-
-    def _headers_for(self, item: Outgoing) -> dict[str, str]:
-        """The request headers, shared by every message with the same origin, TTL, urgency, topic
-        (a fan-out is one message to many subscriptions of few push services)."""
-        key = (origin_of(item.endpoint), item.ttl, item.urgency, item.topic)
-        headers = self._headers.get(key)
-        if headers is None:
-            headers = headers_for(item, self.signer)
-            self._headers[key] = headers
-        return headers
+    def _headers_for(self, item: Outgoing) -> tuple[str, bytes]:
+        """The origin and request header lines, shared by every message with the same origin,
+        TTL, urgency and topic (a fan-out is one message to many subscriptions of few services)."""
+        origin = origin_of(item.endpoint)
+        key = (origin, item.ttl, item.urgency, item.topic)
+        lines = self._headers.get(key)
+        if lines is None:
+            text = "".join(f"{k}: {v}\r\n" for k, v in headers_for(item, self.signer).items())
+            if any(c in text.replace("\r\n", "") for c in "\r\n"):
+                raise ValueError("a header value contains a line break")
+            lines = text.encode("latin-1")
+            self._headers[key] = lines
+        return origin, lines
 
     async def _send_all(self, items: list[Outgoing]) -> list[Result]:
-        if self._session is None:
-            self._session = self._new_session()
+        if self._client is None:
+            self._client = Client()
         # VAPID tokens are renewed by the signer: headers are only shared within one call.
         self._headers.clear()
         results: list[Result | None] = [None] * len(items)
@@ -270,25 +262,20 @@ class Sender:
         if isinstance(body, str):
             return Result(item.id, item.subscription_id, 400, error=body)
         try:
-            async with self._session.post(
-                URL(item.endpoint, encoded=True), data=body, headers=self._headers_for(item)
-            ) as resp:
-                status = resp.status
-                if status < 300:
-                    if resp.content_length != 0:
-                        await resp.read()  # drain it, or the connection cannot be reused
-                    text = ""
-                else:
-                    text = (await resp.text(errors="replace"))[:300]
-                retry_after = resp.headers.get("Retry-After")
-                return Result(
-                    item.id,
-                    item.subscription_id,
-                    status,
-                    retry_after=parse_retry_after(retry_after) if retry_after else None,
-                    error=text,
-                )
+            origin, headers = self._headers_for(item)
+            response = await self._client.post(
+                origin, item.endpoint[len(origin) :] or "/", headers, body, self.timeout
+            )
         except TimeoutError:
             return Result(item.id, item.subscription_id, None, error="timeout")
-        except aiohttp.ClientError as error:
+        except (OSError, ProtocolError, ValueError) as error:
             return Result(item.id, item.subscription_id, None, error=f"network: {error}"[:300])
+        status = response.status
+        retry_after = response.headers.get("retry-after")
+        return Result(
+            item.id,
+            item.subscription_id,
+            status,
+            retry_after=parse_retry_after(retry_after) if retry_after else None,
+            error="" if status < 300 else response.body.decode(errors="replace")[:300],
+        )
