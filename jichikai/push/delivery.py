@@ -10,6 +10,7 @@ ends the rows are due again. Rows whose result was committed are never sent agai
 import logging
 import random
 from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -261,38 +262,71 @@ def make_sender(app: Flask | None = None) -> Sender:
     )
 
 
-def send_batch(sender: Sender, now: datetime | None = None) -> SendSummary:
-    """Claim one batch, send it, record the answers; commits twice (claim, then results)."""
+@dataclass
+class _Batch:
+    items: list[Outgoing]
+    expired: int
+    results: Future | None = None
+
+
+def _claim(now: datetime) -> _Batch:
+    """Expire what is overdue and claim one batch; committed, so the claim is durable."""
     config = current_app.config
-    now = now or utcnow()
     expired = expire_overdue(now)
     items = claim_due(now, int(config["PUSH_BATCH_SIZE"]), int(config["PUSH_LEASE_SECONDS"]))
-    attempts = {i.id: i.attempts for i in items}
     db.session.commit()  # the claim is durable before anything goes out
-    if not items:
-        summary = SendSummary()
-        summary.expired = expired
-        return summary
+    return _Batch(items, expired)
 
-    results = sender.send(items)
-    summary = apply_results(results, {i.id: i for i in items}, attempts, utcnow())
-    summary.expired += expired
+
+def _record(batch: _Batch, results: list[Result]) -> SendSummary:
+    """Write one batch's answers; commits."""
+    summary = apply_results(
+        results, {i.id: i for i in batch.items}, {i.id: i.attempts for i in batch.items}, utcnow()
+    )
+    summary.expired += batch.expired
     summary.batches = 1
     db.session.commit()
     return summary
 
 
+def send_batch(sender: Sender, now: datetime | None = None) -> SendSummary:
+    """Claim one batch, send it, record the answers; commits twice (claim, then results)."""
+    batch = _claim(now or utcnow())
+    if not batch.items:
+        summary = SendSummary()
+        summary.expired = batch.expired
+        return summary
+    return _record(batch, sender.send(batch.items))
+
+
 def send_pending(sender: Sender, max_batches: int | None = None) -> SendSummary:
-    """Send batches until nothing is due (or `max_batches` were sent)."""
+    """Send batches until nothing is due (or `max_batches` were sent).
+
+    Pipelined: the next batch is claimed while the previous one is in flight, and the previous
+    one's answers are written while the next one is in flight (at most two batches claimed).
+    """
     total = SendSummary()
-    while max_batches is None or total.batches < max_batches:
-        summary = send_batch(sender)
-        for name in ("sent", "gone", "failed", "retry", "expired", "batches"):
-            setattr(total, name, getattr(total, name) + getattr(summary, name))
-        total.statuses.update(summary.statuses)
-        if not summary.batches:
-            break
-    return total
+    started = 0
+    in_flight: _Batch | None = None
+    while True:
+        batch = None
+        if max_batches is None or started < max_batches:
+            batch = _claim(utcnow())
+            total.expired += batch.expired
+            batch.expired = 0
+            if batch.items:
+                batch.results = sender.start(batch.items)
+                started += 1
+            else:
+                batch = None
+        if in_flight is not None:
+            summary = _record(in_flight, in_flight.results.result())
+            for name in ("sent", "gone", "failed", "retry", "expired", "batches"):
+                setattr(total, name, getattr(total, name) + getattr(summary, name))
+            total.statuses.update(summary.statuses)
+        if batch is None:
+            return total
+        in_flight = batch
 
 
 def prune(now: datetime, *, keep_days: int = 30, max_failures: int = 5) -> dict[str, int]:

@@ -14,9 +14,10 @@ import hmac
 import multiprocessing
 import os
 import struct
+import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -157,6 +158,7 @@ class Sender:
     the next message, encrypt it and post it: encryption of the next messages runs while the
     previous ones wait for their answers. With `encrypt_processes` > 0 encryption runs in that
     many helper processes instead, so that one sender uses more than one core.
+    Requests run in an event loop in a thread of the sender's own (see `start`).
     Not thread-safe: each thread that sends (the worker's sender loop, a CLI command) has its own.
     """
 
@@ -173,6 +175,7 @@ class Sender:
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
         self._client: Client | None = None
+        self._thread: threading.Thread | None = None
         self._headers: dict[tuple, bytes] = {}
         self._pool = None
         if encrypt_processes > 0:
@@ -181,22 +184,44 @@ class Sender:
                 encrypt_processes, mp_context=multiprocessing.get_context("spawn")
             )
 
+    def start(self, items: Iterable[Outgoing]) -> Future:
+        """Start sending every item; the future's result is one `Result` per item, in order.
+
+        The requests run in the sender's own event-loop thread, so the caller can claim and
+        prepare the next batch (database work) while this one is in flight.
+        """
+        items = list(items)
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._loop.run_forever, name="jichikai-push-http", daemon=True
+            )
+            self._thread.start()
+        return asyncio.run_coroutine_threadsafe(self._send_all(items), self._loop)
+
     def send(self, items: Iterable[Outgoing]) -> list[Result]:
         """Send every item concurrently and return one result per item, in the same order."""
         items = list(items)
         if not items:
             return []
-        return self._loop.run_until_complete(self._send_all(items))
+        return self.start(items).result()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-            self._loop.run_until_complete(asyncio.sleep(0))  # let the transports close
-        self._loop.close()
+        if self._thread is not None:
+            asyncio.run_coroutine_threadsafe(self._close_client(), self._loop).result()
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._thread = None
+        if not self._loop.is_closed():
+            self._loop.close()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+
+    async def _close_client(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+            await asyncio.sleep(0)  # let the transports close
 
     def __enter__(self) -> "Sender":
         return self
