@@ -131,7 +131,7 @@ def sender_process(
     if profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
     cpu = time.process_time()
     with app.app_context(), make_sender() as sender:

@@ -214,9 +214,21 @@ def apply_results(
                     }
                 )
 
-    for rows in (sent, failed, retry, expired):
-        if rows:
-            db.session.execute(update(PushDelivery), rows)
+    # Rows with the same outcome share their values: one UPDATE ... WHERE id IN (...) for each
+    # (a fan-out's batch is one statement); retries differ in their times (executemany).
+    groups: dict[tuple, list[int]] = {}
+    for row in (*sent, *failed, *expired):
+        values = tuple(sorted((k, v) for k, v in row.items() if k != "id"))
+        groups.setdefault(values, []).append(row["id"])
+    for values, ids in groups.items():
+        db.session.execute(
+            update(PushDelivery)
+            .where(PushDelivery.id.in_(ids))
+            .values(dict(values))
+            .execution_options(synchronize_session=False)
+        )
+    if retry:
+        db.session.execute(update(PushDelivery), retry)
     if ok_subscriptions:
         db.session.execute(
             update(PushSubscription)
