@@ -152,7 +152,7 @@ ENCRYPT_CHUNK = 50
 
 
 class Sender:
-    """Posts push messages over one aiohttp session (kept-alive connections) in its own loop.
+    """Posts push messages over kept-alive connections (`http1.Client`) in its own loop.
 
     `concurrency` requests are in flight at a time, each by one of as many coroutines that take
     the next message, encrypt it and post it: encryption of the next messages runs while the
