@@ -34,7 +34,9 @@ def run_emulator(count: int, latency: float, pipe) -> None:
     done = threading.Event()
     while not done.is_set():
         if pipe.poll(0.2):
-            pipe.recv()
+            if pipe.recv() == "cpu":
+                pipe.send(time.process_time())
+                continue
             decrypted = sum(1 for r in emulator.received if r.payload is not None)
             pipe.send(
                 {
@@ -43,6 +45,7 @@ def run_emulator(count: int, latency: float, pipe) -> None:
                     "decrypted": decrypted,
                     "errors": emulator.errors[:5],
                     "error_count": len(emulator.errors),
+                    "cpu": time.process_time(),
                 }
             )
             done.set()
@@ -117,13 +120,27 @@ def seed(subscriptions: list[dict]) -> list:
     return [m.id for m in members]
 
 
-def sender_process(database: str | None, origin: str, instance: str, processes: int, out) -> None:
-    """One `flask worker`-like sender: send until nothing is due."""
+def sender_process(
+    database: str | None, origin: str, instance: str, processes: int, profile: str, out
+) -> None:
+    """One `flask worker`-like sender: send until nothing is due; (sent, CPU seconds)."""
     from jichikai.push.delivery import make_sender, send_pending
 
     app = build_app(database, origin, instance, processes)
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+    cpu = time.process_time()
     with app.app_context(), make_sender() as sender:
-        out.send(send_pending(sender).sent)
+        sent = send_pending(sender).sent
+    cpu = time.process_time() - cpu
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{os.getpid()}")
+    out.send((sent, cpu))
 
 
 def main() -> None:
@@ -134,6 +151,7 @@ def main() -> None:
     parser.add_argument("--database", default=None, help="an empty database URL (default SQLite)")
     parser.add_argument("--senders", type=int, default=1, help="sender processes, like workers")
     parser.add_argument("--encrypt-processes", type=int, default=0)
+    parser.add_argument("--profile", default="", help="cProfile each sender to PREFIX.<pid>")
     args = parser.parse_args()
 
     parent, child = multiprocessing.Pipe()
@@ -182,24 +200,44 @@ def main() -> None:
             db.engine.dispose()
             fork = multiprocessing.get_context("fork")
             pipes, workers = [], []
+            parent.send("cpu")
+            emulator_cpu = parent.recv()
+            load = os.getloadavg()[0]
             started = time.perf_counter()
             for _ in range(args.senders):
                 receive, send = fork.Pipe()
                 worker = fork.Process(
                     target=sender_process,
-                    args=(args.database, origin, instance, args.encrypt_processes, send),
+                    args=(
+                        args.database,
+                        origin,
+                        instance,
+                        args.encrypt_processes,
+                        args.profile,
+                        send,
+                    ),
                 )
                 worker.start()
                 pipes.append(receive)
                 workers.append(worker)
-            sent = sum(pipe.recv() for pipe in pipes)
+            answers = [pipe.recv() for pipe in pipes]
             elapsed = time.perf_counter() - started
+            parent.send("cpu")
+            emulator_cpu = parent.recv() - emulator_cpu
+            sent = sum(a[0] for a in answers)
+            sender_cpu = sum(a[1] for a in answers)
             for worker in workers:
                 worker.join()
             summary = f"{args.senders} sender processes, {args.encrypt_processes} encrypt processes"
             ours = sent / elapsed
             print(f"queue (notify + commit): {len(members)} rows in {queued:.2f} s")
             print(f"our sender: {sent} sent in {elapsed:.2f} s = {ours:,.0f} sends/s ({summary})")
+            print(
+                f"CPU while sending: senders {sender_cpu:.2f} s "
+                f"({sender_cpu / max(1, sent) * 1000:.2f} ms per message), "
+                f"emulator {emulator_cpu:.2f} s ({emulator_cpu / elapsed:.0%} of one core), "
+                f"load average before {load:.2f}"
+            )
 
             vapid = app.extensions["jichikai.push"]["vapid"]
             key_file = Path(instance) / "vapid_private.pem"

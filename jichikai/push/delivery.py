@@ -10,6 +10,7 @@ ends the rows are due again. Rows whose result was committed are never sent agai
 import logging
 import random
 from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -79,7 +80,7 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
     )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    claimed = db.session.scalars(
+    claimed = db.session.execute(
         update(PushDelivery)
         .where(PushDelivery.id.in_(due.scalar_subquery()))
         .values(
@@ -87,31 +88,56 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
             attempts=PushDelivery.attempts + 1,
             next_attempt_at=now + timedelta(seconds=lease_seconds),
         )
-        .returning(PushDelivery.id)
+        .returning(
+            PushDelivery.id,
+            PushDelivery.subscription_id,
+            PushDelivery.attempts,
+            PushDelivery.title,
+            PushDelivery.body,
+            PushDelivery.url,
+            PushDelivery.tag,
+            PushDelivery.urgency,
+            PushDelivery.topic,
+            PushDelivery.expires_at,
+        )
         .execution_options(synchronize_session=False)
     ).all()
     if not claimed:
         return []
-    rows = db.session.execute(
-        select(PushDelivery, PushSubscription)
-        .join(PushSubscription, PushDelivery.subscription_id == PushSubscription.id)
-        .where(PushDelivery.id.in_(claimed))
-    ).all()
-    return [
-        Outgoing(
-            id=delivery.id,
-            subscription_id=subscription.id,
-            endpoint=subscription.endpoint,
-            p256dh=subscription.p256dh,
-            auth=subscription.auth,
-            payload=payload(delivery.title, delivery.body, delivery.url, delivery.tag),
-            ttl=max(0, int((delivery.expires_at - now).total_seconds())),
-            urgency=delivery.urgency,
-            topic=delivery.topic,
-            expires_at=delivery.expires_at,
+    subscriptions = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                PushSubscription.id,
+                PushSubscription.endpoint,
+                PushSubscription.p256dh,
+                PushSubscription.auth,
+            ).where(PushSubscription.id.in_({row.subscription_id for row in claimed}))
         )
-        for delivery, subscription in rows
-    ]
+    }
+    payloads: dict[tuple, bytes] = {}  # a fan-out is one message: build its JSON once
+    items = []
+    for row in sorted(claimed, key=lambda r: r.id):
+        subscription = subscriptions[row.subscription_id]
+        key = (row.title, row.body, row.url, row.tag)
+        if key not in payloads:
+            payloads[key] = payload(*key)
+        items.append(
+            Outgoing(
+                id=row.id,
+                subscription_id=subscription.id,
+                endpoint=subscription.endpoint,
+                p256dh=subscription.p256dh,
+                auth=subscription.auth,
+                payload=payloads[key],
+                ttl=max(0, int((row.expires_at - now).total_seconds())),
+                urgency=row.urgency,
+                topic=row.topic,
+                expires_at=row.expires_at,
+                attempts=row.attempts,
+            )
+        )
+    return items
 
 
 def backoff(attempts: int) -> float:
@@ -188,9 +214,21 @@ def apply_results(
                     }
                 )
 
-    for rows in (sent, failed, retry, expired):
-        if rows:
-            db.session.execute(update(PushDelivery), rows)
+    # Rows with the same outcome share their values: one UPDATE ... WHERE id IN (...) for each
+    # (a fan-out's batch is one statement); retries differ in their times (executemany).
+    groups: dict[tuple, list[int]] = {}
+    for row in (*sent, *failed, *expired):
+        values = tuple(sorted((k, v) for k, v in row.items() if k != "id"))
+        groups.setdefault(values, []).append(row["id"])
+    for values, ids in groups.items():
+        db.session.execute(
+            update(PushDelivery)
+            .where(PushDelivery.id.in_(ids))
+            .values(dict(values))
+            .execution_options(synchronize_session=False)
+        )
+    if retry:
+        db.session.execute(update(PushDelivery), retry)
     if ok_subscriptions:
         db.session.execute(
             update(PushSubscription)
@@ -236,48 +274,71 @@ def make_sender(app: Flask | None = None) -> Sender:
     )
 
 
-def send_batch(sender: Sender, now: datetime | None = None) -> SendSummary:
-    """Claim one batch, send it, record the answers; commits twice (claim, then results)."""
+@dataclass
+class _Batch:
+    items: list[Outgoing]
+    expired: int
+    results: Future | None = None
+
+
+def _claim(now: datetime) -> _Batch:
+    """Expire what is overdue and claim one batch; committed, so the claim is durable."""
     config = current_app.config
-    now = now or utcnow()
     expired = expire_overdue(now)
     items = claim_due(now, int(config["PUSH_BATCH_SIZE"]), int(config["PUSH_LEASE_SECONDS"]))
-    attempts = (
-        dict(
-            db.session.execute(
-                select(PushDelivery.id, PushDelivery.attempts).where(
-                    PushDelivery.id.in_([i.id for i in items])
-                )
-            ).all()
-        )
-        if items
-        else {}
-    )
     db.session.commit()  # the claim is durable before anything goes out
-    if not items:
-        summary = SendSummary()
-        summary.expired = expired
-        return summary
+    return _Batch(items, expired)
 
-    results = sender.send(items)
-    summary = apply_results(results, {i.id: i for i in items}, attempts, utcnow())
-    summary.expired += expired
+
+def _record(batch: _Batch, results: list[Result]) -> SendSummary:
+    """Write one batch's answers; commits."""
+    summary = apply_results(
+        results, {i.id: i for i in batch.items}, {i.id: i.attempts for i in batch.items}, utcnow()
+    )
+    summary.expired += batch.expired
     summary.batches = 1
     db.session.commit()
     return summary
 
 
+def send_batch(sender: Sender, now: datetime | None = None) -> SendSummary:
+    """Claim one batch, send it, record the answers; commits twice (claim, then results)."""
+    batch = _claim(now or utcnow())
+    if not batch.items:
+        summary = SendSummary()
+        summary.expired = batch.expired
+        return summary
+    return _record(batch, sender.send(batch.items))
+
+
 def send_pending(sender: Sender, max_batches: int | None = None) -> SendSummary:
-    """Send batches until nothing is due (or `max_batches` were sent)."""
+    """Send batches until nothing is due (or `max_batches` were sent).
+
+    Pipelined: the next batch is claimed while the previous one is in flight, and the previous
+    one's answers are written while the next one is in flight (at most two batches claimed).
+    """
     total = SendSummary()
-    while max_batches is None or total.batches < max_batches:
-        summary = send_batch(sender)
-        for name in ("sent", "gone", "failed", "retry", "expired", "batches"):
-            setattr(total, name, getattr(total, name) + getattr(summary, name))
-        total.statuses.update(summary.statuses)
-        if not summary.batches:
-            break
-    return total
+    started = 0
+    in_flight: _Batch | None = None
+    while True:
+        batch = None
+        if max_batches is None or started < max_batches:
+            batch = _claim(utcnow())
+            total.expired += batch.expired
+            batch.expired = 0
+            if batch.items:
+                batch.results = sender.start(batch.items)
+                started += 1
+            else:
+                batch = None
+        if in_flight is not None:
+            summary = _record(in_flight, in_flight.results.result())
+            for name in ("sent", "gone", "failed", "retry", "expired", "batches"):
+                setattr(total, name, getattr(total, name) + getattr(summary, name))
+            total.statuses.update(summary.statuses)
+        if batch is None:
+            return total
+        in_flight = batch
 
 
 def prune(now: datetime, *, keep_days: int = 30, max_failures: int = 5) -> dict[str, int]:

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # pg_advisory_lock key: "jichikai" as a number (any constant unlikely to clash does).
 ADVISORY_LOCK_KEY = 0x6A69636869
 LEADER_RETRY_SECONDS = 10.0
-SENDER_BATCHES_PER_PASS = 1
+SENDER_BATCHES_PER_PASS = 10  # pipelined (see send_pending); the stop flag is seen between passes
 
 
 class LeaderLock:
