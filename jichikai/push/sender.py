@@ -1,7 +1,7 @@
 """Sending encrypted Web Push requests concurrently (asyncio, see `http1`), without the database.
 
-Each message is encrypted for its subscription (RFC 8291 aes128gcm, a fresh ECDH key and salt
-per message, done with `cryptography` directly) and posted with the headers push services read:
+Each message is encrypted for its subscription (RFC 8291 aes128gcm with http_ece, a fresh ECDH
+key and salt per message) and posted with the headers push services read:
 `TTL`, `Urgency`, `Topic` and the VAPID `Authorization` (one JWT per push-service origin, see
 `vapid.VapidSigner`). What the service answered comes back as a `Result`; deciding what it means
 for the delivery row is `delivery.apply_results`.
@@ -10,10 +10,8 @@ for the delivery row is `delivery.apply_results`.
 import asyncio
 import base64
 import email.utils
-import hmac
 import multiprocessing
 import os
-import struct
 import threading
 import time
 from collections.abc import Iterable
@@ -21,9 +19,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .http1 import Client, ProtocolError
 from .vapid import VapidSigner
@@ -59,9 +56,6 @@ class Result:
 
 RECORD_SIZE = 4096
 _CURVE = ec.SECP256R1()
-_KEY_INFO = b"WebPush: info\x00"
-_CEK_INFO = b"Content-Encoding: aes128gcm\x00\x01"
-_NONCE_INFO = b"Content-Encoding: nonce\x00\x01"
 
 
 def _unb64url(value: str) -> bytes:
@@ -69,31 +63,24 @@ def _unb64url(value: str) -> bytes:
 
 
 def encrypt_body(p256dh: str, auth: str, data: bytes) -> bytes:
-    """The aes128gcm body (RFC 8188 + RFC 8291) of `data` for one subscription.
+    """The aes128gcm body (RFC 8188 + RFC 8291) of `data` for one subscription, by http_ece.
 
-    A new ephemeral P-256 key and a random salt for every message, as RFC 8291 requires; one
-    record (payloads are at most 3 KB, see services.fit_message), padding-free.
+    A new ephemeral P-256 key and a random salt for every message, as RFC 8291 requires.
     """
     if len(data) + 17 > RECORD_SIZE:
         raise ValueError("payload too large for one record")
-    receiver_raw = _unb64url(p256dh)
-    receiver = ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, receiver_raw)
     secret = _unb64url(auth)
     if len(secret) != 16:
         raise ValueError("auth secret is not 16 bytes")
-    ephemeral = ec.generate_private_key(_CURVE)
-    sender_raw = ephemeral.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    shared = ephemeral.exchange(ec.ECDH(), receiver)
-    # HKDF-SHA-256 with one output block each, written out with HMAC (RFC 5869).
-    prk_key = hmac.digest(secret, shared, "sha256")
-    ikm = hmac.digest(prk_key, _KEY_INFO + receiver_raw + sender_raw + b"\x01", "sha256")
-    salt = os.urandom(16)
-    prk = hmac.digest(salt, ikm, "sha256")
-    cek = hmac.digest(prk, _CEK_INFO, "sha256")[:16]
-    nonce = hmac.digest(prk, _NONCE_INFO, "sha256")[:12]
-    ciphertext = AESGCM(cek).encrypt(nonce, data + b"\x02", None)
-    header = salt + struct.pack("!IB", RECORD_SIZE, len(sender_raw)) + sender_raw
-    return header + ciphertext
+    return http_ece.encrypt(
+        data,
+        salt=os.urandom(16),
+        private_key=ec.generate_private_key(_CURVE),
+        dh=_unb64url(p256dh),
+        auth_secret=secret,
+        version="aes128gcm",
+        rs=RECORD_SIZE,
+    )
 
 
 def encrypt(item: Outgoing) -> bytes:
