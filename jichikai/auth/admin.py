@@ -2,23 +2,22 @@
 
 from dataclasses import dataclass
 
-import segno
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..audit.services import record
-from ..database import get_scoped_or_404
 from ..extensions import db
-from ..org.models import Block, Household, Member
+from ..links import public_url, qr_data_uri
+from ..org.models import Block, Member
 from ..org.permissions import can_manage_member, can_set_password
+from ..org.services import members_of_blocks
 from ..org.views import get_block_or_404, get_member_or_404, officer_required
 from . import bp
 from .codes import format_code
 from .forms import ConfirmForm, SetPasswordForm
-from .models import Device, LoginCard
-from .services import issue_card, member_devices, revoke_device, set_password
+from .services import has_active_card, issue_card, member_devices, set_password
+from .views import revoke_device_of
 
 
 @dataclass
@@ -29,22 +28,9 @@ class PrintedCard:
     qr: str  # an SVG data URI
 
 
-def card_url(token: str) -> str:
-    """The absolute URL of a card's QR code: PUBLIC_URL if configured, else this host."""
-    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    if base:
-        return base + url_for("auth.card", token=token)
-    return url_for("auth.card", token=token, _external=True)
-
-
-def qr_data_uri(text: str) -> str:
-    """A QR code as an SVG data URI (the CSP allows data: images, not inline markup styles)."""
-    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
-
-
 def _print(member: Member) -> PrintedCard:
     _card, token, code = issue_card(member, issued_by=current_user)
-    url = card_url(token)
+    url = public_url("auth.card", token=token)
     return PrintedCard(member, url, format_code(code), qr_data_uri(url))
 
 
@@ -54,17 +40,6 @@ def _no_store(response):
     return response
 
 
-def _has_card(member: Member) -> bool:
-    return (
-        db.session.scalar(
-            select(LoginCard.id).where(
-                LoginCard.member_id == member.id, LoginCard.revoked_at.is_(None)
-            )
-        )
-        is not None
-    )
-
-
 @bp.get("/admin/members/<int:member_id>/card")
 @officer_required
 def admin_card(member_id: int):
@@ -72,7 +47,7 @@ def admin_card(member_id: int):
     return render_template(
         "auth/admin/card_confirm.html",
         member=member,
-        has_card=_has_card(member),
+        has_card=has_active_card(member),
         form=ConfirmForm(),
     )
 
@@ -96,14 +71,8 @@ def admin_card_issue(member_id: int):
 
 def _block_members(block: Block) -> tuple[list[Member], list[Member]]:
     """The block's active members whose cards the officer may print, and those left out."""
-    members = db.session.scalars(
-        select(Member)
-        .join(Household, Household.id == Member.household_id)
-        .where(Household.block_id == block.id, Member.active.is_(True))
-        .order_by(Household.position, Household.id, Member.id)
-    )
     printable, skipped = [], []
-    for member in members:
+    for member in members_of_blocks(block.association_id, [block.id]):
         (printable if can_manage_member(current_user, member) else skipped).append(member)
     return printable, skipped
 
@@ -153,14 +122,7 @@ def admin_devices(member_id: int):
 @officer_required
 def admin_device_revoke(member_id: int, device_id: int):
     member = get_member_or_404(member_id)
-    device = get_scoped_or_404(Device, device_id, current_user.association_id)
-    if device.member_id != member.id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    revoke_device(device, by=current_user)
-    db.session.commit()
-    flash(_("その端末をログアウトさせました。"))
+    revoke_device_of(member, device_id)
     return redirect(url_for("auth.admin_devices", member_id=member.id))
 
 

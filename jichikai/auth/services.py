@@ -68,6 +68,18 @@ def _active_card_member(condition) -> Member | None:
     return card.member
 
 
+def has_active_card(member: Member) -> bool:
+    """Whether the member holds a card that still works."""
+    return (
+        db.session.scalar(
+            select(LoginCard.id).where(
+                LoginCard.member_id == member.id, LoginCard.revoked_at.is_(None)
+            )
+        )
+        is not None
+    )
+
+
 def member_for_token(token: str) -> Member | None:
     """The member whose current card carries this QR token."""
     if not token or len(token) > 64:

@@ -129,17 +129,23 @@ def devices():
     )
 
 
-@bp.post("/me/devices/<int:device_id>/revoke")
-@login_required
-def revoke(device_id: int):
+def revoke_device_of(member, device_id: int) -> Device:
+    """Log out one of `member`'s devices (a lost phone); another's device answers 404."""
     device = get_scoped_or_404(Device, device_id, current_user.association_id)
-    if device.member_id != current_user.id:
+    if device.member_id != member.id:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     revoke_device(device, by=current_user)
     db.session.commit()
     flash(_("その端末をログアウトさせました。"))
+    return device
+
+
+@bp.post("/me/devices/<int:device_id>/revoke")
+@login_required
+def revoke(device_id: int):
+    device = revoke_device_of(current_user, device_id)
     if device.id == current_user.current_device.id:
         logout_user()
         return redirect(url_for("auth.login"))

@@ -4,11 +4,9 @@ import csv
 import io
 from zoneinfo import ZoneInfo
 
-import segno
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,6 +20,7 @@ from flask_login import current_user, login_required
 from ..audit.services import record
 from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
+from ..links import public_url, qr_data_uri
 from ..org.models import Block, Household
 from ..org.services import blocks_of
 from ..ui import NavItem
@@ -328,9 +327,8 @@ def print_view(notice_id: int, block_id: int):
     notice = load_notice(notice_id)
     block = load_block_of(notice, block_id)
     paper = [h for h in block_households(block) if h.paper_only]
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    online = base.rstrip("/") + url_for("notices.show", notice_id=notice.id)
-    qr = segno.make(online, error="m").svg_data_uri(scale=3, border=2)
+    online = public_url("notices.show", notice_id=notice.id)
+    qr = qr_data_uri(online, scale=3)
     return render_template(
         "notices/print.html",
         notice=notice,

@@ -164,7 +164,7 @@ def blocks_of(association_id: int) -> list[Block]:
 
 
 def members_of_blocks(association_id: int, block_ids: Iterable[int] | None) -> list[Member]:
-    """Active members living in the given blocks (all blocks when None)."""
+    """Active members living in the given blocks (all blocks when None), in household order."""
     query = (
         select(Member)
         .join(Household, Member.household_id == Household.id)
@@ -172,6 +172,7 @@ def members_of_blocks(association_id: int, block_ids: Iterable[int] | None) -> l
     )
     if block_ids is not None:
         query = query.where(Household.block_id.in_(list(block_ids)))
+    query = query.order_by(Household.position, Household.id, Member.id)
     return list(db.session.scalars(query))
 
 
