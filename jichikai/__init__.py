@@ -55,7 +55,7 @@ def _register_extensions(app: Flask) -> None:
     with app.app_context():
         from . import database
 
-        database.configure_engine(db.engine)
+        database.configure_engine(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -8,7 +8,9 @@ class DefaultConfig:
 
     SECRET_KEY: str | None = None  # read from the environment or instance/secret_key
     SQLALCHEMY_DATABASE_URI: str | None = None  # DATABASE_URL, else SQLite in instance/
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled PostgreSQL connection idle this long is checked before use (see database.py).
+    DATABASE_PING_AFTER_IDLE_SECONDS = 10.0
 
     # Members stay logged in for a year on their phone; each login is a revocable device.
     PERMANENT_SESSION_LIFETIME = timedelta(days=365)

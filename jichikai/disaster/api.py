@@ -1,5 +1,6 @@
 """JSON API of disaster mode: events, check-ins, the roll call and nearby shelters."""
 
+from flask import session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -11,6 +12,7 @@ from ..org.models import Block
 from ..org.services import blocks_of
 from .models import DisasterEvent
 from .permissions import can_manage_disaster, can_view_rollcall, rollcall_block_ids
+from .quick import quick_checkin
 from .schemas import (
     ActiveSchema,
     CheckInResultSchema,
@@ -97,17 +99,26 @@ def active():
 @blp.arguments(CheckInSchema)
 @blp.response(201, CheckInResultSchema)
 @blp.alt_response(200, schema=CheckInResultSchema, description="The same report again")
-@api_login_required
 def checkin(data):
     """Report the safety of oneself or household members (leaders: their blocks' members).
 
     A report sent again with the same `client_id` is stored once and answers 200.
     """
+    data.pop("lat", None)
+    data.pop("lon", None)
+    # A member's own report, the bulk of a storm, is stored in one statement; everything
+    # else (and every refusal, with its message) takes the general path below.
+    body = quick_checkin(session.get("_user_id"), data)
+    if body is not None:
+        return body, 201
+    return _checkin(data)
+
+
+@api_login_required
+def _checkin(data):
     event = active_event(current_user.association_id)
     if event is None:
         abort(409, message=_("いまは災害モードではありません。"))
-    data.pop("lat", None)
-    data.pop("lon", None)
     event_id = event.id  # read before the commit expires the object
     try:
         result = submit_checkin(event, current_user, **data)

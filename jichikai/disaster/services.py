@@ -228,9 +228,21 @@ def _insert_checkins():
     return _INSERT_STATEMENTS[name]
 
 
-def submit_checkin(
-    event: DisasterEvent,
-    reporter: Member,
+@dataclass(frozen=True)
+class Report:
+    """A check-in report after the checks that need no database."""
+
+    status: str
+    client_id: str
+    member_ids: tuple[int, ...] | None  # without repeats; None = the reporter alone
+    shelter_id: int | None
+    place: str
+    help_kind: str
+    note: str
+    headcount: int | None
+
+
+def clean_report(
     *,
     status: str,
     client_id: str,
@@ -240,19 +252,16 @@ def submit_checkin(
     help_kind: str = "",
     note: str = "",
     headcount: int | None = None,
-) -> CheckInResult:
-    """Store one report for one or more members; a resend with the same client_id is a no-op."""
-    if event.ended_at is not None:
-        raise EventEnded(_("この災害モードは終わっています。"))
-    if reporter.association_id != event.association_id:
-        raise NotAllowed(_("この操作はできません。"))
+) -> Report:
+    """Check and normalise a report's fields; raises DisasterError with a message."""
     if status not in STATUSES:
         raise DisasterError(_("状態を選んでください。"))
     client_id = (client_id or "").strip()
     if not CLIENT_ID.match(client_id):
         raise DisasterError(_("送信の番号が正しくありません。画面を開き直してください。"))
-    ids = list(dict.fromkeys(member_ids or [reporter.id]))
-    if len(ids) > MAX_HEADCOUNT:
+    ids = tuple(dict.fromkeys(member_ids)) if member_ids else None
+    count = len(ids) if ids else 1
+    if count > MAX_HEADCOUNT:
         raise DisasterError(_("一度に知らせる人が多すぎます。"))
     place = (place or "").strip()
     note = (note or "").strip()
@@ -261,8 +270,6 @@ def submit_checkin(
     if status == STATUS_AT_SHELTER:
         if shelter_id is None:
             raise DisasterError(_("避難所を選んでください。"))
-        if not is_association_shelter(event.association_id, shelter_id):
-            raise DisasterError(_("その避難所は選べません。"))
     else:
         shelter_id = None
     if status == STATUS_ELSEWHERE and not place:
@@ -274,12 +281,29 @@ def submit_checkin(
             raise DisasterError(_("どんな助けが必要かを選んでください。"))
     else:
         help_kind = ""
-    if headcount is None:
-        headcount = len(ids)
-    if not len(ids) <= headcount <= MAX_HEADCOUNT:
+    if headcount is not None and not count <= headcount <= MAX_HEADCOUNT:
         raise DisasterError(
-            _("人数は %(low)s から %(high)s までにしてください。", low=len(ids), high=MAX_HEADCOUNT)
+            _("人数は %(low)s から %(high)s までにしてください。", low=count, high=MAX_HEADCOUNT)
         )
+    return Report(status, client_id, ids, shelter_id, place, help_kind, note, headcount)
+
+
+def submit_checkin(event: DisasterEvent, reporter: Member, **fields) -> CheckInResult:
+    """Store one report for one or more members; a resend with the same client_id is a no-op.
+
+    `fields` are those of clean_report().
+    """
+    if event.ended_at is not None:
+        raise EventEnded(_("この災害モードは終わっています。"))
+    if reporter.association_id != event.association_id:
+        raise NotAllowed(_("この操作はできません。"))
+    report = clean_report(**fields)
+    if report.shelter_id is not None and not is_association_shelter(
+        event.association_id, report.shelter_id
+    ):
+        raise DisasterError(_("その避難所は選べません。"))
+    ids = list(report.member_ids or [reporter.id])
+    headcount = report.headcount if report.headcount is not None else len(ids)
 
     if ids == [reporter.id]:
         # The common case, a member reporting for themselves: nothing more to load.
@@ -296,13 +320,13 @@ def submit_checkin(
             "household_id": household_of[member_id],
             "reporter_id": reporter.id,
             "proxy": member_id != reporter.id,
-            "status": status,
-            "shelter_id": shelter_id,
-            "place": place,
-            "help_kind": help_kind,
-            "note": note,
+            "status": report.status,
+            "shelter_id": report.shelter_id,
+            "place": report.place,
+            "help_kind": report.help_kind,
+            "note": report.note,
             "extra_people": headcount - len(ids) if index == 0 else 0,
-            "client_id": client_id,
+            "client_id": report.client_id,
             "created_at": now,
         }
         for index, member_id in enumerate(ids)
