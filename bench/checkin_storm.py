@@ -302,7 +302,9 @@ def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-async def storm(base: str, plans: list[Plan], clients: int) -> Outcome:
+async def storm(
+    base: str, plans: list[Plan], clients: int, path: str = "/api/v1/disaster/checkins"
+) -> Outcome:
     outcome = Outcome()
     queue: asyncio.Queue = asyncio.Queue()
     for plan in plans:
@@ -321,9 +323,7 @@ async def storm(base: str, plans: list[Plan], clients: int) -> Outcome:
             for body in plan.reports:
                 started = time.perf_counter()
                 try:
-                    async with session.post(
-                        base + "/api/v1/disaster/checkins", json=body, headers=headers
-                    ) as response:
+                    async with session.post(base + path, json=body, headers=headers) as response:
                         await response.read()
                         if response.status not in (200, 201):
                             outcome.error(f"HTTP {response.status}")
@@ -465,6 +465,10 @@ def run(backend: str, args) -> bool:
             plain = measured(
                 plain_get(base, "/bench/trivial", requests, args.clients), process.pid, name
             )
+            # The floor of a check-in: the same requests, answered without any work.
+            empty = measured(
+                storm(base, plans, args.clients, "/bench/empty-post"), process.pid, name
+            )
             # The floor of any logged-in API call: session, device and member, one query.
             logged_in = measured(
                 plain_get(base, "/api/v1/disaster/active", requests, args.clients, plans),
@@ -477,11 +481,14 @@ def run(backend: str, args) -> bool:
         cpu_line(checkins)
         plain_rate = report_line("trivial", plain)
         cpu_line(plain)
+        empty_rate = report_line("empty POST", empty)
+        cpu_line(empty)
         login_rate = report_line("auth read", logged_in)
         cpu_line(logged_in)
         problems = verify(url, plans, event_id)
         print(
             f"  ratio check-in / trivial: {rate / plain_rate:.0%}; "
+            f"empty POST / trivial: {empty_rate / plain_rate:.0%}; "
             f"check-in / logged-in read (GET /api/v1/disaster/active): {rate / login_rate:.0%}"
         )
         if problems:

@@ -110,7 +110,7 @@ def checkin(data):
     # else (and every refusal, with its message) takes the general path below.
     body = quick_checkin(session.get("_user_id"), data)
     if body is not None:
-        return body, 201
+        return body, (201 if body["stored"] else 200)
     return _checkin(data)
 
 

@@ -8,10 +8,12 @@ logged-in device, its member and the association's active event, checks the shel
 stores the report, in autocommit (a single statement is its own transaction).
 
 It only ever stores what the general path (services.submit_checkin) would store for the same
-request. Whenever the statement stores nothing (not logged in, a revoked device, no active
-event, a resent report, a shelter the association has not chosen explicitly) or the report is
-not a member's own, the caller falls back to the general path, which gives the answer and the
-message. The test tests/disaster/test_quick.py holds the two paths to the same rows.
+request. When the insert stores nothing, a second statement tells a resent report (answered
+"already stored", as the general path answers it) from the rest. For the rest (not logged in,
+a revoked device, no active event, a shelter the association has not chosen explicitly) and
+for reports that are not a member's own, the caller falls back to the general path, which
+gives the answer and the message. tests/disaster/test_quick.py holds the two paths to the
+same rows and answers.
 """
 
 from __future__ import annotations
@@ -27,21 +29,18 @@ from ..org.models import Member
 from .models import AssociationShelter, CheckIn, DisasterEvent
 from .services import DisasterError, clean_report
 
-_STATEMENTS: dict[tuple[str, bool, bool], object] = {}
+_STATEMENTS: dict[tuple, object] = {}
 
 # The report's own values, bound per request; the rest comes from the rows found.
 _VALUES = ("status", "shelter_id", "place", "help_kind", "note", "extra_people", "client_id")
 
 
-def _statement(dialect: str, with_shelter: bool, with_member_id: bool):
-    """Built once per dialect and shape; SQLAlchemy then reuses the compiled form."""
-    key = (dialect, with_shelter, with_member_id)
-    if key in _STATEMENTS:
-        return _STATEMENTS[key]
+def _found(with_shelter: bool, with_member_id: bool):
+    """The device, its member and the association's active event, with the report's checks:
+    the FROM clause and conditions that both statements below share."""
     device = Device.__table__
     member = Member.__table__
     event = DisasterEvent.__table__
-    checkin = CheckIn.__table__
     chosen = AssociationShelter.__table__
     conditions = [
         device.c.session_hash == bindparam("session_hash"),
@@ -59,6 +58,20 @@ def _statement(dialect: str, with_shelter: bool, with_member_id: bool):
                 )
             )
         )
+    joined = device.join(member, member.c.id == device.c.member_id).join(
+        event, event.c.active_association_id == device.c.association_id
+    )
+    return joined, conditions, member, event
+
+
+def _insert(dialect: str, with_shelter: bool, with_member_id: bool):
+    """INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING, built once per dialect and
+    shape; SQLAlchemy then reuses its compiled form."""
+    key = ("insert", dialect, with_shelter, with_member_id)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    joined, conditions, member, event = _found(with_shelter, with_member_id)
+    checkin = CheckIn.__table__
     source = (
         select(
             event.c.association_id,
@@ -70,11 +83,7 @@ def _statement(dialect: str, with_shelter: bool, with_member_id: bool):
             *(bindparam(name, type_=checkin.c[name].type) for name in _VALUES),
             bindparam("created_at", type_=UTCDateTime()),
         )
-        .select_from(
-            device.join(member, member.c.id == device.c.member_id).join(
-                event, event.c.active_association_id == device.c.association_id
-            )
-        )
+        .select_from(joined)
         .where(*conditions)
     )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -98,11 +107,37 @@ def _statement(dialect: str, with_shelter: bool, with_member_id: bool):
     return statement
 
 
+def _already_stored(with_shelter: bool, with_member_id: bool):
+    """The same report stored before (a resend): the row the insert above gave way to."""
+    key = ("stored", with_shelter, with_member_id)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    joined, conditions, member, event = _found(with_shelter, with_member_id)
+    checkin = CheckIn.__table__
+    statement = (
+        select(checkin.c.event_id, checkin.c.member_id)
+        .select_from(
+            joined.join(
+                checkin,
+                and_(
+                    checkin.c.event_id == event.c.id,
+                    checkin.c.member_id == member.c.id,
+                    checkin.c.client_id == bindparam("client_id"),
+                ),
+            )
+        )
+        .where(*conditions)
+    )
+    _STATEMENTS[key] = statement
+    return statement
+
+
 def quick_checkin(session_id: str | None, fields: dict) -> dict | None:
     """Store a member's report for themselves in one statement; None: use the general path.
 
     `session_id` is the device's session id from the session cookie; `fields` are those of
-    clean_report(). Returns the API's answer for a stored report.
+    clean_report(). Returns the API's answer: `stored` is false for a report sent again (found
+    by a second, cheap statement, only when the insert stored nothing).
     """
     if not session_id:
         return None
@@ -128,15 +163,18 @@ def quick_checkin(session_id: str | None, fields: dict) -> dict | None:
     if with_member_id:
         params["member_id"] = report.member_ids[0]
     engine = db.engine
-    statement = _statement(engine.dialect.name, with_shelter, with_member_id)
+    insert = _insert(engine.dialect.name, with_shelter, with_member_id)
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        row = connection.execute(statement, params).first()
+        row = connection.execute(insert, params).first()
+        stored = row is not None
+        if not stored:
+            row = connection.execute(_already_stored(with_shelter, with_member_id), params).first()
     if row is None:
         return None
     return {
         "event_id": row.event_id,
         "member_ids": [row.member_id],
         "status": report.status,
-        "stored": True,
+        "stored": stored,
     }

@@ -112,13 +112,25 @@ def test_the_statement_stores_a_members_own_report(app, world):
     assert abs((utcnow() - row.created_at).total_seconds()) < 60
 
 
-def test_a_resend_is_left_to_the_general_path(app, world):
-    start(world)
+def test_a_resend_is_answered_already_stored(app, world):
+    event = start(world)
     session_id = _session_id(world.member)
     fields = {"status": "safe_home", "client_id": client_id()}
-    assert quick_checkin(session_id, fields) is not None
+    assert quick_checkin(session_id, fields)["stored"] is True
+    assert quick_checkin(session_id, fields) == {
+        "event_id": event.id,
+        "member_ids": [world.member.id],
+        "status": "safe_home",
+        "stored": False,
+    }
+    assert len(_rows(world.member.id, fields["client_id"])) == 1
+    # Another member's report with the same client_id is theirs, not a resend.
+    housemate = _session_id(world.housemate)
+    assert quick_checkin(housemate, fields)["stored"] is True
+    # After the event has ended, the general path answers (409).
+    end_event(event, world.officer)
+    db.session.commit()
     assert quick_checkin(session_id, fields) is None
-    assert db.session.scalar(select(CheckIn.id).where(CheckIn.client_id == fields["client_id"]))
 
 
 def _stores(session_id, **fields) -> bool:
@@ -199,10 +211,14 @@ def test_other_association_members_report_to_their_own_event(app, world):
     assert not _stores(outsider, status="safe_home")  # their association has no event
 
 
-def test_api_answers_as_before_for_what_the_statement_leaves(app, world, client, as_member):
+def test_resends_answer_the_same_on_both_paths(app, world, client, as_member, monkeypatch):
     start(world)
     as_member(world.member)
     body = {"status": "safe_home", "client_id": client_id()}
     assert client.post("/api/v1/disaster/checkins", json=body).status_code == 201
-    again = client.post("/api/v1/disaster/checkins", json=body)
-    assert again.status_code == 200 and again.get_json()["stored"] is False
+    quick = client.post("/api/v1/disaster/checkins", json=body)
+    monkeypatch.setattr(disaster_api, "quick_checkin", lambda *args: None)
+    general = client.post("/api/v1/disaster/checkins", json=body)
+    assert quick.status_code == general.status_code == 200
+    assert quick.get_json() == general.get_json()
+    assert quick.get_json()["stored"] is False
