@@ -3,11 +3,11 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
@@ -132,28 +132,40 @@ def start_device(member: Member, method: str, user_agent: str = "", ip: str = ""
     return device
 
 
+@dataclass(frozen=True)
+class CurrentDevice:
+    """The device a request came from: enough to tell it apart and to log it out."""
+
+    id: int
+    session_id: str
+
+
 def member_for_session(session_id: str) -> Member | None:
     """The member logged in with this session id, if its device has not been revoked."""
     if not session_id:
         return None
-    # One statement for the device and its member: this runs on every logged-in request.
-    device = db.session.scalars(
-        select(Device)
-        .options(joinedload(Device.member, innerjoin=True))
-        .where(Device.session_hash == _sha256(session_id))
+    # One statement for the device and its member: this runs on every logged-in request,
+    # so it loads the member and only the three device columns it needs.
+    row = db.session.execute(
+        select(Member, Device.id, Device.last_seen_at)
+        .join(Device, Device.member_id == Member.id)
+        .where(
+            Device.session_hash == _sha256(session_id),
+            Device.revoked_at.is_(None),
+            Member.active.is_(True),
+        )
     ).first()
-    if device is None or device.revoked_at is not None or not device.member.active:
+    if row is None:
         return None
-    device.session_id = session_id
+    member, device_id, last_seen_at = row
     now = utcnow()
-    if now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+    if now - last_seen_at > LAST_SEEN_RESOLUTION:
         # Its own short transaction, so that loading the user never commits a view's work.
         with db.engine.begin() as connection:
             connection.execute(
-                update(Device).where(Device.id == device.id).values(last_seen_at=now)
+                update(Device).where(Device.id == device_id).values(last_seen_at=now)
             )
-    member = device.member
-    member.current_device = device
+    member.current_device = CurrentDevice(device_id, session_id)
     return member
 
 

@@ -110,7 +110,7 @@ def card_login(token: str):
 @bp.post("/logout")
 @login_required
 def logout():
-    device = current_user.current_device
+    device = db.session.get(Device, current_user.current_device.id)
     revoke_device(device, by=current_user)
     db.session.commit()
     logout_user()
