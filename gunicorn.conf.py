@@ -4,8 +4,9 @@
 
 Every setting can be overridden on the command line or by the environment variables below.
 A request is CPU-bound Python plus short PostgreSQL round trips: sync workers, two per core,
-keep the cores busy while some wait on the database. bench/checkin_storm.py measured gthread
-workers (2 x 4 threads) within the noise of sync ones on 2 cores (see docs/disaster.md).
+keep the cores busy while some wait on the database. On 2 cores bench/checkin_storm.py measured
+gthread workers (2 x 4 threads) about 10% faster for check-ins but with worse latency tails
+than 4 sync workers (see docs/disaster.md).
 Sync workers do not keep connections alive: the reverse proxy does that for the phones.
 """
 
