@@ -342,6 +342,60 @@ async def storm(
     return outcome
 
 
+async def page_storm(base: str, plans: list[Plan], clients: int, flow: str) -> Outcome:
+    """Check in as a member does on the phone: open the check-in page, then report through the
+    JSON API as the page's script does ("pages"), or without JavaScript send the form and see
+    the page again after the redirect ("form"). One latency per member: the whole flow."""
+    outcome = Outcome()
+    queue: asyncio.Queue = asyncio.Queue()
+    for plan in plans:
+        queue.put_nowait(plan)
+    connector = aiohttp.TCPConnector(limit=clients, force_close=True)
+    timeout = aiohttp.ClientTimeout(total=60)
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while not queue.empty():
+            plan = queue.get_nowait()
+            headers = {"Cookie": f"session={plan.cookie}", "User-Agent": USER_AGENT}
+            started = time.perf_counter()
+            try:
+                async with session.get(base + "/disaster/checkin", headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        outcome.error(f"page HTTP {response.status}")
+                        continue
+                for body in plan.reports:
+                    if flow == "pages":
+                        request = session.post(
+                            base + "/api/v1/disaster/checkins",
+                            json={**body, "member_ids": [plan.member_id]},
+                            headers={**headers, "X-CSRFToken": plan.csrf},
+                        )
+                    else:  # follows the redirect to the page
+                        form = {"csrf_token": plan.csrf, "member_ids": str(plan.member_id)}
+                        form.update({key: str(value) for key, value in body.items()})
+                        request = session.post(
+                            base + "/disaster/checkin", data=form, headers=headers
+                        )
+                    async with request as response:
+                        await response.read()
+                        redirected = flow == "pages" or response.history
+                        if response.status not in (200, 201) or not redirected:
+                            outcome.error(f"report HTTP {response.status}")
+                            break
+                else:
+                    outcome.latencies.append(time.perf_counter() - started)
+            except (TimeoutError, aiohttp.ClientError) as error:
+                outcome.error(type(error).__name__)
+
+    jar = aiohttp.DummyCookieJar()  # the session cookie is sent as the phone sends it
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=jar) as s:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(s) for _ in range(clients)))
+        outcome.elapsed = time.perf_counter() - started
+    return outcome
+
+
 async def plain_get(
     base: str, path: str, requests: int, clients: int, plans: list[Plan] | None = None
 ) -> Outcome:
@@ -463,7 +517,12 @@ def run(backend: str, args) -> bool:
         try:
             asyncio.run(plain_get(base, "/bench/trivial", 400, 20))  # warm up every worker
             name = url.rsplit("/", 1)[1] if backend == "postgresql" else "-"
-            checkins = measured(storm(base, plans, args.clients), process.pid, name)
+            if args.flow != "api":
+                checkins = measured(
+                    page_storm(base, plans, args.clients, args.flow), process.pid, name
+                )
+            else:
+                checkins = measured(storm(base, plans, args.clients), process.pid, name)
             plain = measured(
                 plain_get(base, "/bench/trivial", requests, args.clients), process.pid, name
             )
@@ -479,8 +538,14 @@ def run(backend: str, args) -> bool:
             )
         finally:
             stop(process)
-        rate = report_line("check-in", checkins)
+        rate = report_line("check-in" if args.flow == "api" else args.flow, checkins)
         cpu_line(checkins)
+        if args.flow != "api":
+            steps = {"pages": "the page, then the API", "form": "the page, the form, the page"}
+            print(
+                f"  {'':<10} {len(checkins.latencies)} members at {rate:.1f} members/s; "
+                f"each: {steps[args.flow]} (CPU above is per member)"
+            )
         plain_rate = report_line("trivial", plain)
         cpu_line(plain)
         empty_rate = report_line("empty POST", empty)
@@ -488,11 +553,13 @@ def run(backend: str, args) -> bool:
         login_rate = report_line("auth read", logged_in)
         cpu_line(logged_in)
         problems = verify(url, plans, event_id)
-        print(
-            f"  ratio check-in / trivial: {rate / plain_rate:.0%}; "
-            f"empty POST / trivial: {empty_rate / plain_rate:.0%}; "
-            f"check-in / logged-in read (GET /api/v1/disaster/active): {rate / login_rate:.0%}"
-        )
+        ratios = f"  ratio empty POST / trivial: {empty_rate / plain_rate:.0%}"
+        if args.flow == "api":  # the others count members, not requests
+            ratios += (
+                f"; check-in / trivial: {rate / plain_rate:.0%}; check-in / logged-in read "
+                f"(GET /api/v1/disaster/active): {rate / login_rate:.0%}"
+            )
+        print(ratios)
         if problems:
             print(f"  VERIFY FAILED: {len(problems)} problems, e.g. {problems[:3]}")
         else:
@@ -509,6 +576,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--workers", type=int, help="default: gunicorn.conf.py")
     parser.add_argument("--threads", type=int, help="threads per worker (gthread when more than 1)")
+    parser.add_argument(
+        "--flow",
+        choices=["api", "pages", "form"],
+        default="api",
+        help="api: the check-in requests alone; pages: open the check-in page, then report "
+        "through the API as its script does; form: the page, the form, the page again "
+        "(without JavaScript)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--pg-url",

@@ -8,8 +8,11 @@
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
   }
 
-  /* ---- Check-in forms marked data-queue-api: without a network the report is kept in the
-     outbox (IndexedDB) and sent once the network returns; online, the plain form is used. ---- */
+  /* ---- Check-in forms marked data-queue-api. A complete report goes to the JSON API: one
+     small request, and the page stays (no second page load on a busy network). Without a
+     network it is kept in the outbox (IndexedDB) and sent once the network returns. Anything
+     else (the second step online, an answer other than "stored") is left to the plain form,
+     which works without JavaScript, too. ---- */
   const NUMBERS = ["shelter_id", "headcount", "lat", "lon"];
 
   function formToJson(form, submitter) {
@@ -53,14 +56,8 @@
     return true;
   }
 
-  document.addEventListener("submit", (event) => {
-    const form = event.target;
-    if (!form.dataset || !form.dataset.queueApi || navigator.onLine) return;
-    event.preventDefault();
-    const body = formToJson(form, event.submitter);
-    const needs = { at_shelter: "shelter_id", elsewhere: "place", need_help: "help_kind" }[body.status];
-    if (needs && !body[needs] && offlineDetails(form, body.status)) return;
-    Q.add({ client_id: body.client_id, url: form.dataset.queueApi, body, queued_at: new Date().toISOString() })
+  function keep(form, body) {
+    return Q.add({ client_id: body.client_id, url: form.dataset.queueApi, body, queued_at: new Date().toISOString() })
       .then(() => {
         showPending();
         form.hidden = true;
@@ -69,6 +66,55 @@
         }
         window.scrollTo(0, 0);
       });
+  }
+
+  function showDone(form) {
+    const template = document.getElementById("checkin-done");
+    const done = template.content.cloneNode(true);
+    // The page's other parts (statuses shown, step headings) are from before this report.
+    document.querySelectorAll("[data-checkin-step]").forEach((el) => { el.hidden = true; });
+    form.replaceWith(done);
+    window.scrollTo(0, 0);
+    const focus = document.querySelector("[data-checkin-done]");
+    if (focus) focus.focus();
+  }
+
+  function plainSubmit(form, submitter) {
+    form.dataset.plain = "1";
+    form.requestSubmit(submitter || undefined);
+  }
+
+  function send(form, body, submitter) {
+    form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    return fetch(form.dataset.queueApi, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(body),
+    }).then((response) => {
+      form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      if (response.ok) showDone(form);
+      else plainSubmit(form, submitter);  // the server's page says what is wrong
+    }, () => {
+      form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      return keep(form, body);  // the network went away on the way
+    });
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!form.dataset || !form.dataset.queueApi || form.dataset.plain) return;
+    if (!window.fetch || !form.requestSubmit) return;
+    const body = formToJson(form, event.submitter);
+    const needs = { at_shelter: "shelter_id", elsewhere: "place", need_help: "help_kind" }[body.status];
+    if (needs && !body[needs]) {
+      if (navigator.onLine) return;  // the server shows the second step, nearest first
+      event.preventDefault();
+      if (!offlineDetails(form, body.status)) keep(form, body);  // the server will say what is missing
+      return;
+    }
+    event.preventDefault();
+    if (!navigator.onLine) keep(form, body);
+    else send(form, body, event.submitter);
   });
 
   window.addEventListener("online", flush);

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from jichikai.disaster import demo as disaster_demo
 from jichikai.disaster.models import CheckIn
+from jichikai.disaster.services import end_event
 from jichikai.extensions import db
 
 from ..disaster.helpers import start
@@ -79,8 +80,10 @@ def test_drill_nearest_shelter_roll_call_and_paper_household(
     first = member.locator(".shelter-buttons button").first
     assert "栄和小学校" in first.inner_text()
     screenshot(member, "checkin-shelters")
-    first.click()
-    member.wait_for_url("**/disaster/checkin")
+    with member.expect_response("**/api/v1/disaster/checkins") as answer:
+        first.click()
+    assert answer.value.status == 201
+    member.locator("[data-checkin-done]").wait_for()
     assert "安否を知らせました" in member.content()
     member_phone.close()
 
@@ -106,6 +109,37 @@ def test_drill_nearest_shelter_roll_call_and_paper_household(
     page.wait_for_load_state()
     assert axe_problems(page) == []
     screenshot(page, "dashboard")
+
+
+def test_online_check_in_is_one_small_request_and_the_page_stays(page, world):
+    start(world)
+    log_in_by_card(page, world.member)
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    with page.expect_response("**/api/v1/disaster/checkins") as answer:
+        page.get_by_role("button", name="無事・自宅").click()
+    assert answer.value.status == 201
+    done = page.locator("[data-checkin-done]")
+    done.wait_for()
+    assert "安否を知らせました" in done.inner_text()
+    assert navigations == []
+    assert checkins() == 1
+    assert axe_problems(page) == []
+    page.get_by_role("link", name="知らせた内容を見る").click()
+    page.wait_for_load_state()
+    assert "無事・自宅" in page.locator("ul.list").inner_text()
+
+
+def test_online_check_in_refused_by_the_api_falls_back_to_the_form(page, world):
+    event = start(world)
+    log_in_by_card(page, world.member)
+    end_event(event, world.officer)  # ended while the page was open
+    db.session.commit()
+    with page.expect_response("**/api/v1/disaster/checkins") as answer:
+        page.get_by_role("button", name="無事・自宅").click()
+    assert answer.value.status == 409
+    page.get_by_text("災害モードは終わりました。").wait_for()
+    assert checkins() == 0
 
 
 def test_offline_check_in_is_sent_once_when_the_network_returns(context, page, world):
