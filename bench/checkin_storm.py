@@ -304,96 +304,92 @@ def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-async def storm(
-    base: str, plans: list[Plan], clients: int, path: str = "/api/v1/disaster/checkins"
-) -> Outcome:
+async def each_member(plans: list[Plan], clients: int, member) -> Outcome:
+    """Run `member(session, plan, outcome)` for every plan from `clients` concurrent clients,
+    each on new connections (as phones are), and time the whole run."""
     outcome = Outcome()
     queue: asyncio.Queue = asyncio.Queue()
     for plan in plans:
         queue.put_nowait(plan)
     connector = aiohttp.TCPConnector(limit=clients, force_close=True)
     timeout = aiohttp.ClientTimeout(total=60)
+    jar = aiohttp.DummyCookieJar()  # the session cookie is sent as the phone sends it
 
     async def client(session: aiohttp.ClientSession) -> None:
         while not queue.empty():
-            plan = queue.get_nowait()
-            headers = {
-                "Cookie": f"session={plan.cookie}",
-                "X-CSRFToken": plan.csrf,
-                "User-Agent": USER_AGENT,
-            }
-            for body in plan.reports:
-                started = time.perf_counter()
-                try:
-                    async with session.post(base + path, json=body, headers=headers) as response:
-                        await response.read()
-                        if response.status not in (200, 201):
-                            outcome.error(f"HTTP {response.status}")
-                            continue
-                except (TimeoutError, aiohttp.ClientError) as error:
-                    outcome.error(type(error).__name__)
-                    continue
-                outcome.latencies.append(time.perf_counter() - started)
+            await member(session, queue.get_nowait(), outcome)
 
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=jar) as s:
         started = time.perf_counter()
-        await asyncio.gather(*(client(session) for _ in range(clients)))
+        await asyncio.gather(*(client(s) for _ in range(clients)))
         outcome.elapsed = time.perf_counter() - started
     return outcome
+
+
+async def storm(
+    base: str, plans: list[Plan], clients: int, path: str = "/api/v1/disaster/checkins"
+) -> Outcome:
+    """Every member's reports through the API; one latency per request."""
+
+    async def member(session: aiohttp.ClientSession, plan: Plan, outcome: Outcome) -> None:
+        headers = {
+            "Cookie": f"session={plan.cookie}",
+            "X-CSRFToken": plan.csrf,
+            "User-Agent": USER_AGENT,
+        }
+        for body in plan.reports:
+            started = time.perf_counter()
+            try:
+                async with session.post(base + path, json=body, headers=headers) as response:
+                    await response.read()
+                    if response.status not in (200, 201):
+                        outcome.error(f"HTTP {response.status}")
+                        continue
+            except (TimeoutError, aiohttp.ClientError) as error:
+                outcome.error(type(error).__name__)
+                continue
+            outcome.latencies.append(time.perf_counter() - started)
+
+    return await each_member(plans, clients, member)
 
 
 async def page_storm(base: str, plans: list[Plan], clients: int, flow: str) -> Outcome:
     """Check in as a member does on the phone: open the check-in page, then report through the
     JSON API as the page's script does ("pages"), or without JavaScript send the form and see
     the page again after the redirect ("form"). One latency per member: the whole flow."""
-    outcome = Outcome()
-    queue: asyncio.Queue = asyncio.Queue()
-    for plan in plans:
-        queue.put_nowait(plan)
-    connector = aiohttp.TCPConnector(limit=clients, force_close=True)
-    timeout = aiohttp.ClientTimeout(total=60)
 
-    async def client(session: aiohttp.ClientSession) -> None:
-        while not queue.empty():
-            plan = queue.get_nowait()
-            headers = {"Cookie": f"session={plan.cookie}", "User-Agent": USER_AGENT}
-            started = time.perf_counter()
-            try:
-                async with session.get(base + "/disaster/checkin", headers=headers) as response:
-                    await response.read()
-                    if response.status != 200:
-                        outcome.error(f"page HTTP {response.status}")
-                        continue
-                for body in plan.reports:
-                    if flow == "pages":
-                        request = session.post(
-                            base + "/api/v1/disaster/checkins",
-                            json={**body, "member_ids": [plan.member_id]},
-                            headers={**headers, "X-CSRFToken": plan.csrf},
-                        )
-                    else:  # follows the redirect to the page
-                        form = {"csrf_token": plan.csrf, "member_ids": str(plan.member_id)}
-                        form.update({key: str(value) for key, value in body.items()})
-                        request = session.post(
-                            base + "/disaster/checkin", data=form, headers=headers
-                        )
-                    async with request as response:
-                        await response.read()
-                        redirected = flow == "pages" or response.history
-                        if response.status not in (200, 201) or not redirected:
-                            outcome.error(f"report HTTP {response.status}")
-                            break
-                else:
-                    outcome.latencies.append(time.perf_counter() - started)
-            except (TimeoutError, aiohttp.ClientError) as error:
-                outcome.error(type(error).__name__)
-
-    jar = aiohttp.DummyCookieJar()  # the session cookie is sent as the phone sends it
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=jar) as s:
+    async def member(session: aiohttp.ClientSession, plan: Plan, outcome: Outcome) -> None:
+        headers = {"Cookie": f"session={plan.cookie}", "User-Agent": USER_AGENT}
         started = time.perf_counter()
-        await asyncio.gather(*(client(s) for _ in range(clients)))
-        outcome.elapsed = time.perf_counter() - started
-    return outcome
+        try:
+            async with session.get(base + "/disaster/checkin", headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    outcome.error(f"page HTTP {response.status}")
+                    return
+            for body in plan.reports:
+                if flow == "pages":
+                    request = session.post(
+                        base + "/api/v1/disaster/checkins",
+                        json={**body, "member_ids": [plan.member_id]},
+                        headers={**headers, "X-CSRFToken": plan.csrf},
+                    )
+                else:  # follows the redirect to the page
+                    form = {"csrf_token": plan.csrf, "member_ids": str(plan.member_id)}
+                    form.update({key: str(value) for key, value in body.items()})
+                    request = session.post(base + "/disaster/checkin", data=form, headers=headers)
+                async with request as response:
+                    await response.read()
+                    redirected = flow == "pages" or response.history
+                    if response.status not in (200, 201) or not redirected:
+                        outcome.error(f"report HTTP {response.status}")
+                        return
+        except (TimeoutError, aiohttp.ClientError) as error:
+            outcome.error(type(error).__name__)
+            return
+        outcome.latencies.append(time.perf_counter() - started)
+
+    return await each_member(plans, clients, member)
 
 
 async def plain_get(
