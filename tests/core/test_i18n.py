@@ -49,3 +49,36 @@ def test_catalogues_have_no_fuzzy_entries():
         f"{path}: {m.id}" for path, cat in _english_catalogues() for m in cat if m.id and m.fuzzy
     ]
     assert not fuzzy, "\n".join(fuzzy)
+
+
+def _page_text(app, cookie_language=None):
+    from flask import render_template_string
+
+    headers = {"Cookie": f"lang={cookie_language}"} if cookie_language else {}
+    # A fresh application context, as each real request has (the test's own holds `g`).
+    with app.app_context(), app.test_request_context("/", headers=headers):
+        return render_template_string("{{ _('もどる') }}|{{ _('ログインしてください。') }}")
+
+
+def test_templates_speak_the_requests_language(app):
+    assert _page_text(app) == "もどる|ログインしてください。"
+    assert _page_text(app, "en") == "Back|Please log in."
+
+
+def test_templates_follow_force_locale_and_refresh(app):
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    template = "{{ _('もどる') }}"
+    with app.app_context(), app.test_request_context("/"):
+        assert render_template_string(template) == "もどる"
+        with force_locale("en"):  # e.g. a message in another member's language
+            assert render_template_string(template) == "Back"
+        assert render_template_string(template) == "もどる"
+    with app.app_context(), app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert render_template_string(template) == "Back"
+        from flask import request
+
+        request.cookies = {}  # the member switched to Japanese during this request
+        refresh()
+        assert render_template_string(template) == "もどる"
