@@ -491,19 +491,43 @@ class ShelterState:
 
 
 def shelter_states(association: Association, event_id: int | None) -> list[ShelterState]:
-    """The association's shelters with their state in an event."""
-    shelters = association_shelters(association)
-    marks: dict[int, EventShelter] = {}
+    """The association's shelters with their state in an event.
+
+    An association that has chosen its shelters (the usual case once set up) costs one query:
+    the choice, the shelters and the event's marks together.
+    """
+    chosen = (
+        select(Shelter)
+        .join(
+            AssociationShelter,
+            (AssociationShelter.shelter_id == Shelter.id)
+            & (AssociationShelter.association_id == association.id),
+        )
+        .order_by(AssociationShelter.position, Shelter.name)
+    )
     if event_id is not None:
-        marks = {
-            mark.shelter_id: mark
-            for mark in db.session.scalars(
-                select(EventShelter).where(EventShelter.event_id == event_id)
-            )
-        }
+        chosen = chosen.add_columns(EventShelter).outerjoin(
+            EventShelter,
+            (EventShelter.shelter_id == Shelter.id) & (EventShelter.event_id == event_id),
+        )
+        rows = [(shelter, mark) for shelter, mark in db.session.execute(chosen)]
+    else:
+        rows = [(shelter, None) for shelter in db.session.scalars(chosen)]
+    if not rows:  # no choice yet: the shelters near the centre, and the event's marks
+        radius = float(association.setting("shelter_radius_m"))
+        marks: dict[int, EventShelter] = {}
+        if event_id is not None:
+            marks = {
+                mark.shelter_id: mark
+                for mark in db.session.scalars(
+                    select(EventShelter).where(EventShelter.event_id == event_id)
+                )
+            }
+        rows = [
+            (shelter, marks.get(shelter.id)) for shelter in shelters_within(association, radius)
+        ]
     states = []
-    for shelter in shelters:
-        mark = marks.get(shelter.id)
+    for shelter, mark in rows:
         capacity = mark.capacity if mark and mark.capacity is not None else shelter.capacity
         states.append(ShelterState(shelter, mark.is_open if mark else None, capacity))
     return states
