@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request
-from flask_babel import format_datetime, get_translations
+from flask import Flask, has_request_context, request
+from flask_babel import format_datetime
 from flask_login import current_user
 
 
@@ -42,33 +42,8 @@ def translation_directories(app: Flask) -> str:
     return ";".join(found)
 
 
-def request_translations():
-    """The translations of the request's language, looked up once per request.
-
-    Flask-Babel looks them up again for every string (the locale, its name, the cache), which
-    came to about a tenth of a page's time. They are kept in Flask-Babel's own per-request
-    slot, which its refresh() and force_locale() reset, so a language switched during the
-    request is still followed.
-    """
-    state = getattr(g, "_flask_babel", None) if g else None
-    translations = getattr(state, "babel_translations", None)
-    if translations is None:
-        translations = get_translations()
-        state = getattr(g, "_flask_babel", None) if g else None
-        if state is not None:
-            state.babel_translations = translations
-    return translations
-
-
 def init_app(app: Flask) -> None:
-    """Templates' gettext (after Flask-Babel's), and dates in the association's time zone."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    """Template helpers for dates shown in the association's time zone."""
 
     @app.template_filter("jdatetime")
     def jdatetime(value, fmt: str = "short"):

@@ -65,16 +65,18 @@ def test_templates_speak_the_requests_language(app):
     assert _page_text(app, "en") == "Back|Please log in."
 
 
-def test_templates_follow_force_locale_and_refresh(app):
+def test_translations_follow_force_locale_and_refresh(app):
     from flask import render_template_string
-    from flask_babel import force_locale, refresh
+    from flask_babel import force_locale, gettext, refresh
 
     template = "{{ _('もどる') }}"
     with app.app_context(), app.test_request_context("/"):
         assert render_template_string(template) == "もどる"
         with force_locale("en"):  # e.g. a message in another member's language
             assert render_template_string(template) == "Back"
+            assert gettext("もどる") == "Back"
         assert render_template_string(template) == "もどる"
+        assert gettext("もどる") == "もどる"
     with app.app_context(), app.test_request_context("/", headers={"Cookie": "lang=en"}):
         assert render_template_string(template) == "Back"
         from flask import request
