@@ -73,7 +73,9 @@ def configure_engine(engine, ping_after_idle: float | None = None) -> None:
     Other databases: a pooled connection that has been idle for `ping_after_idle` seconds is
     checked before use and replaced if the server has gone (a restart, a failover, a firewall
     dropping idle connections). Unlike `pool_pre_ping`, this costs no round trip for a
-    connection that was in use a moment ago, which is every connection during a storm.
+    connection that was in use a moment ago, which is every connection during a storm. The
+    price: when the server restarts, a request on a connection used within those seconds fails
+    once (SQLAlchemy then renews the whole pool); the check-in page's outbox sends again.
     """
     from sqlalchemy import event
 

@@ -18,6 +18,7 @@ same rows and answers.
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import Boolean, Integer, and_, bindparam, exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -46,6 +47,9 @@ def _found(with_shelter: bool, with_member_id: bool):
         device.c.session_hash == bindparam("session_hash"),
         device.c.revoked_at.is_(None),
         member.c.active.is_(True),
+        # Kept true by the code that writes these rows; restated here at no cost.
+        member.c.association_id == device.c.association_id,
+        event.c.ended_at.is_(None),
     ]
     if with_member_id:
         conditions.append(member.c.id == bindparam("member_id", type_=Integer))
@@ -141,6 +145,8 @@ def quick_checkin(session_id: str | None, fields: dict) -> dict | None:
     """
     if not session_id:
         return None
+    if current_app.login_manager.session_protection == "strong":
+        return None  # Flask-Login would check the session's origin first: let it
     try:
         report = clean_report(**fields)
     except DisasterError:

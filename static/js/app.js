@@ -26,7 +26,7 @@
   }
 
   function showPending() {
-    Q.all().then((items) => {
+    return Q.all().then((items) => {
       document.querySelectorAll("[data-queue-status]").forEach((el) => {
         el.hidden = items.length === 0;
         el.textContent = items.length ? el.dataset.pendingText.replace("{n}", items.length) : "";
@@ -59,12 +59,16 @@
   function keep(form, body) {
     return Q.add({ client_id: body.client_id, url: form.dataset.queueApi, body, queued_at: new Date().toISOString() })
       .then(() => {
-        showPending();
         form.hidden = true;
         if (navigator.serviceWorker) {
           navigator.serviceWorker.ready.then((reg) => reg.sync && reg.sync.register(Q.SYNC_TAG)).catch(() => {});
         }
         window.scrollTo(0, 0);
+        return showPending();
+      })
+      .then(() => {
+        const notice = document.querySelector("[data-queue-status]");
+        if (notice && !notice.hidden) notice.focus();
       });
   }
 
@@ -75,29 +79,67 @@
     document.querySelectorAll("[data-checkin-step]").forEach((el) => { el.hidden = true; });
     form.replaceWith(done);
     window.scrollTo(0, 0);
-    const focus = document.querySelector("[data-checkin-done]");
-    if (focus) focus.focus();
+    const heading = document.querySelector("[data-checkin-done]");
+    if (heading) heading.focus();
   }
 
   function plainSubmit(form, submitter) {
     form.dataset.plain = "1";
-    form.requestSubmit(submitter || undefined);
+    form.requestSubmit(submitter || undefined);  // the submit event runs now, synchronously
+    delete form.dataset.plain;  // a page restored by "back" uses the script again
   }
 
-  function send(form, body, submitter) {
-    form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
-    return fetch(form.dataset.queueApi, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(body),
-    }).then((response) => {
-      form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
-      if (response.ok) showDone(form);
-      else plainSubmit(form, submitter);  // the server's page says what is wrong
-    }, () => {
-      form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
-      return keep(form, body);  // the network went away on the way
+  /* A new id for each report made on this page. The page may come from the offline cache,
+     whose id was already used by an earlier report; a retry of one report keeps its id (the
+     outbox stores it with the report). */
+  function newClientIds() {
+    document.querySelectorAll("form[data-queue-api] input[name=client_id]").forEach((input) => {
+      input.value = window.crypto && crypto.randomUUID
+        ? crypto.randomUUID()
+        : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
     });
+  }
+
+  const TIMEOUT_MS = 15000;
+  const REFUSED = [400, 401, 403, 404, 409, 410, 413, 422];
+
+  function setSending(form, sending) {
+    form.querySelectorAll("button").forEach((b) => { b.disabled = sending; });
+    form.setAttribute("aria-busy", sending ? "true" : "false");
+    document.querySelectorAll("[data-sending]").forEach((el) => { el.hidden = !sending; });
+  }
+
+  async function stored(response) {
+    // A captive portal or a proxy page answers 200 with HTML: that is not our server's "stored".
+    if (!response.ok || response.redirected) return false;
+    if (!(response.headers.get("Content-Type") || "").includes("application/json")) return false;
+    try {
+      const data = await response.json();
+      return typeof data.stored === "boolean" && typeof data.event_id === "number";
+    } catch (e) { return false; }
+  }
+
+  async function send(form, body, submitter) {
+    setSending(form, true);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+    let response;
+    try {
+      response = await fetch(form.dataset.queueApi, {
+        method: "POST", credentials: "same-origin", signal: abort.signal,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify(body),
+      });
+    } catch (e) {
+      response = null;  // no network, or too slow: the outbox sends it later
+    } finally {
+      clearTimeout(timer);
+    }
+    const ok = response && await stored(response);
+    setSending(form, false);
+    if (ok) showDone(form);
+    else if (response && REFUSED.includes(response.status)) plainSubmit(form, submitter);  // the server's page says why
+    else await keep(form, body);  // busy server (429, 5xx), lost network or not our server
   }
 
   document.addEventListener("submit", (event) => {
@@ -118,7 +160,7 @@
   });
 
   window.addEventListener("online", flush);
-  document.addEventListener("DOMContentLoaded", () => { showPending(); flush(); });
+  document.addEventListener("DOMContentLoaded", () => { newClientIds(); showPending(); flush(); });
 
   /* iPhone: push works only from the home screen; show how to add it there. */
   document.addEventListener("DOMContentLoaded", () => {

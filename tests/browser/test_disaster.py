@@ -142,6 +142,38 @@ def test_online_check_in_refused_by_the_api_falls_back_to_the_form(page, world):
     assert checkins() == 0
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 503, "body": "busy"},
+        # A captive portal (hotel or shelter Wi-Fi): 200, but not our server's answer.
+        {"status": 200, "content_type": "text/html", "body": "<html>Wi-Fi login</html>"},
+    ],
+)
+def test_a_busy_server_or_a_captive_portal_keeps_the_report_in_the_outbox(
+    browser_or_skip, live_server, world, answer
+):
+    start(world)
+    # Without the service worker, whose background sync would send the outbox at once.
+    context = phone(browser_or_skip, live_server, service_workers="block")
+    page = context.new_page()
+    log_in_by_card(page, world.member)
+    page.route("**/api/v1/disaster/checkins", lambda route: route.fulfill(**answer))
+    page.get_by_role("button", name="無事・自宅").click()
+    status = page.locator("[data-queue-status]")
+    status.wait_for(state="visible")
+    assert "送信待ち" in status.inner_text()
+    assert checkins() == 0
+    queued = page.evaluate("JichikaiQueue.all().then(items => items.map(i => i.client_id))")
+    # The server's pages carry 32 hex digits; the page's script made a new id for this report.
+    assert len(queued) == 1 and len(queued[0]) == 36, queued
+    page.unroute("**/api/v1/disaster/checkins")
+    page.reload()  # the outbox is sent when a page opens with the network up
+    wait_until_outbox_is_empty(page)
+    assert checkins() == 1
+    context.close()
+
+
 def test_offline_check_in_is_sent_once_when_the_network_returns(context, page, world):
     start(world)
     log_in_by_card(page, world.member)

@@ -222,3 +222,10 @@ def test_resends_answer_the_same_on_both_paths(app, world, client, as_member, mo
     assert quick.status_code == general.status_code == 200
     assert quick.get_json() == general.get_json()
     assert quick.get_json()["stored"] is False
+
+
+def test_strong_session_protection_leaves_it_to_flask_login(app, world, monkeypatch):
+    start(world)
+    session_id = _session_id(world.member)
+    monkeypatch.setattr(app.login_manager, "session_protection", "strong")
+    assert not _stores(session_id, status="safe_home")
