@@ -48,3 +48,28 @@ def test_all_javascript_fits_the_budget():
     """All JavaScript together at most 30 KB compressed."""
     total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in STATIC.glob("**/*.js"))
     assert total <= 30 * 1024, total
+
+
+def test_service_worker_version_follows_the_shell_files(app, client, tmp_path):
+    import shutil
+
+    from jichikai.pwa.views import SHELL_SOURCES, shell_version
+
+    with client.get("/sw.js") as response:
+        body = response.get_data(as_text=True)
+    templates = str(Path(app.root_path, app.template_folder))
+    version = shell_version(app.static_folder, templates)
+    assert f'const VERSION = "{version}";' in body
+    assert 'const VERSION = "v1";' not in body
+    again = client.get("/sw.js", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+    # A copy of the shell with one byte of app.js changed has another version.
+    static = tmp_path / "static"
+    for name in SHELL_SOURCES:
+        (static / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(Path(app.static_folder, name), static / name)
+    assert shell_version(str(static), templates) == version
+    with (static / "js" / "app.js").open("a") as handle:
+        handle.write("\n")
+    assert shell_version(str(static), templates) != version
