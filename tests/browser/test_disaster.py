@@ -225,9 +225,20 @@ def test_push_shows_a_notification_whose_click_opens_the_notice(context, page, w
         "url": f"/notices/{notice.id}",
         "tag": f"notice-{notice.id}",
     }
-    worker.evaluate(
-        "data => self.dispatchEvent(new PushEvent('push', {data: JSON.stringify(data)}))", payload
+    # Dispatched by a script, the event cannot extend the worker's life (waitUntil refuses
+    # it): the evaluation itself waits for the notification, so the worker stays busy.
+    shown = worker.evaluate(
+        """async data => {
+            self.dispatchEvent(new PushEvent('push', {data: JSON.stringify(data)}));
+            for (let i = 0; i < 150; i++) {
+                if ((await self.registration.getNotifications()).length) return true;
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            return false;
+        }""",
+        payload,
     )
+    assert shown
     wait_for(
         page,
         "navigator.serviceWorker.ready.then(r => r.getNotifications())"
