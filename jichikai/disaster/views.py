@@ -1,7 +1,5 @@
 """Disaster-mode pages: check-in, the roll call, the officers' dashboard and shelters."""
 
-import csv
-import io
 import uuid
 
 from flask import (
@@ -21,6 +19,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..audit.services import record
+from ..csvfiles import csv_download
 from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
 from ..org.models import Block, Member
@@ -469,16 +468,7 @@ def export(event_id: int):
         rows=len(rows) - 1,
     )
     db.session.commit()
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="checkins-{event.id}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(rows, f"checkins-{event.id}.csv")
 
 
 @bp.get("/events/<int:event_id>/sheet/<int:block_id>")

@@ -1,11 +1,9 @@
 """Notice pages: the members' feed, the leaders' block pages and the officers' pages."""
 
-import csv
 import io
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Response,
     abort,
     flash,
     redirect,
@@ -18,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.services import record
+from ..csvfiles import csv_download
 from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
 from ..links import public_url, qr_data_uri
@@ -499,10 +498,6 @@ def report_csv(notice_id: int):
     require_officer()
     notice = load_notice(notice_id)
     rows = export_rows(notice, ZoneInfo(current_user.association.timezone))
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([[_cell(value) for value in row] for row in rows])
     record(
         "notice.export",
         association_id=notice.association_id,
@@ -512,20 +507,7 @@ def report_csv(notice_id: int):
         rows=len(rows) - 1,
     )
     db.session.commit()
-    return Response(
-        buffer.getvalue().encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="notice-{notice.id}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def _cell(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return csv_download(rows, f"notice-{notice.id}.csv")
 
 
 # Menu -----------------------------------------------------------------------------------

@@ -103,6 +103,18 @@ def test_csv_export_is_audit_logged(app, world, client, as_member):
     assert logged.actor_id == world.officer.id
 
 
+def test_csv_export_keeps_members_text_from_running_as_formulas(app, world, client, as_member):
+    event = start(world)
+    submit_checkin(
+        event, world.member, status="elsewhere", place="=HYPERLINK(1)", client_id=client_id()
+    )
+    db.session.commit()
+    as_member(world.officer)
+    text = client.get(f"/disaster/events/{event.id}/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in text
+    assert ",=HYPERLINK" not in text
+
+
 def test_dashboard_page(app, world, client, as_member):
     official_shelters()
     event = start(world)
