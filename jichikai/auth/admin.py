@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..audit.services import record
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..links import public_url, qr_data_uri
 from ..org.models import Block, Member
 from ..org.permissions import can_manage_member, can_set_password
@@ -15,7 +16,7 @@ from ..org.services import members_of_blocks
 from ..org.views import get_block_or_404, get_member_or_404, officer_required
 from . import bp
 from .codes import format_code
-from .forms import ConfirmForm, SetPasswordForm
+from .forms import SetPasswordForm
 from .services import has_active_card, issue_card, member_devices, set_password
 from .views import revoke_device_of
 

@@ -19,10 +19,6 @@ class PasswordLoginForm(FlaskForm):
     password = PasswordField(_l("パスワード"), validators=[DataRequired(), Length(max=200)])
 
 
-class ConfirmForm(FlaskForm):
-    """A button only: carries the CSRF token."""
-
-
 class PreferencesForm(FlaskForm):
     language = RadioField(
         _l("ことば"),

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import get_scoped_or_404
 from ..extensions import db, limiter
+from ..forms import ConfirmForm
 from . import bp
-from .forms import CodeLoginForm, ConfirmForm, PasswordLoginForm, PreferencesForm
+from .forms import CodeLoginForm, PasswordLoginForm, PreferencesForm
 from .models import Device
 from .services import (
     member_devices,

@@ -36,10 +36,6 @@ class StartEventForm(FlaskForm):
     drill = BooleanField(_l("訓練です"))
 
 
-class ConfirmForm(FlaskForm):
-    """A button only: carries the CSRF token."""
-
-
 class ShelterUploadForm(FlaskForm):
     file = FileField(
         _l("避難所の CSV ファイル"),

@@ -22,10 +22,11 @@ from ..audit.services import record
 from ..csvfiles import csv_download
 from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..org.models import Block, Member
 from ..org.services import blocks_of
 from . import bp
-from .forms import ConfirmForm, OwnPlaceForm, ShelterMarkForm, ShelterUploadForm, StartEventForm
+from .forms import OwnPlaceForm, ShelterMarkForm, ShelterUploadForm, StartEventForm
 from .models import (
     HELP_KINDS,
     STATUS_AT_SHELTER,

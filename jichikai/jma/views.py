@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from ..auth.forms import ConfirmForm
 from ..database import get_scoped_or_404
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..ui import NavItem
 from . import bp
 from .forms import WEATHER_LABELS, JmaSettingsForm

@@ -140,7 +140,3 @@ class RecordReadForm(FlaskForm):
     via = HiddenField(validators=[DataRequired()])
 
     VIAS = (VIA_PAPER, VIA_PROXY)
-
-
-class ConfirmForm(FlaskForm):
-    """A button only: carries the CSRF token."""

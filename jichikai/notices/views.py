@@ -19,13 +19,14 @@ from ..audit.services import record
 from ..csvfiles import csv_download
 from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..links import public_url, qr_data_uri
 from ..org.models import Block, Household
 from ..org.services import blocks_of
 from ..ui import NavItem
 from . import attachments, bp
 from .errors import NoticeError
-from .forms import ConfirmForm, NoticeForm, RecordReadForm, ReplyForm, category_labels
+from .forms import NoticeForm, RecordReadForm, ReplyForm, category_labels
 from .models import RECORDED_VIAS, Attachment, Notice
 from .permissions import (
     can_follow_block,

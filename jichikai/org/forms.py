@@ -222,7 +222,3 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField(_l("種類"), validators=[Optional()])
-
-
-class ActionForm(FlaskForm):
-    """A button only: carries the CSRF token."""

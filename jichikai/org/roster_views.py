@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from ..database import get_scoped_or_404
 from ..extensions import db
+from ..forms import ConfirmForm
 from . import bp, roster
-from .forms import ActionForm, RosterUploadForm
+from .forms import RosterUploadForm
 from .models import RosterImport
 from .views import officer_required
 
@@ -83,7 +84,7 @@ def roster_preview(import_id: int):
         abort(404)
     plan = roster.plan_upload(current_user.association, upload)
     return render_template(
-        "org/roster_preview.html", upload=upload, plan=plan, form=ActionForm()
+        "org/roster_preview.html", upload=upload, plan=plan, form=ConfirmForm()
     ), (422 if plan.errors else 200)
 
 
@@ -91,7 +92,7 @@ def roster_preview(import_id: int):
 @officer_required
 def roster_apply(import_id: int):
     upload = _get_import_or_404(import_id)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     if upload.applied_at is None and not roster.is_pending(upload):
         abort(404)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ..database import get_scoped_or_404
 from ..extensions import db
+from ..forms import ConfirmForm
 from . import bp
 from .forms import (
-    ActionForm,
     AssociationForm,
     BlockForm,
     HouseholdForm,
@@ -110,7 +110,7 @@ def blocks():
         "org/blocks.html",
         blocks=blocks_of(current_user.association_id),
         form=BlockForm(),
-        action_form=ActionForm(),
+        action_form=ConfirmForm(),
     )
 
 
@@ -132,7 +132,7 @@ def block_add():
         "org/blocks.html",
         blocks=blocks_of(current_user.association_id),
         form=form,
-        action_form=ActionForm(),
+        action_form=ConfirmForm(),
     ), 422
 
 
@@ -153,7 +153,7 @@ def block_edit(block_id: int):
             return redirect(url_for("org.blocks"))
     status = 422 if form.errors else 200
     return render_template(
-        "org/block_edit.html", block=block, form=form, action_form=ActionForm()
+        "org/block_edit.html", block=block, form=form, action_form=ConfirmForm()
     ), status
 
 
@@ -173,7 +173,7 @@ def block_move(block_id: int):
 @officer_required
 def block_delete(block_id: int):
     block = get_block_or_404(block_id)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     name = block.name
     try:
@@ -343,13 +343,13 @@ def member_edit(member_id: int):
             return redirect(url_for("org.member_edit", member_id=member.id))
     status = 422 if form.errors else 200
     return render_template(
-        "org/member_form.html", form=form, member=member, action_form=ActionForm()
+        "org/member_form.html", form=form, member=member, action_form=ConfirmForm()
     ), status
 
 
 def _set_active(member_id: int, active: bool):
     member = get_member_or_404(member_id)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         set_member_active(member, active, by=current_user)
@@ -390,7 +390,7 @@ def _role_form() -> RoleForm:
 @officer_required
 def roles():
     return render_template(
-        "org/roles.html", roles=current_roles(current_user.association_id), form=ActionForm()
+        "org/roles.html", roles=current_roles(current_user.association_id), form=ConfirmForm()
     )
 
 
@@ -403,7 +403,7 @@ def member_roles(member_id: int):
         member=member,
         history=role_history(member),
         form=_role_form(),
-        action_form=ActionForm(),
+        action_form=ConfirmForm(),
     )
 
 
@@ -425,7 +425,7 @@ def member_role_add(member_id: int):
         member=member,
         history=role_history(member),
         form=form,
-        action_form=ActionForm(),
+        action_form=ConfirmForm(),
     ), 422
 
 
@@ -435,7 +435,7 @@ def role_end(assignment_id: int):
     assignment = get_scoped_or_404(RoleAssignment, assignment_id, current_user.association_id)
     if not can_assign_role(current_user, assignment.role):
         abort(403)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         end_role(assignment, by=current_user)

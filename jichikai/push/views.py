@@ -6,9 +6,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.forms import ConfirmForm
 from ..database import get_scoped_or_404, utcnow
 from ..extensions import db, limiter
+from ..forms import ConfirmForm
 from ..ui import NavItem
 from . import bp
 from .delivery import problem_counts, recent_problems, status_counts
