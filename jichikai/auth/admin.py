@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..audit.services import record
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..links import public_url, qr_data_uri
@@ -138,13 +137,7 @@ def admin_password(member_id: int):
         if not member.email:
             form.password.errors.append(_("先にメールアドレスを登録してください。"))
         else:
-            set_password(member, form.password.data)
-            record(
-                "member.password",
-                association_id=member.association_id,
-                actor=current_user,
-                target=member,
-            )
+            set_password(member, form.password.data, by=current_user)
             db.session.commit()
             flash(_("%(name)s さんのパスワードを設定しました。", name=member.name))
             return redirect(url_for("org.member_edit", member_id=member.id))

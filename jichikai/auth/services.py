@@ -95,10 +95,12 @@ def member_for_code(raw: str) -> Member | None:
     return _active_card_member(LoginCard.code_hash == _code_digest(code))
 
 
-def set_password(member: Member, password: str) -> None:
-    """Store a password hash for an officer's email login."""
+def set_password(member: Member, password: str, by: Member | None = None) -> None:
+    """Store a password hash for an officer's email login; audit-logged when set `by` someone."""
     method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
     member.password_hash = generate_password_hash(password, method=method)
+    if by is not None:
+        record("member.password", association_id=member.association_id, actor=by, target=member)
 
 
 def member_for_password(email: str, password: str) -> Member | None:

@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 from geopy.distance import geodesic
 from sqlalchemy import delete, func, or_, select
 
+from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
-from ..org.models import Association
+from ..org.models import Association, Member
 from .models import (
     FACILITY_EMERGENCY_SITE,
     FACILITY_GATHERING,
@@ -291,11 +292,13 @@ def parse_shelter_csv(data: bytes) -> tuple[str, list[ParsedRow]]:
     return source, rows
 
 
-def import_shelters(data: bytes, association_id: int | None = None) -> ImportResult:
+def import_shelters(
+    data: bytes, association_id: int | None = None, by: Member | None = None
+) -> ImportResult:
     """Create or update shelters from an official CSV, matched by 共通ID / ID (flushes).
 
     Without `association_id` the rows are the shared official data (the operator's command);
-    an officer's upload stays the association's own.
+    an officer's upload (`by`) stays the association's own and is audit-logged.
     """
     source, rows = parse_shelter_csv(data)
     result = ImportResult(format=source)
@@ -336,6 +339,15 @@ def import_shelters(data: bytes, association_id: int | None = None) -> ImportRes
         if changed:
             shelter.updated_at = now
             result.updated += 1
+    if association_id is not None and by is not None:
+        record(
+            "shelters.import",
+            association_id=association_id,
+            actor=by,
+            format=result.format,
+            created=result.created,
+            updated=result.updated,
+        )
     db.session.flush()
     return result
 

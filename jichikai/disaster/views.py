@@ -575,19 +575,13 @@ def upload():
     if not form.validate_on_submit():
         return _shelters_page(upload=form, status=400)
     try:
-        result = import_shelters(form.file.data.read(), current_user.association_id)
+        result = import_shelters(
+            form.file.data.read(), current_user.association_id, by=current_user
+        )
     except ShelterImportError as error:
         db.session.rollback()
         form.file.errors.append(str(error))
         return _shelters_page(upload=form, errors=error.errors[:MAX_ERRORS_SHOWN], status=400)
-    record(
-        "shelters.import",
-        association_id=current_user.association_id,
-        actor=current_user,
-        format=result.format,
-        created=result.created,
-        updated=result.updated,
-    )
     db.session.commit()
     flash(
         _(

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from jichikai.audit.models import AuditEvent
 from jichikai.disaster.models import Shelter
 from jichikai.disaster.shelters import ShelterImportError, import_shelters, parse_shelter_csv
 from jichikai.extensions import db
@@ -133,6 +134,11 @@ def test_officer_upload_stays_in_the_association(app, client, world, as_member):
     assert response.status_code == 302
     owners = set(db.session.scalars(select(Shelter.association_id)))
     assert owners == {world.association.id}
+    logged = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "shelters.import")
+    ).one()
+    assert logged.actor_id == world.officer.id
+    assert logged.association_id == world.association.id
 
 
 def test_officer_upload_shows_bad_lines(app, client, world, as_member):

@@ -344,6 +344,10 @@ def test_admin_sets_an_officers_password(client, world, as_member):
     assert short.status_code == 422
     client.post(f"/admin/members/{world.officer.id}/password", data={"password": "a-new-password"})
     assert member_for_password("officer@example.jp", "a-new-password").id == world.officer.id
+    logged = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "member.password")
+    ).one()
+    assert logged.actor_id == world.admin.id
 
 
 def test_english_pages(client, world, as_member):
