@@ -125,7 +125,7 @@ def build_world(url: str, members: int, seed: int) -> tuple[list[Plan], list[int
 
     from jichikai import create_app
     from jichikai.auth.models import Device
-    from jichikai.auth.services import _sha256
+    from jichikai.auth.services import session_hash
     from jichikai.database import utcnow
     from jichikai.disaster.services import start_event
     from jichikai.disaster.shelters import add_own_place
@@ -201,7 +201,7 @@ def build_world(url: str, members: int, seed: int) -> tuple[list[Plan], list[int
                 {
                     "association_id": association.id,
                     "member_id": member_id,
-                    "session_hash": _sha256(session_id),
+                    "session_hash": session_hash(session_id),
                     "method": "bench",
                     "user_agent": "",
                     "created_at": now,

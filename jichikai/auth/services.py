@@ -24,6 +24,11 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def session_hash(session_id: str) -> str:
+    """What a device row stores of its session id (the id itself is only in the cookie)."""
+    return _sha256(session_id)
+
+
 def _code_digest(code: str) -> str:
     # Codes are short (60 bits): a keyed hash keeps a leaked table from being brute-forced.
     pepper = current_app.config.get("CARD_PEPPER") or current_app.config["SECRET_KEY"]
@@ -122,7 +127,7 @@ def start_device(member: Member, method: str, user_agent: str = "", ip: str = ""
     device = Device(
         association_id=member.association_id,
         member_id=member.id,
-        session_hash=_sha256(session_id),
+        session_hash=session_hash(session_id),
         method=method,
         user_agent=(user_agent or "")[:300],
     )
@@ -152,7 +157,7 @@ def member_for_session(session_id: str) -> Member | None:
         select(Member, Device.id, Device.last_seen_at)
         .join(Device, Device.member_id == Member.id)
         .where(
-            Device.session_hash == _sha256(session_id),
+            Device.session_hash == session_hash(session_id),
             Device.revoked_at.is_(None),
             Member.active.is_(True),
         )

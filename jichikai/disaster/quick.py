@@ -23,7 +23,7 @@ from sqlalchemy import Boolean, Integer, and_, bindparam, exists, literal, selec
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..auth.models import Device
-from ..auth.services import _sha256
+from ..auth.services import session_hash
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..org.models import Member
@@ -156,7 +156,7 @@ def quick_checkin(session_id: str | None, fields: dict) -> dict | None:
     with_shelter = report.shelter_id is not None
     with_member_id = report.member_ids is not None
     params = {
-        "session_hash": _sha256(session_id),
+        "session_hash": session_hash(session_id),
         "status": report.status,
         "shelter_id": report.shelter_id,
         "place": report.place,
