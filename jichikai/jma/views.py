@@ -10,19 +10,11 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..ui import NavItem
 from . import bp
+from .alerts import EventNotStarted, dismiss, pending_alerts, recent_alerts, start_proposed
 from .forms import WEATHER_LABELS, JmaSettingsForm
 from .models import JmaAlert
 from .permissions import can_decide_alerts, can_manage_jma
-from .services import (
-    EventNotStarted,
-    JmaError,
-    JmaSettings,
-    dismiss,
-    pending_alerts,
-    recent_alerts,
-    save_settings,
-    start_proposed,
-)
+from .settings import JmaError, JmaSettings, save_settings
 
 
 def _alert_or_404(alert_id: int) -> JmaAlert:

@@ -11,8 +11,9 @@ from types import SimpleNamespace
 import pytest
 
 from jichikai.extensions import db
-from jichikai.jma import services
-from jichikai.jma.services import EventNotStarted, JmaSettings, save_settings
+from jichikai.jma import alerts
+from jichikai.jma.alerts import EventNotStarted
+from jichikai.jma.settings import MODE_AUTO, JmaSettings, save_settings
 from jichikai.push.models import PushSubscription
 
 DATA = Path(__file__).parent / "data"
@@ -23,7 +24,7 @@ SAKURA = JmaSettings(
     area_code="331",
     threshold="5-",
     warning_area_code="1110000",
-    mode=services.MODE_AUTO,
+    mode=MODE_AUTO,
 )
 
 
@@ -158,7 +159,7 @@ class Recorder:
 @pytest.fixture
 def started(monkeypatch) -> Recorder:
     recorder = Recorder()
-    monkeypatch.setattr(services, "start_disaster_event", recorder)
+    monkeypatch.setattr(alerts, "start_disaster_event", recorder)
     return recorder
 
 

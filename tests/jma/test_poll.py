@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from jichikai.audit.models import AuditEvent
 from jichikai.extensions import db
 from jichikai.jma.models import JmaAlert, JmaEntry, JmaFeed
-from jichikai.jma.services import MODE_ASK, PollOptions, poll, save_settings
+from jichikai.jma.poll import PollOptions, poll
+from jichikai.jma.settings import MODE_ASK, save_settings
 from jichikai.push.models import PushDelivery
 
 from .conftest import NOW, SAKURA, subscribe
@@ -256,14 +257,14 @@ def test_weather_warning_and_landslide_alert_each_start_once(watching, jma, star
 
 
 def test_a_message_whose_rules_fail_is_rolled_back_alone(watching, jma, started, monkeypatch):
-    from jichikai.jma import services
+    from jichikai.jma import alerts
 
     def broken(association, **kwargs):
         if kwargs["kind"] == "landslide":
             raise RuntimeError("boom")
         return started(association, **kwargs)
 
-    monkeypatch.setattr(services, "start_disaster_event", broken)
+    monkeypatch.setattr(alerts, "start_disaster_event", broken)
     names = ["VXWW50_saitama_issued.xml", "VPWW53_saitama_heavy_rain_issued.xml"]
     for name in names:
         jma.serve_message(name)

@@ -2,7 +2,7 @@
 
 from jichikai.extensions import db
 from jichikai.jma.models import ACTION_PROPOSED, ACTION_STARTED
-from jichikai.jma.services import JmaSettings, save_settings
+from jichikai.jma.settings import JmaSettings, save_settings
 from jichikai.org.services import assign_role
 
 from .conftest import SAKURA

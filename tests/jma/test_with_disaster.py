@@ -8,7 +8,8 @@ from jichikai.disaster.models import DisasterEvent
 from jichikai.disaster.services import active_event, end_event
 from jichikai.extensions import db
 from jichikai.jma.models import JmaAlert
-from jichikai.jma.services import MODE_ASK, PollOptions, poll, save_settings
+from jichikai.jma.poll import PollOptions, poll
+from jichikai.jma.settings import MODE_ASK, save_settings
 
 from .conftest import NOW, SAKURA
 
