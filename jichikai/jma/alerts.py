@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..database import utcnow
@@ -127,8 +128,12 @@ def act(
         source=source_of(message, link),
         created_at=now,
     )
-    db.session.add(alert)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(alert)
+            db.session.flush()
+    except IntegrityError:  # another poll recorded the same event a moment ago
+        return None
 
     if mode == MODE_AUTO:
         try:

@@ -13,7 +13,7 @@ from jichikai.push.models import PushDelivery
 
 from .conftest import NOW, SAKURA, subscribe
 
-OPTIONS = PollOptions(timeout=0.5)
+OPTIONS = PollOptions(timeout=2.0)
 
 
 def _poll(*feeds, now=NOW, options=OPTIONS):
@@ -137,7 +137,7 @@ def test_a_feed_that_times_out_is_skipped(watching, jma, started):
     slow = jma.serve("slow.xml", hang=True)
     jma.serve_message("VXSE53_sakura_5plus.xml")
     feed = jma.serve_feed("eqvol.xml", ["VXSE53_sakura_5plus.xml"])
-    report = _poll(slow, feed, options=PollOptions(timeout=0.2))
+    report = _poll(slow, feed, options=PollOptions(timeout=1.0))
     assert any("timed out" in line for line in report.lines)
     assert len(started.calls) == 1  # the other feed was still read
 
@@ -145,7 +145,7 @@ def test_a_feed_that_times_out_is_skipped(watching, jma, started):
 def test_a_message_that_times_out_is_tried_again_later(watching, jma, started):
     jma.serve("data/VXSE53_sakura_5plus.xml", hang=True)
     feed = jma.serve_feed("eqvol.xml", ["VXSE53_sakura_5plus.xml"])
-    _poll(feed, options=PollOptions(timeout=0.2))
+    _poll(feed, options=PollOptions(timeout=1.0))
     entry = db.session.scalar(select(JmaEntry))
     assert (entry.status, entry.attempts) == ("failed", 1)
 

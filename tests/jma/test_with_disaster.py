@@ -13,7 +13,7 @@ from jichikai.jma.settings import MODE_ASK, save_settings
 
 from .conftest import NOW, SAKURA
 
-OPTIONS = PollOptions(timeout=0.5)
+OPTIONS = PollOptions(timeout=2.0)
 
 
 def _poll(feed):
