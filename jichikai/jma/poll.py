@@ -70,6 +70,7 @@ MAX_LINK_LENGTH = 500  # JmaEntry.link
 # A poll that claimed an entry and then died leaves it "fetching"; after this long another
 # poll may take it over (as one more attempt). A download lasts at most JMA_TIMEOUT.
 CLAIM_LEASE = timedelta(minutes=10)
+PROBLEMS_SHOWN_FOR = timedelta(days=2)  # on the officers' page
 _PRINTABLE_ASCII = re.compile(r"[!-~]+")
 
 
@@ -135,8 +136,8 @@ def link_problem(link: str, feed_url: str) -> str | None:
     if not _PRINTABLE_ASCII.fullmatch(link):
         return "link with spaces, control or non-ASCII characters"
     target, feed = urlsplit(link), urlsplit(feed_url)
-    if target.scheme not in ("http", "https") or target.scheme != feed.scheme:
-        return "not the feed's scheme"
+    if target.scheme not in ("http", "https"):  # JMA's https feeds have listed http links
+        return "not an http or https link"
     if target.netloc != feed.netloc:
         return "not on the feed's host"
     if target.query or target.fragment or not target.path.endswith(".xml"):
@@ -504,6 +505,30 @@ def _apply(message: JmaMessage, link: str, now: datetime, report: PollReport) ->
             continue
         report.alerts.append(alert)
         report.say(f"    {association.name}: {alert.action} {alert.title}")
+
+
+def failing_feeds() -> list[JmaFeed]:
+    """Feeds whose last poll failed (unreachable, timed out, unreadable)."""
+    return list(
+        db.session.scalars(
+            select(JmaFeed).where(JmaFeed.last_result.startswith("error:")).order_by(JmaFeed.url)
+        )
+    )
+
+
+def problem_entries(now: datetime, limit: int = 10) -> list[JmaEntry]:
+    """Entries refused or failed within PROBLEMS_SHOWN_FOR, newest first, with their reasons."""
+    return list(
+        db.session.scalars(
+            select(JmaEntry)
+            .where(
+                JmaEntry.status.in_((ENTRY_FAILED, ENTRY_REFUSED)),
+                JmaEntry.first_seen_at >= now - PROBLEMS_SHOWN_FOR,
+            )
+            .order_by(JmaEntry.first_seen_at.desc(), JmaEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def watching_associations() -> list[Association]:

@@ -274,3 +274,46 @@ def test_a_message_whose_rules_fail_is_rolled_back_alone(watching, jma, started,
     statuses = {e.type_code: e.status for e in db.session.scalars(select(JmaEntry))}
     assert statuses == {"VXWW50": "failed", "VPWW53": "processed"}
     assert report.failed == 1
+
+
+def test_the_real_feeds_links_are_jma_data_files():
+    """The 2021 capture, read from its own host: no link is refused."""
+    from jichikai.jma.messages import parse_feed
+    from jichikai.jma.poll import link_problem
+
+    from .conftest import message
+
+    entries = parse_feed(message("feed_eqvol_20211112.xml"))
+    feed = "https://www.data.jma.go.jp/developer/xml/feed/eqvol.xml"
+    assert entries
+    assert [e.link for e in entries if link_problem(e.link, feed)] == []
+
+
+def test_a_claim_left_by_a_poll_that_died_is_taken_over_after_the_lease(watching, jma, started):
+    from datetime import timedelta
+
+    from jichikai.jma.poll import CLAIM_LEASE, link_key
+
+    link = jma.serve_message("VXSE53_sakura_5plus.xml")
+    db.session.add(
+        JmaEntry(
+            link_key=link_key(link),
+            link=link,
+            status="fetching",
+            attempts=1,
+            first_seen_at=NOW,
+            claimed_at=NOW - timedelta(minutes=1),
+        )
+    )
+    db.session.commit()
+    feed = jma.serve_feed("eqvol.xml", ["VXSE53_sakura_5plus.xml"], "a")
+    report = _poll(feed)
+    assert jma.fetches_of("data/VXSE53_sakura_5plus.xml") == 0  # another poll may still be at it
+    assert "0 new" in report.lines[0]
+
+    jma.serve_feed("eqvol.xml", ["VXSE53_sakura_5plus.xml"], "b")
+    _poll(feed, now=NOW + CLAIM_LEASE)
+    entry = db.session.scalar(select(JmaEntry))
+    assert (entry.status, entry.attempts) == ("processed", 2)
+    assert jma.fetches_of("data/VXSE53_sakura_5plus.xml") == 1
+    assert len(started.calls) == 1
