@@ -9,7 +9,7 @@ from ..scheduling import ScheduledJob
 
 
 def poll_feeds(now: datetime) -> str:
-    """One poll of the configured feeds; commits what it processed."""
+    """One poll of the configured feeds (the poll commits entry by entry)."""
     from .poll import feeds_from_config, options_from_config, poll
 
     report = poll(
