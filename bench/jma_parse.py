@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from jichikai.jma.messages import parse_message
-from jichikai.jma.services import MODE_AUTO, JmaSettings, evaluate
+from jichikai.jma.rules import evaluate
+from jichikai.jma.settings import MODE_AUTO, JmaSettings
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "jma" / "data"
 SAKURA = JmaSettings(

@@ -22,7 +22,7 @@ def jma_cli() -> None:
 )
 def poll_command(feeds: tuple[str, ...]) -> None:
     """Poll the feeds once: fetch new messages, start or propose events."""
-    from .services import feeds_from_config, options_from_config, poll
+    from .poll import feeds_from_config, options_from_config, poll
 
     report = poll(
         list(feeds) or feeds_from_config(current_app.config),

@@ -1,6 +1,6 @@
 """The demo association watches JMA messages for さいたま市桜区 and starts automatically."""
 
-from .services import MODE_AUTO, JmaSettings, save_settings
+from .settings import MODE_AUTO, JmaSettings, save_settings
 
 DEMO_SETTINGS = JmaSettings(
     enabled=True,

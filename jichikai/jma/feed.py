@@ -1,12 +1,19 @@
-"""Fetching JMA feeds and messages over HTTP: a timeout, a size limit, no redirects."""
+"""Fetching JMA feeds and messages over HTTP: a total deadline, a size limit, no redirects.
+
+The deadline covers the whole download (connecting, the headers and every byte of the body):
+a server that trickles a byte every few seconds is cut off when it runs out, where a timeout
+per read would wait for ever. aiohttp's `ClientTimeout(total=…)` enforces it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
-import requests
+import aiohttp
 
 USER_AGENT = "jichikai-jma-poller/1.0"
+CHUNK_BYTES = 64 * 1024
 
 
 class FetchError(Exception):
@@ -25,26 +32,36 @@ class Fetched:
 
 
 def fetch(url: str, *, timeout: float, max_bytes: int, if_modified_since: str = "") -> Fetched:
-    """GET `url`; 200 and 304 answer, anything else raises FetchError."""
+    """GET `url` within `timeout` seconds in all; 200 and 304 answer, anything else raises."""
+    return asyncio.run(_fetch(url, timeout, max_bytes, if_modified_since))
+
+
+async def _fetch(url: str, timeout: float, max_bytes: int, if_modified_since: str) -> Fetched:
     headers = {"User-Agent": USER_AGENT}
     if if_modified_since:
         headers["If-Modified-Since"] = if_modified_since
     try:
-        with requests.get(
-            url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
-        ) as response:
-            if response.status_code == 304:
-                return Fetched(304, b"", response.headers.get("Last-Modified", ""))
-            if response.status_code != 200:
-                transient = response.status_code >= 500 or response.status_code == 429
-                raise FetchError(f"HTTP {response.status_code}", transient=transient)
+        async with (
+            aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=timeout), trust_env=True
+            ) as session,
+            session.get(url, headers=headers, allow_redirects=False) as response,
+        ):
+            last_modified = response.headers.get("Last-Modified", "")
+            if response.status == 304:
+                return Fetched(304, b"", last_modified)
+            if response.status != 200:
+                transient = response.status >= 500 or response.status == 429
+                raise FetchError(f"HTTP {response.status}", transient=transient)
             body = bytearray()
-            for chunk in response.iter_content(64 * 1024):
+            async for chunk in response.content.iter_chunked(CHUNK_BYTES):
                 body.extend(chunk)
                 if len(body) > max_bytes:
                     raise FetchError(f"larger than {max_bytes} bytes", transient=False)
-            return Fetched(200, bytes(body), response.headers.get("Last-Modified", ""))
-    except requests.Timeout as error:
-        raise FetchError(f"timed out after {timeout}s", transient=True) from error
-    except requests.RequestException as error:
+            return Fetched(200, bytes(body), last_modified)
+    except TimeoutError as error:
+        raise FetchError(f"not complete within {timeout}s (timed out)", transient=True) from error
+    except aiohttp.InvalidURL as error:
+        raise FetchError(f"not a valid address: {error}", transient=False) from error
+    except aiohttp.ClientError as error:
         raise FetchError(f"{type(error).__name__}: {error}", transient=True) from error

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .services import LANDSLIDE, MODE_ASK, MODE_AUTO, WEATHER_KINDS, JmaSettings
+from .settings import LANDSLIDE, MODE_ASK, MODE_AUTO, WEATHER_KINDS, JmaSettings
 
 THRESHOLD_CHOICES = [
     SelectChoice("3", _l("震度３")),

@@ -9,8 +9,8 @@ from ..scheduling import ScheduledJob
 
 
 def poll_feeds(now: datetime) -> str:
-    """One poll of the configured feeds; commits what it processed."""
-    from .services import feeds_from_config, options_from_config, poll
+    """One poll of the configured feeds (the poll commits entry by entry)."""
+    from .poll import feeds_from_config, options_from_config, poll
 
     report = poll(
         feeds_from_config(current_app.config),

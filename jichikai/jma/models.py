@@ -16,7 +16,8 @@ ENTRY_SKIPPED = "skipped"  # a type no rule uses: not fetched
 ENTRY_UNSUPPORTED = "unsupported"  # a known type without rules yet: not fetched
 ENTRY_STALE = "stale"  # older than the poller looks back: not fetched
 ENTRY_FAILED = "failed"  # could not be fetched or read; `attempts` says how often it was tried
-ENTRY_REFUSED = "refused"  # a link to another host than the feed's: never fetched
+ENTRY_REFUSED = "refused"  # not a JMA data file on the feed's host (see `error`): never fetched
+ENTRY_FETCHING = "fetching"  # claimed by one poll, which is downloading it (since `claimed_at`)
 
 # What was done for one association about one event.
 ACTION_STARTED = "started"  # disaster mode was started
@@ -36,10 +37,15 @@ class JmaFeed(db.Model):
 
 
 class JmaEntry(db.Model):
-    """A message listed by a feed, fetched at most once (JMA blocks clients that re-download)."""
+    """A message listed by a feed, fetched at most once (JMA blocks clients that re-download).
+
+    `link_key` (the SHA-256 of the whole link) identifies the entry, so that a link too long
+    for `link` is recorded too (shortened) and never looked at again.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    link: Mapped[str] = mapped_column(String(500), unique=True)
+    link_key: Mapped[str] = mapped_column(String(64), unique=True)
+    link: Mapped[str] = mapped_column(String(500))
     feed_url: Mapped[str] = mapped_column(String(500), default="")
     type_code: Mapped[str] = mapped_column(String(10), default="")
     title: Mapped[str] = mapped_column(String(200), default="")
@@ -53,6 +59,7 @@ class JmaEntry(db.Model):
     error: Mapped[str] = mapped_column(String(500), default="")
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class JmaAlert(TenantMixin, db.Model):

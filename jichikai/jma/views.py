@@ -5,24 +5,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from ..database import get_scoped_or_404
+from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..ui import NavItem
 from . import bp
+from .alerts import EventNotStarted, dismiss, pending_alerts, recent_alerts, start_proposed
 from .forms import WEATHER_LABELS, JmaSettingsForm
 from .models import JmaAlert
 from .permissions import can_decide_alerts, can_manage_jma
-from .services import (
-    EventNotStarted,
-    JmaError,
-    JmaSettings,
-    dismiss,
-    pending_alerts,
-    recent_alerts,
-    save_settings,
-    start_proposed,
-)
+from .poll import MAX_ATTEMPTS, failing_feeds, problem_entries
+from .settings import JmaError, JmaSettings, save_settings
 
 
 def _alert_or_404(alert_id: int) -> JmaAlert:
@@ -52,6 +45,9 @@ def settings():
         "jma/settings.html",
         form=form,
         alerts=recent_alerts(association.id),
+        failing_feeds=failing_feeds(),
+        problem_entries=problem_entries(utcnow()),
+        max_attempts=MAX_ATTEMPTS,
     ), status
 
 

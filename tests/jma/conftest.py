@@ -1,18 +1,22 @@
 """A local JMA: an HTTP server on 127.0.0.1 serving the test messages and Atom feeds."""
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
+from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 
 from jichikai.extensions import db
-from jichikai.jma import services
-from jichikai.jma.services import EventNotStarted, JmaSettings, save_settings
+from jichikai.jma import alerts
+from jichikai.jma.alerts import EventNotStarted
+from jichikai.jma.settings import MODE_AUTO, JmaSettings, save_settings
 from jichikai.push.models import PushSubscription
 
 DATA = Path(__file__).parent / "data"
@@ -23,7 +27,7 @@ SAKURA = JmaSettings(
     area_code="331",
     threshold="5-",
     warning_area_code="1110000",
-    mode=services.MODE_AUTO,
+    mode=MODE_AUTO,
 )
 
 
@@ -37,6 +41,8 @@ class Route:
     body: bytes = b""
     last_modified: str = ""
     hang: bool = False
+    delay: float = 0.0  # seconds before answering
+    trickle: float = 0.0  # seconds between bytes of the whole answer, status line included
 
 
 @dataclass
@@ -47,6 +53,7 @@ class LocalJma:
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[tuple[str, dict]] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    on_request: Callable[[str], None] | None = None  # called with the path, in the server
 
     def url(self, path: str) -> str:
         return f"{self.base}/{path.lstrip('/')}"
@@ -59,16 +66,17 @@ class LocalJma:
         return self.serve(f"data/{name}", message(name))
 
     def serve_feed(self, path: str, names: list[str], last_modified: str = "") -> str:
-        """An Atom feed listing `names` (served from data/), newest first as JMA lists them."""
+        """An Atom feed listing `names` (served from data/; or whole links), newest first as
+        JMA lists them."""
         entries = []
         for minute, name in enumerate(names):
             updated = NOW.replace(minute=0, second=minute).strftime("%Y-%m-%dT%H:%M:%SZ")
-            link = self.url(f"data/{name}")
+            link = name if "://" in name else self.url(f"data/{name}")
             entries.append(
-                f"<entry><title>{name}</title><id>{link}</id><updated>{updated}</updated>"
-                f"<author><name>気象庁</name></author>"
-                f'<link type="application/xml" href="{link}"/>'
-                f'<content type="text">{name}</content></entry>'
+                f"<entry><title>{escape(name[-80:])}</title><id>{escape(link)}</id>"
+                f"<updated>{updated}</updated><author><name>気象庁</name></author>"
+                f'<link type="application/xml" href={quoteattr(link)}/>'
+                f'<content type="text">{escape(name[-80:])}</content></entry>'
             )
         feed = (
             '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -90,12 +98,19 @@ def _handler(jma: LocalJma):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's name)
             jma.requests.append((self.path, dict(self.headers)))
+            if jma.on_request is not None:
+                jma.on_request(self.path)
             route = jma.routes.get(self.path)
             if route is None:
                 self.send_error(404)
                 return
             if route.hang:
                 jma.release.wait(5)
+                return
+            if route.delay:
+                time.sleep(route.delay)
+            if route.trickle:
+                self._trickle(route)
                 return
             if route.last_modified and self.headers.get("If-Modified-Since") == (
                 route.last_modified
@@ -110,6 +125,21 @@ def _handler(jma: LocalJma):
                 self.send_header("Last-Modified", route.last_modified)
             self.end_headers()
             self.wfile.write(route.body)
+
+        def _trickle(self, route: Route) -> None:
+            """One byte at a time, until the client gives up or the test ends."""
+            answer = (
+                f"HTTP/1.1 {route.status} OK\r\nContent-Type: application/xml\r\n"
+                f"Content-Length: {len(route.body)}\r\n\r\n"
+            ).encode() + route.body
+            self.close_connection = True
+            for byte in answer:
+                if jma.release.wait(route.trickle):
+                    return
+                try:
+                    self.wfile.write(bytes([byte]))
+                except OSError:  # the client gave up
+                    return
 
         def log_message(self, *args):
             pass
@@ -137,7 +167,9 @@ def jma(_jma_server):
     _jma_server.routes.clear()
     _jma_server.requests.clear()
     _jma_server.release.clear()
+    _jma_server.on_request = None
     yield _jma_server
+    _jma_server.on_request = None
     _jma_server.release.set()
 
 
@@ -158,7 +190,7 @@ class Recorder:
 @pytest.fixture
 def started(monkeypatch) -> Recorder:
     recorder = Recorder()
-    monkeypatch.setattr(services, "start_disaster_event", recorder)
+    monkeypatch.setattr(alerts, "start_disaster_event", recorder)
     return recorder
 
 

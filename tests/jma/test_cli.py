@@ -2,7 +2,8 @@
 
 from jichikai.demo.seed import seed_demo
 from jichikai.jma.jobs import JOBS
-from jichikai.jma.services import JmaSettings, feeds_from_config
+from jichikai.jma.poll import feeds_from_config
+from jichikai.jma.settings import JmaSettings
 from jichikai.scheduling import all_jobs
 
 from .conftest import NOW

@@ -7,12 +7,13 @@ from sqlalchemy import func, select
 from jichikai.audit.models import AuditEvent
 from jichikai.extensions import db
 from jichikai.jma.models import JmaAlert, JmaEntry, JmaFeed
-from jichikai.jma.services import MODE_ASK, PollOptions, poll, save_settings
+from jichikai.jma.poll import PollOptions, poll
+from jichikai.jma.settings import MODE_ASK, save_settings
 from jichikai.push.models import PushDelivery
 
 from .conftest import NOW, SAKURA, subscribe
 
-OPTIONS = PollOptions(timeout=0.5)
+OPTIONS = PollOptions(timeout=2.0)
 
 
 def _poll(*feeds, now=NOW, options=OPTIONS):
@@ -136,7 +137,7 @@ def test_a_feed_that_times_out_is_skipped(watching, jma, started):
     slow = jma.serve("slow.xml", hang=True)
     jma.serve_message("VXSE53_sakura_5plus.xml")
     feed = jma.serve_feed("eqvol.xml", ["VXSE53_sakura_5plus.xml"])
-    report = _poll(slow, feed, options=PollOptions(timeout=0.2))
+    report = _poll(slow, feed, options=PollOptions(timeout=1.0))
     assert any("timed out" in line for line in report.lines)
     assert len(started.calls) == 1  # the other feed was still read
 
@@ -144,7 +145,7 @@ def test_a_feed_that_times_out_is_skipped(watching, jma, started):
 def test_a_message_that_times_out_is_tried_again_later(watching, jma, started):
     jma.serve("data/VXSE53_sakura_5plus.xml", hang=True)
     feed = jma.serve_feed("eqvol.xml", ["VXSE53_sakura_5plus.xml"])
-    _poll(feed, options=PollOptions(timeout=0.2))
+    _poll(feed, options=PollOptions(timeout=1.0))
     entry = db.session.scalar(select(JmaEntry))
     assert (entry.status, entry.attempts) == ("failed", 1)
 
@@ -256,14 +257,14 @@ def test_weather_warning_and_landslide_alert_each_start_once(watching, jma, star
 
 
 def test_a_message_whose_rules_fail_is_rolled_back_alone(watching, jma, started, monkeypatch):
-    from jichikai.jma import services
+    from jichikai.jma import alerts
 
     def broken(association, **kwargs):
         if kwargs["kind"] == "landslide":
             raise RuntimeError("boom")
         return started(association, **kwargs)
 
-    monkeypatch.setattr(services, "start_disaster_event", broken)
+    monkeypatch.setattr(alerts, "start_disaster_event", broken)
     names = ["VXWW50_saitama_issued.xml", "VPWW53_saitama_heavy_rain_issued.xml"]
     for name in names:
         jma.serve_message(name)
@@ -273,3 +274,46 @@ def test_a_message_whose_rules_fail_is_rolled_back_alone(watching, jma, started,
     statuses = {e.type_code: e.status for e in db.session.scalars(select(JmaEntry))}
     assert statuses == {"VXWW50": "failed", "VPWW53": "processed"}
     assert report.failed == 1
+
+
+def test_the_real_feeds_links_are_jma_data_files():
+    """The 2021 capture, read from its own host: no link is refused."""
+    from jichikai.jma.messages import parse_feed
+    from jichikai.jma.poll import link_problem
+
+    from .conftest import message
+
+    entries = parse_feed(message("feed_eqvol_20211112.xml"))
+    feed = "https://www.data.jma.go.jp/developer/xml/feed/eqvol.xml"
+    assert entries
+    assert [e.link for e in entries if link_problem(e.link, feed)] == []
+
+
+def test_a_claim_left_by_a_poll_that_died_is_taken_over_after_the_lease(watching, jma, started):
+    from datetime import timedelta
+
+    from jichikai.jma.poll import CLAIM_LEASE, link_key
+
+    link = jma.serve_message("VXSE53_sakura_5plus.xml")
+    db.session.add(
+        JmaEntry(
+            link_key=link_key(link),
+            link=link,
+            status="fetching",
+            attempts=1,
+            first_seen_at=NOW,
+            claimed_at=NOW - timedelta(minutes=1),
+        )
+    )
+    db.session.commit()
+    feed = jma.serve_feed("eqvol.xml", ["VXSE53_sakura_5plus.xml"], "a")
+    report = _poll(feed)
+    assert jma.fetches_of("data/VXSE53_sakura_5plus.xml") == 0  # another poll may still be at it
+    assert "0 new" in report.lines[0]
+
+    jma.serve_feed("eqvol.xml", ["VXSE53_sakura_5plus.xml"], "b")
+    _poll(feed, now=NOW + CLAIM_LEASE)
+    entry = db.session.scalar(select(JmaEntry))
+    assert (entry.status, entry.attempts) == ("processed", 2)
+    assert jma.fetches_of("data/VXSE53_sakura_5plus.xml") == 1
+    assert len(started.calls) == 1

@@ -5,7 +5,8 @@ from dataclasses import replace
 import pytest
 
 from jichikai.jma.messages import parse_message
-from jichikai.jma.services import JmaSettings, evaluate
+from jichikai.jma.rules import evaluate
+from jichikai.jma.settings import JmaSettings
 
 from .conftest import SAKURA, message
 

@@ -1,8 +1,11 @@
 """The officers' settings page and the one-tap start."""
 
+from datetime import timedelta
+
+from jichikai.database import utcnow
 from jichikai.extensions import db
-from jichikai.jma.models import ACTION_PROPOSED, ACTION_STARTED
-from jichikai.jma.services import JmaSettings, save_settings
+from jichikai.jma.models import ACTION_PROPOSED, ACTION_STARTED, JmaEntry, JmaFeed
+from jichikai.jma.settings import JmaSettings, save_settings
 from jichikai.org.services import assign_role
 
 from .conftest import SAKURA
@@ -131,3 +134,37 @@ def test_english_page(client, world, as_member):
     as_member(world.officer)
     page = client.get("/admin/jma/").get_data(as_text=True)
     assert "How to start" in page
+
+
+def test_officers_see_what_could_not_be_received_and_why(client, world, as_member):
+    now = utcnow()
+    db.session.add_all(
+        [
+            JmaFeed(url="https://jma.example/eqvol.xml", last_result="error: HTTP 503"),
+            JmaEntry(
+                link_key="a" * 64,
+                link="https://jma.example/data/" + "x" * 475,
+                title="震源・震度に関する情報",
+                status="refused",
+                error="link longer than 500 characters",
+                first_seen_at=now,
+            ),
+            JmaEntry(
+                link_key="b" * 64,
+                link="https://jma.example/data/old_VXSE53_.xml",
+                title="古い情報",
+                status="failed",
+                error="HTTP 404",
+                attempts=3,
+                first_seen_at=now - timedelta(days=3),
+            ),
+        ]
+    )
+    db.session.commit()
+    as_member(world.officer)
+    page = client.get("/admin/jma/").get_data(as_text=True)
+    assert "受け取れなかった情報" in page
+    assert "気象庁の情報を確かめられませんでした" in page and "HTTP 503" in page
+    assert "おかしな知らせなので、受け取りませんでした。" in page
+    assert "link longer than 500 characters" in page
+    assert "古い情報" not in page  # older than two days

@@ -8,11 +8,12 @@ from jichikai.disaster.models import DisasterEvent
 from jichikai.disaster.services import active_event, end_event
 from jichikai.extensions import db
 from jichikai.jma.models import JmaAlert
-from jichikai.jma.services import MODE_ASK, PollOptions, poll, save_settings
+from jichikai.jma.poll import PollOptions, poll
+from jichikai.jma.settings import MODE_ASK, save_settings
 
 from .conftest import NOW, SAKURA
 
-OPTIONS = PollOptions(timeout=0.5)
+OPTIONS = PollOptions(timeout=2.0)
 
 
 def _poll(feed):

@@ -1,0 +1,292 @@
+"""Acting on a trigger (start the event or ask the officers), and cancellations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..database import utcnow
+from ..extensions import db
+from ..org.models import ROLE_ADMIN, ROLE_OFFICER, Association, Member, RoleAssignment
+from ..push.services import DISASTER_TTL, KIND_DISASTER, KIND_URGENT, PushMessage, notify
+from . import URL_PREFIX
+from .messages import (
+    VPWW53,
+    VXSE51,
+    VXSE53,
+    VXWW50,
+    JmaMessage,
+)
+from .models import (
+    ACTION_DISMISSED,
+    ACTION_NOT_STARTED,
+    ACTION_PROPOSED,
+    ACTION_STARTED,
+    JmaAlert,
+)
+from .rules import Trigger, alert_key, drill_for, earthquake_key, report_time
+from .settings import MODE_AUTO, JmaError, JmaSettings
+
+CANCEL_WINDOW = timedelta(hours=24)
+
+
+class EventNotStarted(Exception):
+    """Disaster mode could not be started (for example: an event is already running)."""
+
+
+def start_disaster_event(
+    association: Association,
+    *,
+    kind: str,
+    title: str,
+    message: str,
+    drill: bool,
+    started_by: Member | None = None,
+    source: dict | None = None,
+):
+    """Start disaster mode through the disaster feature; EventNotStarted when it refuses."""
+    from ..disaster import services as disaster
+
+    try:
+        return disaster.start_event(
+            association,
+            kind=kind,
+            title=title,
+            message=message,
+            drill=drill,
+            started_by=started_by,
+            source=source,
+        )
+    except disaster.DisasterError as error:
+        raise EventNotStarted(str(error)) from error
+
+
+def alert_path(alert: JmaAlert) -> str:
+    """The officers' page of an alert (a path: push messages open it in the app)."""
+    return f"{URL_PREFIX}/alerts/{alert.id}"
+
+
+def officers_of(association_id: int) -> list[Member]:
+    """The association's active officers and admins."""
+    return list(
+        db.session.scalars(
+            select(Member)
+            .join(RoleAssignment, RoleAssignment.member_id == Member.id)
+            .where(
+                Member.association_id == association_id,
+                Member.active.is_(True),
+                RoleAssignment.role.in_((ROLE_ADMIN, ROLE_OFFICER)),
+                RoleAssignment.ended_at.is_(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def source_of(message: JmaMessage, link: str) -> dict:
+    """What the event records about the JMA message that caused it."""
+    return {
+        "type": message.type_code,
+        "event_id": message.event_id,
+        "link": link,
+        "headline": message.headline,
+        "title": message.head_title,
+        "report_datetime": report_time(message),
+        "status": message.status,
+        "info_type": message.info_type,
+    }
+
+
+def act(
+    association: Association,
+    trigger: Trigger,
+    message: JmaMessage,
+    link: str,
+    *,
+    mode: str,
+    now: datetime,
+) -> JmaAlert | None:
+    """Start the event or ask the officers; None when this event was already handled."""
+    exists = db.session.scalar(
+        select(JmaAlert.id).where(
+            JmaAlert.association_id == association.id, JmaAlert.event_key == trigger.event_key
+        )
+    )
+    if exists:
+        return None
+    alert = JmaAlert(
+        association_id=association.id,
+        event_key=trigger.event_key,
+        action=ACTION_PROPOSED,
+        kind=trigger.kind,
+        drill=trigger.drill,
+        title=trigger.title,
+        reason=trigger.reason,
+        source=source_of(message, link),
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(alert)
+            db.session.flush()
+    except IntegrityError:  # another poll recorded the same event a moment ago
+        return None
+
+    if mode == MODE_AUTO:
+        try:
+            _start(alert, association, by=None, now=now)
+        except EventNotStarted as error:
+            alert.action = ACTION_NOT_STARTED
+            alert.note = str(error)[:300]
+            _tell_not_started(alert)
+    else:
+        notify(
+            officers_of(association.id),
+            PushMessage(
+                title=("【訓練】" if alert.drill else "") + f"気象庁：{alert.title}",
+                body=f"{message.headline}\n安否確認を始めますか。",
+                url=alert_path(alert),
+                tag=f"jma-{alert.id}",
+                kind=KIND_DISASTER,
+                urgency="high",
+                ttl=DISASTER_TTL,
+            ),
+        )
+    record(
+        f"jma.{alert.action}",
+        association_id=association.id,
+        target=alert,
+        event_key=alert.event_key,
+        link=link,
+    )
+    return alert
+
+
+def _start(alert: JmaAlert, association: Association, by: Member | None, now: datetime) -> None:
+    """Start the alert's event; EventNotStarted leaves the alert as it was."""
+    event = start_disaster_event(
+        association,
+        kind=alert.kind,
+        title=alert.title,
+        message=alert.source.get("headline") or alert.title,
+        drill=alert.drill,
+        started_by=by,
+        source=alert.source,
+    )
+    alert.action = ACTION_STARTED
+    alert.disaster_event_id = getattr(event, "id", None)
+    alert.decided_by_id = by.id if by else None
+    alert.decided_at = now
+
+
+def _tell_not_started(alert: JmaAlert) -> None:
+    notify(
+        officers_of(alert.association_id),
+        PushMessage(
+            title=f"気象庁：{alert.title}",
+            body="安否確認を始められませんでした。すでに始まっている安否確認をお確かめください。",
+            url=alert_path(alert),
+            tag=f"jma-{alert.id}",
+            kind=KIND_URGENT,
+            urgency="high",
+            ttl=DISASTER_TTL,
+        ),
+    )
+
+
+def start_proposed(alert: JmaAlert, by: Member, now: datetime | None = None) -> None:
+    """An officer's one tap: start the event the alert proposed (EventNotStarted if refused)."""
+    if alert.action != ACTION_PROPOSED:
+        raise JmaError("already decided")
+    association = db.session.get(Association, alert.association_id)
+    _start(alert, association, by=by, now=now or utcnow())
+    record("jma.started", association_id=alert.association_id, actor=by, target=alert)
+
+
+def dismiss(alert: JmaAlert, by: Member, now: datetime | None = None) -> None:
+    """An officer decides not to start the event an alert proposed."""
+    if alert.action != ACTION_PROPOSED:
+        raise JmaError("already decided")
+    alert.action = ACTION_DISMISSED
+    alert.decided_by_id = by.id
+    alert.decided_at = now or utcnow()
+    record("jma.dismissed", association_id=alert.association_id, actor=by, target=alert)
+
+
+def pending_alerts(association_id: int) -> list[JmaAlert]:
+    """Alerts waiting for an officer's decision, newest first."""
+    return list(
+        db.session.scalars(
+            select(JmaAlert)
+            .where(JmaAlert.association_id == association_id, JmaAlert.action == ACTION_PROPOSED)
+            .order_by(JmaAlert.created_at.desc(), JmaAlert.id.desc())
+        )
+    )
+
+
+def recent_alerts(association_id: int, limit: int = 20) -> list[JmaAlert]:
+    return list(
+        db.session.scalars(
+            select(JmaAlert)
+            .where(JmaAlert.association_id == association_id)
+            .order_by(JmaAlert.created_at.desc(), JmaAlert.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# -- cancellations --------------------------------------------------------------------------
+
+
+def cancelled_alerts(
+    association: Association, message: JmaMessage, now: datetime
+) -> list[JmaAlert]:
+    """The association's alerts a 取消 message takes back: same EventID, or same weather type."""
+    settings = JmaSettings.of(association)
+    drill = drill_for(message, settings)
+    if drill is None:
+        return []
+    query = select(JmaAlert).where(
+        JmaAlert.association_id == association.id,
+        JmaAlert.cancelled_at.is_(None),
+        JmaAlert.action != ACTION_DISMISSED,
+    )
+    if message.type_code in (VXSE51, VXSE53):
+        query = query.where(JmaAlert.event_key == earthquake_key(message, drill))
+    elif message.type_code in (VPWW53, VXWW50):
+        prefix = alert_key(drill, "weather", message.type_code, "")
+        query = query.where(
+            JmaAlert.event_key.startswith(prefix, autoescape=True),
+            JmaAlert.created_at >= now - CANCEL_WINDOW,
+        )
+    else:
+        return []
+    return list(db.session.scalars(query))
+
+
+def tell_cancelled(alert: JmaAlert, message: JmaMessage, now: datetime) -> None:
+    """Record a cancellation and tell the officers; it ends nothing by itself."""
+    alert.cancelled_at = now
+    alert.cancel_headline = message.headline
+    if alert.action == ACTION_STARTED:
+        body = (
+            "気象庁が情報を取り消しました。安否確認は続いています。終えるかどうか決めてください。"
+        )
+    else:
+        body = "気象庁が情報を取り消しました。"
+    notify(
+        officers_of(alert.association_id),
+        PushMessage(
+            title=f"取消：{alert.title}",
+            body=body,
+            url=alert_path(alert),
+            tag=f"jma-{alert.id}",
+            kind=KIND_URGENT,
+            urgency="high",
+            ttl=DISASTER_TTL,
+        ),
+    )
+    record("jma.cancelled", association_id=alert.association_id, target=alert)
