@@ -5,15 +5,14 @@
 - `proxied_app`: the application configured as in production (default timeouts), its
   database URL pointing at the proxy; its pool is emptied after each test. The test
   database and its `world` are the same as the `app` fixture's.
-- `free_port()`: a port for a server a test starts (a feed server, a push service): from
-  JICHIKAI_TEST_PORTS ("7300-7399") when set, else one the system chooses.
+- `tcp_proxy(upstream)`: a started `TcpProxy` in front of any other server (a feed server, a
+  push service emulator), closed after the test.
+- `tcpproxy.free_port()`: a port for a server a test starts (a feed server, a push service):
+  from JICHIKAI_TEST_PORTS ("7300-7399") when set, else one the system chooses.
 
 These tests run on PostgreSQL only: SQLite is a file in the same process, with no
 connection to lose.
 """
-
-import os
-import socket
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -22,25 +21,22 @@ from jichikai import create_app
 from jichikai.extensions import db
 
 from ..conftest import TEST_CONFIG, IsolatedClient
-from .tcpproxy import TcpProxy
+from .tcpproxy import TcpProxy, free_port
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on (within JICHIKAI_TEST_PORTS when set)."""
-    wanted = os.environ.get("JICHIKAI_TEST_PORTS", "")
-    candidates = [0]
-    if wanted:
-        low, high = (int(part) for part in wanted.split("-"))
-        candidates = list(range(low, high + 1))
-    for port in candidates:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((host, port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise RuntimeError(f"no free port in {wanted}")
+@pytest.fixture
+def tcp_proxy():
+    """Start proxies in front of servers: `proxy = tcp_proxy(("127.0.0.1", port))`."""
+    started = []
+
+    def start(upstream: tuple[str, int]) -> TcpProxy:
+        proxy = TcpProxy(upstream, port=free_port()).start()
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.close()
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +49,8 @@ def _postgres_url(app):
 
 @pytest.fixture(scope="module")
 def _module_proxy(_postgres_url):
-    proxy = TcpProxy((_postgres_url.host or "127.0.0.1", _postgres_url.port or 5432))
-    proxy.port = free_port()
-    proxy.start()
+    upstream = (_postgres_url.host or "127.0.0.1", _postgres_url.port or 5432)
+    proxy = TcpProxy(upstream, port=free_port()).start()
     yield proxy
     proxy.close()
 

@@ -10,6 +10,7 @@
 Each control method returns once the proxy has acted on it. One thread moves the bytes.
 """
 
+import os
 import queue
 import selectors
 import socket
@@ -192,3 +193,21 @@ class TcpProxy:
         self._do_refuse()
         self._running = False
         self._selector.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on (within JICHIKAI_TEST_PORTS when set)."""
+    wanted = os.environ.get("JICHIKAI_TEST_PORTS", "")
+    candidates = [0]
+    if wanted:
+        low, high = (int(part) for part in wanted.split("-"))
+        candidates = list(range(low, high + 1))
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in {wanted}")
