@@ -25,9 +25,11 @@ def select_locale() -> str:
         if session.get("lang") != current_user.language:
             session["lang"] = current_user.language
         return current_user.language
-    for chosen in (session.get("lang"), request.cookies.get("lang")):
-        if chosen in languages:
-            return chosen
+    if session.get("_user_id") and session.get("lang") in languages:
+        return session["lang"]  # a logged-in member's page rendered without the member
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -26,3 +26,16 @@ def test_the_members_language_is_kept_in_the_session(world, as_member):
 
     with client.session_transaction() as session:
         assert session["lang"] == "en"
+
+
+def test_after_logout_the_language_cookie_decides(world, as_member):
+    world.member.language = "en"
+    db.session.commit()
+    client = as_member(world.member)
+    client.get("/")
+    client.post("/logout")
+    client.set_cookie("lang", "ja")
+
+    page = client.get("/login").get_data(as_text=True)
+
+    assert '<html lang="ja"' in page
