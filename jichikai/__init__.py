@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import DefaultConfig
+from .database import engine_options
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -66,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from .disaster import bp as disaster_bp
     from .disaster import views as disaster_views
     from .extensions import api
+    from .health import bp as health_bp
     from .home import bp as home_bp
     from .jma import bp as jma_bp
     from .jma import views as jma_views
@@ -79,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from .push import views as push_views
     from .pwa import bp as pwa_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
@@ -128,6 +131,9 @@ def _finish_config(app: Flask) -> None:
         )
         app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config
+    )
 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")

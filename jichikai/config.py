@@ -11,6 +11,14 @@ class DefaultConfig:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A pooled PostgreSQL connection idle this long is checked before use (see database.py).
     DATABASE_PING_AFTER_IDLE_SECONDS = 10.0
+    # Fail fast when the database is away, so that web workers answer 503 and stay alive
+    # (see docs/operations.md, "Faults and recovery"). 0 turns a limit off.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = 3  # a new connection (PostgreSQL: at least 2)
+    DATABASE_STATEMENT_TIMEOUT_SECONDS = 5.0  # one statement; SQLite: waiting for a lock
+    DATABASE_NETWORK_TIMEOUT_SECONDS = 5  # unacknowledged data or a silent peer (TCP)
+    # /readyz: the database must answer within this, and a worker have beaten this recently.
+    READY_DATABASE_TIMEOUT_SECONDS = 2.0
+    READY_WORKER_HEARTBEAT_SECONDS = 60
 
     # Members stay logged in for a year on their phone; each login is a revocable device.
     PERMANENT_SESSION_LIFETIME = timedelta(days=365)

@@ -67,8 +67,42 @@ def get_scoped_or_404(model: type[T], object_id: int, association_id: int) -> T:
     return obj
 
 
+def engine_options(url: str, config) -> dict:
+    """SQLAlchemy engine options that make a missing database fail within seconds.
+
+    PostgreSQL: a connect timeout, a server-side statement timeout, and TCP keepalives plus
+    `tcp_user_timeout` so that a read blocked by a network partition fails instead of
+    holding the web worker until gunicorn kills it. SQLite: how long to wait for a lock.
+    Options already in SQLALCHEMY_ENGINE_OPTIONS win.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    statement = float(config["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
+    if url.startswith("sqlite"):
+        if statement > 0:
+            connect_args.setdefault("timeout", statement)
+    elif url.startswith("postgresql"):
+        connect = int(config["DATABASE_CONNECT_TIMEOUT_SECONDS"])
+        network = int(config["DATABASE_NETWORK_TIMEOUT_SECONDS"])
+        if connect > 0:
+            connect_args.setdefault("connect_timeout", connect)
+            # Waiting for a pooled connection is bounded by the same time.
+            options.setdefault("pool_timeout", connect)
+        if network > 0:
+            connect_args.setdefault("keepalives", 1)
+            connect_args.setdefault("keepalives_idle", network)
+            connect_args.setdefault("keepalives_interval", 1)
+            connect_args.setdefault("keepalives_count", 3)
+            connect_args.setdefault("tcp_user_timeout", network * 1000)
+        if statement > 0:
+            connect_args.setdefault("options", f"-c statement_timeout={int(statement * 1000)}")
+    if connect_args:
+        options["connect_args"] = connect_args
+    return options
+
+
 def configure_engine(engine, ping_after_idle: float | None = None) -> None:
-    """SQLite: enforce foreign keys, use WAL and wait for locks instead of failing.
+    """SQLite: enforce foreign keys and use WAL (the lock wait is set by engine_options).
 
     Other databases: a pooled connection that has been idle for `ping_after_idle` seconds is
     checked before use and replaced if the server has gone (a restart, a failover, a firewall
@@ -86,7 +120,6 @@ def configure_engine(engine, ping_after_idle: float | None = None) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
 
         return

@@ -1,9 +1,21 @@
 """HTTP behaviour shared by every page: errors, security headers."""
 
-from flask import Flask, jsonify, render_template, request
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# What a 503 tells phones and the offline outbox: try again after this many seconds.
+RETRY_AFTER_SECONDS = 10
+
+# SQLite errors that mean "the database cannot be used now", not "the query is wrong".
+SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -42,9 +54,64 @@ def error_messages() -> dict[int, str]:
     }
 
 
+def forget_member() -> None:
+    """Render the rest of this request as for a visitor, without loading the member.
+
+    An error page must not query the database: the database may be the error, and a member
+    loaded before a rollback would reload its attributes from it. The language then comes
+    from the request (see i18n.select_locale). The session is left alone: the member stays
+    logged in. Flask-Login keeps the request's user in `g._login_user`.
+    """
+    from .extensions import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+
+
+def database_unavailable(error: Exception) -> bool:
+    """True when a database error means unreachable, refused, dropped or timed out."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(word in str(error.orig).lower() for word in SQLITE_UNAVAILABLE)
+    return True
+
+
+def handle_database_error(error: Exception):
+    """503 with Retry-After when the database is away; one log line, no query."""
+    if not database_unavailable(error):
+        raise error
+    forget_member()
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    log.warning(
+        "database unavailable: %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(getattr(error, "orig", None) or error).__name__,
+        reason[0] if reason else "",
+    )
+    message = _("ただいま、つながりにくくなっています。少し待ってから、もう一度お試しください。")
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if wants_json():
+        body = {"code": 503, "status": "Service Unavailable", "message": message}
+        return jsonify(body), 503, headers
+    detail = _(
+        "送った内容は、届いていないかもしれません。安否の報告は、つながったときに自動で送ります。"
+    )
+    page = render_template("error.html", code=503, message=message, detail=detail)
+    return page, 503, headers
+
+
 def handle_http_exception(error: HTTPException):
     """JSON for the API (with flask-smorest's extra details), a friendly page elsewhere."""
     code = error.code or 500
+    if code >= 500:
+        forget_member()  # the session may need a rollback: no lazy loads while rendering
     message = error_messages().get(code, _("問題が起きました。時間をおいてお試しください。"))
     if wants_json():
         body = {"code": code, "status": error.name, "message": message}
@@ -70,6 +137,8 @@ def handle_csrf_error(error: CSRFError):
 def init_app(app: Flask) -> None:
     """Register error handlers and the headers every response carries."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(PoolTimeoutError, handle_database_error)
     app.register_error_handler(HTTPException, handle_http_exception)
 
     @app.after_request

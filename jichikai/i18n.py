@@ -2,13 +2,16 @@
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_datetime
 from flask_login import current_user
 
 
 def select_locale() -> str:
     """The member's language, else the one chosen on the login page, else Japanese.
+
+    The member's language is also kept in the session, so that a page rendered without the
+    member (an error page while the database is away) still speaks it.
 
     The browser's Accept-Language is not used: a shared or borrowed phone set to English must
     not show an elderly member an English page; the English link is one tap away.
@@ -19,7 +22,11 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
+        if session.get("lang") != current_user.language:
+            session["lang"] = current_user.language
         return current_user.language
+    if session.get("_user_id") and session.get("lang") in languages:
+        return session["lang"]  # a logged-in member's page rendered without the member
     chosen = request.cookies.get("lang")
     if chosen in languages:
         return chosen

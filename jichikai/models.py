@@ -3,6 +3,7 @@
 from .audit.models import AuditEvent
 from .auth.models import Device, LoginCard
 from .disaster.models import AssociationShelter, CheckIn, DisasterEvent, EventShelter, Shelter
+from .health.models import WorkerHeartbeat
 from .jma.models import JmaAlert, JmaEntry, JmaFeed
 from .notices.models import (
     Attachment,
@@ -43,4 +44,5 @@ __all__ = [
     "RoleAssignment",
     "RosterImport",
     "Shelter",
+    "WorkerHeartbeat",
 ]

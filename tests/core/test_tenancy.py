@@ -6,7 +6,15 @@ from sqlalchemy import inspect
 from jichikai.extensions import db
 
 # jma_feed and jma_entry hold public JMA messages, fetched once for every association.
-GLOBAL_TABLES = {"association", "audit_event", "alembic_version", "jma_feed", "jma_entry"}
+# worker_heartbeat says when the worker last ran (for /readyz), for the whole installation.
+GLOBAL_TABLES = {
+    "association",
+    "audit_event",
+    "alembic_version",
+    "jma_feed",
+    "jma_entry",
+    "worker_heartbeat",
+}
 
 
 def test_every_tenant_table_has_an_association_id(app):
