@@ -1,5 +1,7 @@
 """The block leaders' roll call: order, own blocks only, proxy reports, ETag."""
 
+import re
+
 from sqlalchemy import func, select
 
 from jichikai.disaster.models import CheckIn
@@ -82,11 +84,32 @@ def test_leader_cannot_report_for_another_block(app, world, client, as_member):
     assert response.status_code == 403
 
 
-def test_the_visit_form_names_its_event(app, world, client, as_member):
+def test_the_visit_form_names_its_event_and_preselects_no_status(app, world, client, as_member):
     event = start(world)
     as_member(world.leader)
     page = client.get("/disaster/rollcall").get_data(as_text=True)
     assert f'name="event_id" value="{event.id}"' in page
+    statuses = re.findall(r'<select id="status-\d+" name="status"[^>]*>(.*?)</select>', page, re.S)
+    assert statuses
+    for options in statuses:
+        assert re.findall(r"<option[^>]*\bselected\b[^>]*>", options) == [
+            '<option value="" selected disabled>'
+        ]
+
+
+def test_a_visit_without_a_status_stores_nothing(app, world, client, as_member):
+    event = start(world)
+    as_member(world.leader)
+    response = client.post(
+        "/disaster/rollcall/report",
+        data={
+            "event_id": event.id,
+            "member_ids": [_paper_member(world).id],
+            "client_id": "visit-000003",
+        },
+    )
+    assert response.status_code == 303
+    assert db.session.scalar(select(CheckIn.id)) is None
 
 
 def test_a_visit_entered_during_an_ended_event_is_not_stored_in_the_next(
