@@ -164,3 +164,11 @@ def test_openapi_lists_the_routes(app, client):
         "/api/v1/shelters/nearby",
     ):
         assert path in paths
+
+
+def test_openapi_requires_the_event_of_a_checkin(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/disaster/checkins"]["post"]
+    assert "409" in operation["responses"]
+    schema = document["components"]["schemas"]["CheckIn"]
+    assert "event_id" in schema["required"]

@@ -15,6 +15,7 @@ from jichikai.disaster.services import (
     submit_checkin,
 )
 from jichikai.extensions import db
+from jichikai.org.models import Member
 
 from .helpers import client_id, official_shelters, start
 
@@ -246,3 +247,18 @@ def test_a_form_after_the_event_ended_says_it_was_not_counted(app, world, client
     )
     assert "この知らせは数えていません" in response.get_data(as_text=True)
     assert _count() == 0
+
+
+def test_a_leaders_proxy_answer_names_its_event(app, world, client, as_member, path):
+    drill_id, event = _drill_then_event(world)
+    paper = db.session.scalar(
+        select(Member.id).where(Member.household_id == world.paper_household.id)
+    )
+    as_member(world.leader)
+    body = {"status": "safe_home", "client_id": client_id(), "member_ids": [paper]}
+    late = client.post(API, json={**body, "event_id": drill_id})
+    assert late.status_code == 409 and late.get_json()["reason"] == "event_ended"
+    assert _count() == 0
+    now = client.post(API, json={**body, "event_id": event.id})
+    assert now.status_code == 201
+    assert latest_checkins(event.id)[paper].proxy
