@@ -233,6 +233,23 @@ def test_a_report_queued_during_a_drill_is_not_counted_in_the_next_event(context
     assert [c.event_id for c in db.session.scalars(select(CheckIn))] == [event.id]
 
 
+def test_the_service_worker_replay_shows_a_refused_report_too(context, page, world):
+    drill = start(world, drill=True)
+    log_in_by_card(page, world.member)
+    wait_for_service_worker(page)
+    end_event(drill, world.officer)  # the page still shows the drill
+    db.session.commit()
+    start(world)
+    # The page's own request is lost; the report waits for the service worker's sync.
+    page.route("**/api/v1/disaster/checkins", lambda route: route.abort())
+    page.get_by_role("button", name="無事・自宅").click()
+    refused = page.locator("[data-queue-refused]")
+    refused.wait_for(state="visible")  # told by the service worker, without a reload
+    assert "いまの災害には数えていません" in refused.inner_text()
+    assert page.evaluate("JichikaiQueue.all().then(items => items.length)") == 0
+    assert checkins() == 0
+
+
 def test_offline_shelter_choice_works_without_the_server(context, page, world):
     disaster_demo.seed(world.association)
     db.session.commit()
