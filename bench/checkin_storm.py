@@ -7,8 +7,8 @@ For each backend: builds a fresh database (PostgreSQL: the database named in --p
 dropped and created again; SQLite: a file in a temporary folder), an association with
 `--members` members in two-person households, an active event and one logged-in device per
 member; starts gunicorn (`--workers` workers, sync or with `--threads`, on 127.0.0.1 and a
-free port); then every member posts a check-in through `POST /api/v1/disaster/checkins`
-from `--clients` concurrent clients.
+free port); then every member posts a check-in for that event (`event_id`) through
+`POST /api/v1/disaster/checkins` from `--clients` concurrent clients.
 Some reports are sent twice with the same client_id (must be stored once) and some members
 report a second time (the latest must decide). It prints throughput, p50/p95/p99 latency, errors
 and CPU per request, and verifies the database. On the same setup it also measures a trivial
@@ -230,21 +230,21 @@ def build_world(url: str, members: int, seed: int) -> tuple[list[Plan], list[int
                 {"_user_id": session_id, "_fresh": True, "_id": identifier, "csrf_token": raw}
             )
             plan = Plan(member_id, cookie, csrf_signer.dumps(raw))
-            plan.reports.append(_report(rng, shelter_ids))
+            plan.reports.append(_report(rng, shelter_ids, event_id))
             roll = rng.random()
             if roll < 0.05:  # a resend of the same report (a flaky network)
                 plan.reports.append(dict(plan.reports[0]))
             elif roll < 0.15:  # a second, newer report
-                plan.reports.append(_report(rng, shelter_ids))
+                plan.reports.append(_report(rng, shelter_ids, event_id))
             plans.append(plan)
     return plans, shelter_ids, event_id
 
 
-def _report(rng: random.Random, shelter_ids: list[int]) -> dict:
+def _report(rng: random.Random, shelter_ids: list[int], event_id: int) -> dict:
     status = rng.choices(
         ["safe_home", "at_shelter", "elsewhere", "need_help"], weights=[70, 20, 5, 5]
     )[0]
-    body = {"status": status, "client_id": uuid.uuid4().hex}
+    body = {"event_id": event_id, "status": status, "client_id": uuid.uuid4().hex}
     if status == "at_shelter":
         body["shelter_id"] = rng.choice(shelter_ids)
     elif status == "elsewhere":
@@ -507,7 +507,7 @@ def run(backend: str, args) -> bool:
             f"  set-up {time.perf_counter() - started:.1f}s; {requests} check-in requests "
             f"({requests - len(plans)} resends or second reports)"
         )
-        port = free_port()
+        port = args.port or free_port()
         process = start_gunicorn(url, port, args.workers, args.threads)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -581,6 +581,7 @@ def main() -> int:
         "(without JavaScript)",
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--port", type=int, help="gunicorn's port (default: a free one)")
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(

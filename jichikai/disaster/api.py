@@ -1,6 +1,6 @@
 """JSON API of disaster mode: events, check-ins, the roll call and nearby shelters."""
 
-from flask import session
+from flask import jsonify, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -15,6 +15,7 @@ from .permissions import can_manage_disaster, can_view_rollcall, rollcall_block_
 from .quick import quick_checkin
 from .schemas import (
     ActiveSchema,
+    CheckInRefusedSchema,
     CheckInResultSchema,
     CheckInSchema,
     EventSchema,
@@ -27,8 +28,10 @@ from .schemas import (
 from .services import (
     DisasterError,
     EventAlreadyActive,
-    EventEnded,
+    EventNotFound,
     NotAllowed,
+    ReportConflict,
+    ReportEnded,
     active_event,
     end_event,
     rollcall,
@@ -99,9 +102,17 @@ def active():
 @blp.arguments(CheckInSchema)
 @blp.response(201, CheckInResultSchema)
 @blp.alt_response(200, schema=CheckInResultSchema, description="The same report again")
+@blp.alt_response(
+    409,
+    schema=CheckInRefusedSchema,
+    description="Not stored: `event_ended` (the report's event is not the active one; it is "
+    "stored in no other event) or `different_report` (this client_id was stored with other "
+    "content, given as `stored`)",
+)
 def checkin(data):
     """Report the safety of oneself or household members (leaders: their blocks' members).
 
+    The report is stored in the event `event_id` names, and only while that event is active.
     A report sent again with the same `client_id` is stored once and answers 200.
     """
     data.pop("lat", None)
@@ -114,26 +125,47 @@ def checkin(data):
     return _checkin(data)
 
 
+def _refused(error: DisasterError, reason: str, **details):
+    """409 in the shape of the API's other errors, with a reason a client can act on."""
+    body = {"code": 409, "status": "Conflict", "message": str(error), "reason": reason}
+    response = jsonify(body | CheckInRefusedSchema().dump(details))
+    response.status_code = 409
+    return response
+
+
 @api_login_required
 def _checkin(data):
-    event = active_event(current_user.association_id)
-    if event is None:
-        abort(409, message=_("いまは災害モードではありません。"))
-    event_id = event.id  # read before the commit expires the object
     try:
-        result = submit_checkin(event, current_user, **data)
+        result = submit_checkin(current_user, **data)
+    except ReportEnded as error:
+        db.session.rollback()
+        return _refused(
+            error,
+            "event_ended",
+            event_id=error.event_id,
+            active_event_id=error.active_event_id,
+        )
+    except ReportConflict as error:
+        db.session.rollback()
+        return _refused(
+            error,
+            "different_report",
+            event_id=error.stored.event_id,
+            member_ids=error.member_ids,
+            stored=error.stored,
+        )
+    except EventNotFound as error:
+        db.session.rollback()
+        abort(404, message=str(error))
     except NotAllowed as error:
         db.session.rollback()
         abort(403, message=str(error))
-    except EventEnded as error:
-        db.session.rollback()
-        abort(409, message=str(error))
     except DisasterError as error:
         db.session.rollback()
         abort(400, message=str(error))
     db.session.commit()
     body = {
-        "event_id": event_id,
+        "event_id": result.event_id,
         "member_ids": result.member_ids,
         "status": data["status"],
         "stored": not result.duplicate,

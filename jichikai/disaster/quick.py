@@ -5,12 +5,15 @@ of the whole system. A check-in through the general path costs a round trip to t
 for the device and member, one for the active event, one for the report, and the ORM's work
 around each. Here one `INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING` finds the
 logged-in device, its member and the association's active event, checks the shelter, and
-stores the report, in autocommit (a single statement is its own transaction).
+stores the report, in autocommit (a single statement is its own transaction). The report
+names its event: the statement stores it only when that event is the association's active one,
+never in another (a report queued during a drill must not count in the next disaster).
 
 It only ever stores what the general path (services.submit_checkin) would store for the same
 request. When the insert stores nothing, a second statement tells a resent report (answered
-"already stored", as the general path answers it) from the rest. For the rest (not logged in,
-a revoked device, no active event, a shelter the association has not chosen explicitly) and
+"already stored", as the general path answers it, when its content is the same) from the
+rest. For the rest (not logged in, a revoked device, an event that has ended, a shelter the
+association has not chosen explicitly, the same client_id with other content) and
 for reports that are not a member's own, the caller falls back to the general path, which
 gives the answer and the message. tests/disaster/test_quick.py holds the two paths to the
 same rows and answers.
@@ -37,8 +40,8 @@ _VALUES = ("status", "shelter_id", "place", "help_kind", "note", "extra_people",
 
 
 def _found(with_shelter: bool, with_member_id: bool):
-    """The device, its member and the association's active event, with the report's checks:
-    the FROM clause and conditions that both statements below share."""
+    """The device, its member and the report's event if it is the association's active one,
+    with the report's checks: the FROM clause and conditions both statements below share."""
     device = Device.__table__
     member = Member.__table__
     event = DisasterEvent.__table__
@@ -49,6 +52,7 @@ def _found(with_shelter: bool, with_member_id: bool):
         member.c.active.is_(True),
         # Kept true by the code that writes these rows; restated here at no cost.
         member.c.association_id == device.c.association_id,
+        event.c.id == bindparam("event_id", type_=Integer),
         event.c.ended_at.is_(None),
     ]
     if with_member_id:
@@ -112,7 +116,8 @@ def _insert(dialect: str, with_shelter: bool, with_member_id: bool):
 
 
 def _already_stored(with_shelter: bool, with_member_id: bool):
-    """The same report stored before (a resend): the row the insert above gave way to."""
+    """The same report stored before (a resend): the row the insert above gave way to, if its
+    content is this report's (the general path answers a different one with 409)."""
     key = ("stored", with_shelter, with_member_id)
     if key in _STATEMENTS:
         return _STATEMENTS[key]
@@ -127,6 +132,14 @@ def _already_stored(with_shelter: bool, with_member_id: bool):
                     checkin.c.event_id == event.c.id,
                     checkin.c.member_id == member.c.id,
                     checkin.c.client_id == bindparam("client_id"),
+                    checkin.c.reporter_id == member.c.id,
+                    *(
+                        checkin.c[name].is_not_distinct_from(
+                            bindparam(name, type_=checkin.c[name].type)
+                        )
+                        for name in _VALUES
+                        if name != "client_id"
+                    ),
                 ),
             )
         )
@@ -157,6 +170,7 @@ def quick_checkin(session_id: str | None, fields: dict) -> dict | None:
     with_member_id = report.member_ids is not None
     params = {
         "session_hash": session_hash(session_id),
+        "event_id": report.event_id,
         "status": report.status,
         "shelter_id": report.shelter_id,
         "place": report.place,

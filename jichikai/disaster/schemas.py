@@ -31,6 +31,12 @@ class ActiveSchema(Schema):
 
 
 class CheckInSchema(Schema):
+    event_id = fields.Int(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The event the report was made for; stored there or nowhere"},
+    )
     status = fields.Str(required=True, validate=validate.OneOf(STATUSES))
     member_ids = fields.List(
         fields.Int(strict=True), load_default=None, validate=validate.Length(min=1, max=50)
@@ -70,6 +76,19 @@ class LatestSchema(Schema):
     note = fields.Str()
     reported_at = fields.DateTime(attribute="created_at")
     proxy = fields.Bool()
+
+
+class CheckInRefusedSchema(Schema):
+    code = fields.Int()
+    status = fields.Str()
+    message = fields.Str()
+    reason = fields.Str(metadata={"description": "`event_ended` or `different_report`"})
+    event_id = fields.Int(metadata={"description": "The event the report was made for"})
+    active_event_id = fields.Int(
+        allow_none=True, metadata={"description": "The event to report for now, if any"}
+    )
+    member_ids = fields.List(fields.Int())
+    stored = fields.Nested(LatestSchema, metadata={"description": "The report kept"})
 
 
 class RollCallMemberSchema(Schema):

@@ -49,6 +49,31 @@ class EventEnded(DisasterError):
     """The event has ended: no more reports or changes."""
 
 
+class EventNotFound(DisasterError):
+    """A report names an event the reporter's association does not have."""
+
+
+class ReportEnded(EventEnded):
+    """A report made for an event that is no longer the association's active one.
+
+    It is never stored in another event: the member must report again for the current one.
+    """
+
+    def __init__(self, message: str, event_id: int, active_event_id: int | None):
+        super().__init__(message)
+        self.event_id = event_id
+        self.active_event_id = active_event_id
+
+
+class ReportConflict(DisasterError):
+    """A report sent again with the same client_id but different content; the stored one holds."""
+
+    def __init__(self, message: str, stored: CheckIn, member_ids: list[int]):
+        super().__init__(message)
+        self.stored = stored
+        self.member_ids = member_ids
+
+
 class NotAllowed(DisasterError):
     """The reporter may not report for one of the members."""
 
@@ -172,6 +197,7 @@ def past_events(association_id: int, limit: int = 20) -> list[DisasterEvent]:
 class CheckInResult:
     stored: int  # rows written now; 0 when the same report had already been stored
     member_ids: list[int]
+    event_id: int
 
     @property
     def duplicate(self) -> bool:
@@ -210,7 +236,7 @@ _INSERT_STATEMENTS: dict[str, object] = {}
 
 
 def _insert_checkins():
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per dialect.
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING member_id, built once per dialect.
 
     The unique constraint on (event, member, client_id) makes a resent report, even two
     racing ones, land once; RETURNING tells which rows are new. It is a Core insert into the
@@ -223,7 +249,7 @@ def _insert_checkins():
         _INSERT_STATEMENTS[name] = (
             insert(table)
             .on_conflict_do_nothing(index_elements=["event_id", "member_id", "client_id"])
-            .returning(table.c.id)
+            .returning(table.c.member_id)
         )
     return _INSERT_STATEMENTS[name]
 
@@ -232,6 +258,7 @@ def _insert_checkins():
 class Report:
     """A check-in report after the checks that need no database."""
 
+    event_id: int  # the event the member reported for: it is stored there or nowhere
     status: str
     client_id: str
     member_ids: tuple[int, ...] | None  # without repeats; None = the reporter alone
@@ -244,6 +271,7 @@ class Report:
 
 def clean_report(
     *,
+    event_id: int | None,
     status: str,
     client_id: str,
     member_ids: list[int] | None = None,
@@ -254,6 +282,8 @@ def clean_report(
     headcount: int | None = None,
 ) -> Report:
     """Check and normalise a report's fields; raises DisasterError with a message."""
+    if not isinstance(event_id, int) or isinstance(event_id, bool) or event_id <= 0:
+        raise DisasterError(_("画面が古くなっていました。もう一度知らせてください。"))
     if status not in STATUSES:
         raise DisasterError(_("状態を選んでください。"))
     client_id = (client_id or "").strip()
@@ -285,19 +315,74 @@ def clean_report(
         raise DisasterError(
             _("人数は %(low)s から %(high)s までにしてください。", low=count, high=MAX_HEADCOUNT)
         )
-    return Report(status, client_id, ids, shelter_id, place, help_kind, note, headcount)
+    return Report(event_id, status, client_id, ids, shelter_id, place, help_kind, note, headcount)
 
 
-def submit_checkin(event: DisasterEvent, reporter: Member, **fields) -> CheckInResult:
-    """Store one report for one or more members; a resend with the same client_id is a no-op.
+def reported_event(association_id: int, event_id: int) -> DisasterEvent:
+    """The event a report was made for, if it may still take reports; raises otherwise.
 
-    `fields` are those of clean_report().
+    A report is stored in the event it names or nowhere: one queued or resent during an event
+    that has ended (a drill, say) must not become the member's status in the next one.
     """
+    event = db.session.get(DisasterEvent, event_id)
+    if event is None or event.association_id != association_id:
+        raise EventNotFound(_("この災害モードは見つかりません。"))
     if event.ended_at is not None:
-        raise EventEnded(_("この災害モードは終わっています。"))
-    if reporter.association_id != event.association_id:
-        raise NotAllowed(_("この操作はできません。"))
+        active = active_event(association_id)
+        raise ReportEnded(
+            _("この知らせは、終わった災害モードのものなので、数えていません。")
+            if active is None
+            else _(
+                "この知らせは、終わった災害モードのものなので、いまの災害には数えていません。"
+                "もう一度知らせてください。"
+            ),
+            event_id,
+            active.id if active is not None else None,
+        )
+    return event
+
+
+# What makes two reports with the same client_id the same report.
+_CONTENT = ("reporter_id", "status", "shelter_id", "place", "help_kind", "note", "extra_people")
+
+
+def _check_resend(event_id: int, rows: list[dict], stored: set[int]) -> None:
+    """Raise ReportConflict unless the rows not stored now are the same report stored before."""
+    ids = [row["member_id"] for row in rows if row["member_id"] not in stored]
+    earlier = {
+        checkin.member_id: checkin
+        for checkin in db.session.scalars(
+            select(CheckIn).where(
+                CheckIn.event_id == event_id,
+                CheckIn.member_id.in_(ids),
+                CheckIn.client_id == rows[0]["client_id"],
+            )
+        )
+    }
+    same = not stored and all(
+        all(getattr(earlier[row["member_id"]], name) == row[name] for name in _CONTENT)
+        for row in rows
+    )
+    if not same:
+        first = earlier.get(ids[0]) or next(iter(earlier.values()))
+        raise ReportConflict(
+            _(
+                "この送信の番号では、別の知らせがもう届いています。届いている知らせをそのままにします。"
+            ),
+            first,
+            [member_id for member_id in ids if member_id in earlier],
+        )
+
+
+def submit_checkin(reporter: Member, **fields) -> CheckInResult:
+    """Store one report for one or more members in the event it names; a resend is a no-op.
+
+    `fields` are those of clean_report(). Raises ReportEnded when that event is no longer the
+    association's active one, and ReportConflict when the same client_id came with different
+    content before (nothing is stored then; the caller rolls back).
+    """
     report = clean_report(**fields)
+    event = reported_event(reporter.association_id, report.event_id)
     if report.shelter_id is not None and not is_association_shelter(
         event.association_id, report.shelter_id
     ):
@@ -331,8 +416,10 @@ def submit_checkin(event: DisasterEvent, reporter: Member, **fields) -> CheckInR
         }
         for index, member_id in enumerate(ids)
     ]
-    stored = len(db.session.execute(_insert_checkins(), rows).all())
-    return CheckInResult(stored=stored, member_ids=ids)
+    stored = set(db.session.scalars(_insert_checkins(), rows))
+    if len(stored) < len(rows):
+        _check_resend(event.id, rows, stored)
+    return CheckInResult(stored=len(stored), member_ids=ids, event_id=event.id)
 
 
 def latest_checkins(event_id: int, member_ids: list[int] | None = None) -> dict[int, CheckIn]:

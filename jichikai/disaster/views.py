@@ -39,6 +39,7 @@ from .models import (
 from .permissions import can_manage_disaster, can_view_rollcall, rollcall_block_ids
 from .services import (
     DisasterError,
+    EventNotFound,
     NotAllowed,
     active_event,
     dashboard,
@@ -204,14 +205,31 @@ def _needs_second_step(form) -> bool:
     return False
 
 
+def _not_for_this_event(event: DisasterEvent | None, event_id: int | None):
+    """A form made for another event (or by a page from before reports named their event):
+    stored nowhere; the member sees the current check-in and taps once more."""
+    if event is None:
+        flash(_("災害モードは終わりました。この知らせは数えていません。"), "error")
+        return redirect(url_for("home.index"))
+    if event_id is None:
+        error, code = _("画面が古くなっていました。もう一度、いまの様子を選んでください。"), 400
+    else:
+        error = _(
+            "この知らせは、終わった災害モードのものなので、いまの災害には数えていません。"
+            "もう一度知らせてください。"
+        )
+        code = 409
+    return render_template("disaster/checkin.html", **_checkin_context(event, 1, error)), code
+
+
 @bp.post("/checkin")
 @login_required
 def checkin_submit():
     event = current_event()
-    if event is None:
-        flash(_("災害モードは終わりました。"))
-        return redirect(url_for("home.index"))
     form = request.form
+    event_id = _int_or_none(form.get("event_id"))
+    if event is None or event_id != event.id:
+        return _not_for_this_event(event, event_id)
     if form.get("status") not in STATUSES:
         context = _checkin_context(event, 1, _("状態を選んでください。"), form)
         return render_template("disaster/checkin.html", **context), 400
@@ -224,8 +242,8 @@ def checkin_submit():
     member_ids = [_int_or_none(i) for i in form.getlist("member_ids")]
     try:
         submit_checkin(
-            event,
             current_user,
+            event_id=event_id,
             status=form["status"],
             client_id=form.get("client_id", ""),
             member_ids=[i for i in member_ids if i is not None] or None,
@@ -306,7 +324,8 @@ def rollcall_page():
     if event is None:
         return render_template("disaster/no_event.html")
     version = rollcall_version(event, block_ids)
-    etag = f"rc-{version}-{current_user.id}-{get_locale()}-{current_user.text_size}"
+    # "rc2": the forms carry the event id; a page cached before must not be reused.
+    etag = f"rc2-{version}-{current_user.id}-{get_locale()}-{current_user.text_size}"
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)
@@ -334,9 +353,6 @@ def rollcall_page():
 @bp.post("/rollcall/report")
 @login_required
 def rollcall_report():
-    event = current_event()
-    if event is None:
-        abort(404)
     form = request.form
     member_ids = [_int_or_none(i) for i in form.getlist("member_ids")]
     member_ids = [i for i in member_ids if i is not None]
@@ -347,8 +363,8 @@ def rollcall_report():
         get_scoped_or_404(Member, member_id, current_user.association_id)
     try:
         result = submit_checkin(
-            event,
             current_user,
+            event_id=_int_or_none(form.get("event_id")),
             status=form.get("status", ""),
             client_id=form.get("client_id", ""),
             member_ids=member_ids,
@@ -361,6 +377,9 @@ def rollcall_report():
     except NotAllowed:
         db.session.rollback()
         abort(403)
+    except EventNotFound:
+        db.session.rollback()
+        abort(404)
     except DisasterError as error:
         db.session.rollback()
         flash(str(error), "error")

@@ -13,7 +13,7 @@
      network it is kept in the outbox (IndexedDB) and sent once the network returns. Anything
      else (the second step online, an answer other than "stored") is left to the plain form,
      which works without JavaScript, too. ---- */
-  const NUMBERS = ["shelter_id", "headcount", "lat", "lon"];
+  const NUMBERS = ["event_id", "shelter_id", "headcount", "lat", "lon"];
 
   function formToJson(form, submitter) {
     const body = {};
@@ -25,14 +25,38 @@
     return body;
   }
 
+  /* Reports waiting to be sent, and those the server refused for good (made for an event
+     that has ended): the member is told they were not counted, never left guessing. */
   function showPending() {
-    return Q.all().then((items) => {
+    const waiting = Q.all().then((items) => {
       document.querySelectorAll("[data-queue-status]").forEach((el) => {
         el.hidden = items.length === 0;
         el.textContent = items.length ? el.dataset.pendingText.replace("{n}", items.length) : "";
       });
-    }).catch(() => {});
+    });
+    const refused = Q.refused().then((items) => {
+      const box = document.querySelector("[data-queue-refused]");
+      if (!box) return;
+      box.hidden = items.length === 0;
+      const list = box.querySelector("ul");
+      list.replaceChildren(...items.map((item) => {
+        const li = document.createElement("li");
+        const when = new Date(item.queued_at || item.refused_at);
+        li.textContent = box.dataset.itemText.replace("{when}", when.toLocaleString(document.documentElement.lang || "ja", {
+          month: "numeric", day: "numeric", hour: "numeric", minute: "2-digit",
+        }));
+        return li;
+      }));
+      box.querySelector("a").hidden = !items.some((item) => item.active_event_id);
+    });
+    return Promise.all([waiting, refused]).catch(() => {});
   }
+
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest("[data-queue-refused] button")) return;
+    Q.forgetRefused().then(showPending).catch(() => {});
+  });
+  if (navigator.serviceWorker) navigator.serviceWorker.addEventListener("message", showPending);
 
   function flush() {
     if (!navigator.onLine) return;

@@ -124,6 +124,9 @@ self.addEventListener("pushsubscriptionchange", (event) => {
 
 self.addEventListener("sync", (event) => {
   if (event.tag === JichikaiQueue.SYNC_TAG) {
-    event.waitUntil(csrfToken().then((token) => JichikaiQueue.flush(token)));
+    // Open pages show what was sent, and what was refused (not counted), at once.
+    event.waitUntil(csrfToken().then((token) => JichikaiQueue.flush(token)).then(async () => {
+      for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage("outbox");
+    }));
   }
 });

@@ -138,7 +138,7 @@ def test_online_check_in_refused_by_the_api_falls_back_to_the_form(page, world):
     with page.expect_response("**/api/v1/disaster/checkins") as answer:
         page.get_by_role("button", name="無事・自宅").click()
     assert answer.value.status == 409
-    page.get_by_text("災害モードは終わりました。").wait_for()
+    page.get_by_text("災害モードは終わりました。この知らせは数えていません。").wait_for()
     assert checkins() == 0
 
 
@@ -195,6 +195,59 @@ def test_offline_check_in_is_sent_once_when_the_network_returns(context, page, w
     page.reload()
     page.wait_for_load_state()
     assert checkins() == 1
+
+
+def test_a_report_queued_during_a_drill_is_not_counted_in_the_next_event(context, page, world):
+    drill = start(world, drill=True)
+    log_in_by_card(page, world.member)
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    page.get_by_role("button", name="無事・自宅").click()
+    page.locator("[data-queue-status]").wait_for(state="visible")
+
+    # While the phone is offline, the drill ends and a real event begins.
+    end_event(drill, world.officer)
+    db.session.commit()
+    event = start(world)
+
+    context.set_offline(False)
+    wait_until_outbox_is_empty(page)
+    refused = page.locator("[data-queue-refused]")
+    refused.wait_for(state="visible")
+    assert "いまの災害には数えていません" in refused.inner_text()
+    assert checkins() == 0  # not stored in the new event, nor anywhere else
+    again = refused.get_by_role("link", name="いまの様子を、もう一度知らせる")
+    assert again.is_visible()
+    assert axe_problems(page) == []
+    screenshot(page, "checkin-refused-from-drill")
+
+    # The list stays until the member has seen it; then they report for this event.
+    page.reload()
+    refused.wait_for(state="visible")
+    refused.get_by_role("button", name="わかりました").click()
+    refused.wait_for(state="hidden")
+    with page.expect_response("**/api/v1/disaster/checkins") as answer:
+        page.get_by_role("button", name="無事・自宅").click()
+    assert answer.value.status == 201
+    db.session.rollback()
+    assert [c.event_id for c in db.session.scalars(select(CheckIn))] == [event.id]
+
+
+def test_the_service_worker_replay_shows_a_refused_report_too(context, page, world):
+    drill = start(world, drill=True)
+    log_in_by_card(page, world.member)
+    wait_for_service_worker(page)
+    end_event(drill, world.officer)  # the page still shows the drill
+    db.session.commit()
+    start(world)
+    # The page's own request is lost; the report waits for the service worker's sync.
+    page.route("**/api/v1/disaster/checkins", lambda route: route.abort())
+    page.get_by_role("button", name="無事・自宅").click()
+    refused = page.locator("[data-queue-refused]")
+    refused.wait_for(state="visible")  # told by the service worker, without a reload
+    assert "いまの災害には数えていません" in refused.inner_text()
+    assert page.evaluate("JichikaiQueue.all().then(items => items.length)") == 0
+    assert checkins() == 0
 
 
 def test_offline_shelter_choice_works_without_the_server(context, page, world):

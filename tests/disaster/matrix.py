@@ -91,7 +91,11 @@ CASES = [
         "POST",
         _with_event("/disaster/checkin"),
         logged_in(302),
-        form=lambda w: {"status": "safe_home", "client_id": "matrix-checkin-1"},
+        form=lambda w: {
+            "event_id": _event(w).id,
+            "status": "safe_home",
+            "client_id": "matrix-checkin-1",
+        },
         id="disaster-checkin-submit",
     ),
     Case("GET", _with_event("/disaster/rollcall"), any_leader, id="disaster-rollcall"),
@@ -108,6 +112,7 @@ CASES = [
             outsider=404,
         ),
         form=lambda w: {
+            "event_id": _event(w).id,
             "member_ids": [_paper_member_id(w)],
             "status": "safe_home",
             "client_id": "matrix-proxy-1",
@@ -157,8 +162,12 @@ CASES = [
     Case(
         "POST",
         _with_event("/api/v1/disaster/checkins"),
-        expect(anonymous=LOGIN, outsider=409, default=201),
-        json=lambda w: {"status": "safe_home", "client_id": "matrix-api-1"},
+        expect(anonymous=LOGIN, outsider=404, default=201),
+        json=lambda w: {
+            "event_id": _event(w).id,
+            "status": "safe_home",
+            "client_id": "matrix-api-1",
+        },
         id="api-disaster-checkin",
     ),
     Case(

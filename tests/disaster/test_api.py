@@ -3,7 +3,6 @@
 import pytest
 from sqlalchemy import select
 
-from jichikai.disaster.services import end_event
 from jichikai.extensions import db
 from jichikai.org.models import Member
 
@@ -36,9 +35,10 @@ def test_wrong_kind_is_400(app, world, client, as_member):
 
 
 def test_checkin_and_resend(app, world, client, as_member):
-    start(world)
+    event = start(world)
     as_member(world.member)
     body = {
+        "event_id": event.id,
         "status": "safe_home",
         "member_ids": [world.member.id, world.housemate.id],
         "client_id": "0f8e7d6c5b4a",
@@ -60,53 +60,70 @@ def test_checkin_and_resend(app, world, client, as_member):
         ({"status": "safe_home", "client_id": "abcdefgh", "member_ids": [999999]}, 400),
         ({"status": "unknown", "client_id": "abcdefgh"}, 400),
         ({"status": "safe_home"}, 400),
+        ({"status": "safe_home", "client_id": "abcdefgh", "event_id": None}, 400),
+        ({"status": "safe_home", "client_id": "abcdefgh", "event_id": "1"}, 400),
     ],
 )
 def test_checkin_errors_answer_with_a_message(app, world, client, as_member, body, status):
-    start(world)
+    event = start(world)
     as_member(world.member)
+    body = {"event_id": event.id, **body}
     response = client.post("/api/v1/disaster/checkins", json=body)
     assert response.status_code == status
     assert response.get_json()["message"]
 
 
-def test_member_cannot_report_for_a_neighbour(app, world, client, as_member):
+def test_an_old_page_without_the_event_id_is_refused_with_a_message(app, world, client, as_member):
     start(world)
     as_member(world.member)
     response = client.post(
+        "/api/v1/disaster/checkins", json={"status": "safe_home", "client_id": "abcdefgh"}
+    )
+    assert response.status_code == 400
+    assert "event_id" in response.get_json()["errors"]["json"]
+
+
+def test_member_cannot_report_for_a_neighbour(app, world, client, as_member):
+    event = start(world)
+    as_member(world.member)
+    response = client.post(
         "/api/v1/disaster/checkins",
-        json={"status": "safe_home", "client_id": "abcdefgh", "member_ids": [world.leader.id]},
+        json={
+            "event_id": event.id,
+            "status": "safe_home",
+            "client_id": "abcdefgh",
+            "member_ids": [world.leader.id],
+        },
     )
     assert response.status_code == 403
 
 
 def test_leader_reports_for_block_members(app, world, client, as_member):
-    start(world)
+    event = start(world)
     paper = db.session.scalar(
         select(Member.id).where(Member.household_id == world.paper_household.id)
     )
     as_member(world.leader)
     ok = client.post(
         "/api/v1/disaster/checkins",
-        json={"status": "safe_home", "client_id": "abcdefgh", "member_ids": [paper]},
+        json={
+            "event_id": event.id,
+            "status": "safe_home",
+            "client_id": "abcdefgh",
+            "member_ids": [paper],
+        },
     )
     assert ok.status_code == 201
     refused = client.post(
         "/api/v1/disaster/checkins",
-        json={"status": "safe_home", "client_id": "abcdefgi", "member_ids": [world.officer.id]},
+        json={
+            "event_id": event.id,
+            "status": "safe_home",
+            "client_id": "abcdefgi",
+            "member_ids": [world.officer.id],
+        },
     )
     assert refused.status_code == 403
-
-
-def test_checkin_to_an_ended_event_is_409(app, world, client, as_member):
-    event = start(world)
-    end_event(event, world.officer)
-    db.session.commit()
-    as_member(world.member)
-    response = client.post(
-        "/api/v1/disaster/checkins", json={"status": "safe_home", "client_id": "abcdefgh"}
-    )
-    assert response.status_code == 409
 
 
 def test_rollcall_by_block(app, world, client, as_member):
@@ -147,3 +164,11 @@ def test_openapi_lists_the_routes(app, client):
         "/api/v1/shelters/nearby",
     ):
         assert path in paths
+
+
+def test_openapi_requires_the_event_of_a_checkin(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/disaster/checkins"]["post"]
+    assert "409" in operation["responses"]
+    schema = document["components"]["schemas"]["CheckIn"]
+    assert "event_id" in schema["required"]

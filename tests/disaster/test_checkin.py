@@ -27,8 +27,8 @@ def _count() -> int:
 def test_report_for_self_and_household_with_headcount(app, world):
     event = start(world)
     result = submit_checkin(
-        event,
         world.member,
+        event_id=event.id,
         status="safe_home",
         client_id=client_id(),
         member_ids=[world.member.id, world.housemate.id],
@@ -45,8 +45,8 @@ def test_report_for_self_and_household_with_headcount(app, world):
 def test_the_same_report_sent_twice_is_stored_once(app, world):
     event = start(world)
     cid = client_id()
-    first = submit_checkin(event, world.member, status="safe_home", client_id=cid)
-    again = submit_checkin(event, world.member, status="safe_home", client_id=cid)
+    first = submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=cid)
+    again = submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=cid)
     assert (first.stored, again.stored) == (1, 0)
     assert again.duplicate
     assert _count() == 1
@@ -55,10 +55,10 @@ def test_the_same_report_sent_twice_is_stored_once(app, world):
 def test_the_latest_report_decides(app, world):
     shelters = official_shelters()
     event = start(world)
-    submit_checkin(event, world.member, status="safe_home", client_id=client_id())
+    submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
     submit_checkin(
-        event,
         world.member,
+        event_id=event.id,
         status="at_shelter",
         shelter_id=shelters[0].id,
         client_id=client_id(),
@@ -85,7 +85,7 @@ def test_invalid_reports_are_refused_and_nothing_is_stored(app, world, fields, m
     event = start(world)
     fields = {"client_id": client_id(), **fields}
     with pytest.raises(DisasterError) as caught:
-        submit_checkin(event, world.member, **fields)
+        submit_checkin(world.member, event_id=event.id, **fields)
     assert message in str(caught.value)
     assert _count() == 0
 
@@ -94,8 +94,8 @@ def test_members_report_only_for_their_household(app, world):
     event = start(world)
     with pytest.raises(NotAllowed):
         submit_checkin(
-            event,
             world.member,
+            event_id=event.id,
             status="safe_home",
             client_id=client_id(),
             member_ids=[world.member.id, world.leader.id],
@@ -107,8 +107,8 @@ def test_another_associations_member_is_refused(app, world):
     event = start(world)
     with pytest.raises(DisasterError):
         submit_checkin(
-            event,
             world.leader,
+            event_id=event.id,
             status="safe_home",
             client_id=client_id(),
             member_ids=[world.outsider.id],
@@ -119,7 +119,7 @@ def test_ended_event_takes_no_reports(app, world):
     event = start(world)
     end_event(event, world.officer)
     with pytest.raises(EventEnded):
-        submit_checkin(event, world.member, status="safe_home", client_id=client_id())
+        submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
 
 
 def test_own_place_can_be_chosen(app, world):
@@ -128,7 +128,11 @@ def test_own_place_can_be_chosen(app, world):
     place = add_own_place(world.association, name="集会所", lat=35.853, lon=139.61)
     event = start(world)
     submit_checkin(
-        event, world.member, status="at_shelter", shelter_id=place.id, client_id=client_id()
+        world.member,
+        event_id=event.id,
+        status="at_shelter",
+        shelter_id=place.id,
+        client_id=client_id(),
     )
     assert latest_checkins(event.id)[world.member.id].shelter_id == place.id
 
@@ -151,7 +155,9 @@ def test_concurrent_duplicates_land_once(app, world):
                 ev = db.session.get(DisasterEvent, event_id)
                 barrier.wait(timeout=5)
                 results.append(
-                    submit_checkin(ev, reporter, status="safe_home", client_id=cid).stored
+                    submit_checkin(
+                        reporter, event_id=ev.id, status="safe_home", client_id=cid
+                    ).stored
                 )
                 db.session.commit()
             except Exception as error:  # pragma: no cover - reported below
@@ -181,7 +187,12 @@ def test_safe_home_is_one_tap(app, world, client, as_member):
     assert 'name="client_id"' in page and 'method="post"' in page
     response = client.post(
         "/disaster/checkin",
-        data={"status": "safe_home", "client_id": "abcdef123456", "member_ids": [world.member.id]},
+        data={
+            "event_id": event.id,
+            "status": "safe_home",
+            "client_id": "abcdef123456",
+            "member_ids": [world.member.id],
+        },
     )
     assert response.status_code == 302
     assert latest_checkins(event.id)[world.member.id].status == "safe_home"
@@ -191,7 +202,12 @@ def test_shelter_is_the_second_tap_sorted_by_distance(app, world, client, as_mem
     shelters = official_shelters()
     event = start(world)
     as_member(world.member)
-    form = {"status": "at_shelter", "client_id": "abcdef123456", "member_ids": [world.member.id]}
+    form = {
+        "event_id": event.id,
+        "status": "at_shelter",
+        "client_id": "abcdef123456",
+        "member_ids": [world.member.id],
+    }
     # Near 埼玉大学 (the second shelter of the fixture).
     step2 = client.post("/disaster/checkin", data={**form, "lat": "35.8627", "lon": "139.6076"})
     assert step2.status_code == 200
@@ -206,7 +222,12 @@ def test_shelter_is_the_second_tap_sorted_by_distance(app, world, client, as_mem
 def test_need_help_second_tap_with_note(app, world, client, as_member):
     event = start(world)
     as_member(world.member)
-    form = {"status": "need_help", "client_id": "abcdef123456", "note": "足をけがしました"}
+    form = {
+        "event_id": event.id,
+        "status": "need_help",
+        "client_id": "abcdef123456",
+        "note": "足をけがしました",
+    }
     assert "けが" in client.post("/disaster/checkin", data=form).get_data(as_text=True)
     client.post("/disaster/checkin", data={**form, "help_kind": "injury"})
     latest = latest_checkins(event.id)[world.member.id]
@@ -214,11 +235,16 @@ def test_need_help_second_tap_with_note(app, world, client, as_member):
 
 
 def test_page_shows_an_error_for_a_bad_headcount(app, world, client, as_member):
-    start(world)
+    event = start(world)
     as_member(world.member)
     response = client.post(
         "/disaster/checkin",
-        data={"status": "safe_home", "client_id": "abcdef123456", "headcount": "たくさん"},
+        data={
+            "event_id": event.id,
+            "status": "safe_home",
+            "client_id": "abcdef123456",
+            "headcount": "たくさん",
+        },
     )
     assert response.status_code == 400
     assert "数字" in response.get_data(as_text=True)

@@ -17,8 +17,8 @@ def test_totals_blocks_shelters_and_lists(app, world):
     shelters = official_shelters()
     event = start(world)
     submit_checkin(
-        event,
         world.member,
+        event_id=event.id,
         status="at_shelter",
         shelter_id=shelters[0].id,
         member_ids=[world.member.id, world.housemate.id],
@@ -26,7 +26,11 @@ def test_totals_blocks_shelters_and_lists(app, world):
         client_id=client_id(),
     )
     submit_checkin(
-        event, world.leader, status="need_help", help_kind="supplies", client_id=client_id()
+        world.leader,
+        event_id=event.id,
+        status="need_help",
+        help_kind="supplies",
+        client_id=client_id(),
     )
     board = dashboard(event)
     assert board.total == 7
@@ -42,8 +46,8 @@ def test_totals_blocks_shelters_and_lists(app, world):
 
 def test_response_curve(app, world):
     event = start(world)
-    submit_checkin(event, world.member, status="safe_home", client_id=client_id())
-    submit_checkin(event, world.leader, status="safe_home", client_id=client_id())
+    submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
+    submit_checkin(world.leader, event_id=event.id, status="safe_home", client_id=client_id())
     db.session.execute(
         update(CheckIn)
         .where(CheckIn.member_id == world.leader.id)
@@ -89,7 +93,7 @@ def test_hazard_filters_emergency_sites(app, world):
 
 def test_csv_export_is_audit_logged(app, world, client, as_member):
     event = start(world)
-    submit_checkin(event, world.member, status="safe_home", client_id=client_id())
+    submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
     db.session.commit()
     as_member(world.officer)
     response = client.get(f"/disaster/events/{event.id}/export.csv")
@@ -106,7 +110,11 @@ def test_csv_export_is_audit_logged(app, world, client, as_member):
 def test_csv_export_keeps_members_text_from_running_as_formulas(app, world, client, as_member):
     event = start(world)
     submit_checkin(
-        event, world.member, status="elsewhere", place="=HYPERLINK(1)", client_id=client_id()
+        world.member,
+        event_id=event.id,
+        status="elsewhere",
+        place="=HYPERLINK(1)",
+        client_id=client_id(),
     )
     db.session.commit()
     as_member(world.officer)

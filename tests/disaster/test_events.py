@@ -93,7 +93,7 @@ def test_source_is_kept_and_shown_to_officers(app, world, client, as_member):
 
 def test_end_keeps_a_summary_and_frees_the_slot(app, world):
     event = start(world)
-    submit_checkin(event, world.member, status="safe_home", client_id=client_id())
+    submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
     end_event(event, world.officer)
     db.session.commit()
     assert event.summary["reported"] == 1

@@ -40,7 +40,7 @@ def test_reminders_every_m_minutes_at_most_k_times_to_unreported_only(app, world
     _subscribe(world.housemate, 2)
     db.session.commit()
     event = start(world)
-    submit_checkin(event, world.member, status="safe_home", client_id=client_id())
+    submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
     db.session.commit()
     base = _deliveries()  # the start message
     t0 = event.started_at
@@ -70,7 +70,7 @@ def test_reminder_settings_per_association(app, world):
 
 def test_details_deleted_after_retention_summary_kept(app, world):
     event = start(world, drill=True)
-    submit_checkin(event, world.member, status="safe_home", client_id=client_id())
+    submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
     end_event(event, world.officer)
     db.session.commit()
     ended = event.ended_at
@@ -87,7 +87,7 @@ def test_details_deleted_after_retention_summary_kept(app, world):
 
 def test_running_events_are_never_purged(app, world):
     event = start(world)
-    submit_checkin(event, world.member, status="safe_home", client_id=client_id())
+    submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
     db.session.commit()
     jobs.delete_old_checkins(event.started_at + timedelta(days=400))
     assert db.session.scalar(select(func.count(CheckIn.id))) == 1

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from jichikai.auth.services import revoke_device, start_device
 from jichikai.database import utcnow
 from jichikai.disaster import api as disaster_api
-from jichikai.disaster.models import CheckIn
+from jichikai.disaster.models import CheckIn, DisasterEvent
 from jichikai.disaster.quick import quick_checkin
 from jichikai.disaster.services import end_event
 from jichikai.disaster.shelters import add_own_place, set_chosen_shelters
@@ -63,9 +63,9 @@ def _own_place(world):
     ],
 )
 def test_same_rows_as_the_general_path(app, world, client, as_member, monkeypatch, fields):
-    start(world)
+    event = start(world)
     place = _own_place(world)
-    fields = dict(fields)
+    fields = {"event_id": event.id, **fields}
     if fields.get("shelter_id") == "own":
         fields["shelter_id"] = place.id
     if fields.get("member_ids") == ["self"]:
@@ -99,7 +99,9 @@ def test_the_statement_stores_a_members_own_report(app, world):
     event = start(world)
     session_id = _session_id(world.member)
     cid = client_id()
-    body = quick_checkin(session_id, {"status": "safe_home", "client_id": cid})
+    body = quick_checkin(
+        session_id, {"event_id": event.id, "status": "safe_home", "client_id": cid}
+    )
     assert body == {
         "event_id": event.id,
         "member_ids": [world.member.id],
@@ -115,7 +117,7 @@ def test_the_statement_stores_a_members_own_report(app, world):
 def test_a_resend_is_answered_already_stored(app, world):
     event = start(world)
     session_id = _session_id(world.member)
-    fields = {"status": "safe_home", "client_id": client_id()}
+    fields = {"event_id": event.id, "status": "safe_home", "client_id": client_id()}
     assert quick_checkin(session_id, fields)["stored"] is True
     assert quick_checkin(session_id, fields) == {
         "event_id": event.id,
@@ -134,6 +136,12 @@ def test_a_resend_is_answered_already_stored(app, world):
 
 
 def _stores(session_id, **fields) -> bool:
+    """Whether the statement stored the report (for the association's active event, if any)."""
+    if "event_id" not in fields:
+        event = db.session.scalar(
+            select(DisasterEvent).where(DisasterEvent.ended_at.is_(None)).order_by(DisasterEvent.id)
+        )
+        fields["event_id"] = event.id if event is not None else 1
     return quick_checkin(session_id, {"client_id": client_id(), **fields}) is not None
 
 
@@ -144,7 +152,7 @@ def test_nothing_without_an_active_event(app, world):
     assert _stores(session_id, status="safe_home")
     end_event(event, world.officer)
     db.session.commit()
-    assert not _stores(session_id, status="safe_home")
+    assert not _stores(session_id, status="safe_home", event_id=event.id)
 
 
 def test_nothing_for_a_revoked_device_or_an_inactive_member(app, world):
@@ -185,7 +193,8 @@ def test_invalid_fields_store_nothing(app, world):
     assert not _stores(session_id, status="need_help", help_kind="")
     assert not _stores(session_id, status="at_shelter")
     assert not _stores(session_id, status="safe_home", headcount=0)
-    assert not quick_checkin(session_id, {"status": "safe_home", "client_id": "short"})
+    assert not _stores(session_id, status="safe_home", client_id="short")
+    assert not _stores(session_id, status="safe_home", event_id=None)
     assert db.session.scalar(select(CheckIn.id)) is None
 
 
@@ -212,9 +221,9 @@ def test_other_association_members_report_to_their_own_event(app, world):
 
 
 def test_resends_answer_the_same_on_both_paths(app, world, client, as_member, monkeypatch):
-    start(world)
+    event = start(world)
     as_member(world.member)
-    body = {"status": "safe_home", "client_id": client_id()}
+    body = {"event_id": event.id, "status": "safe_home", "client_id": client_id()}
     assert client.post("/api/v1/disaster/checkins", json=body).status_code == 201
     quick = client.post("/api/v1/disaster/checkins", json=body)
     monkeypatch.setattr(disaster_api, "quick_checkin", lambda *args: None)
@@ -229,3 +238,28 @@ def test_strong_session_protection_leaves_it_to_flask_login(app, world, monkeypa
     session_id = _session_id(world.member)
     monkeypatch.setattr(app.login_manager, "session_protection", "strong")
     assert not _stores(session_id, status="safe_home")
+
+
+def test_the_statement_stores_only_in_the_named_active_event(app, world):
+    drill = start(world, drill=True)
+    drill_id = drill.id
+    session_id = _session_id(world.member)
+    fields = {"event_id": drill_id, "status": "safe_home", "client_id": client_id()}
+    assert quick_checkin(session_id, fields)["event_id"] == drill_id
+    end_event(drill, world.officer)
+    db.session.commit()
+    event = start(world)
+    # The same report, and a new one, made for the drill: not stored in the new event.
+    assert quick_checkin(session_id, fields) is None
+    assert not _stores(session_id, status="safe_home", event_id=drill_id)
+    assert db.session.scalar(select(CheckIn.id).where(CheckIn.event_id == event.id)) is None
+
+
+def test_a_resend_with_other_content_is_left_to_the_general_path(app, world):
+    event = start(world)
+    session_id = _session_id(world.member)
+    fields = {"event_id": event.id, "status": "safe_home", "client_id": client_id()}
+    assert quick_checkin(session_id, fields)["stored"] is True
+    assert quick_checkin(session_id, {**fields, "headcount": 2}) is None
+    assert quick_checkin(session_id, {**fields, "note": "元気です"}) is None
+    assert quick_checkin(session_id, fields)["stored"] is False

@@ -1,8 +1,11 @@
 """The block leaders' roll call: order, own blocks only, proxy reports, ETag."""
 
-from sqlalchemy import select
+import re
 
-from jichikai.disaster.services import latest_checkins, rollcall, submit_checkin
+from sqlalchemy import func, select
+
+from jichikai.disaster.models import CheckIn
+from jichikai.disaster.services import end_event, latest_checkins, rollcall, submit_checkin
 from jichikai.extensions import db
 from jichikai.org.models import Member
 
@@ -21,10 +24,10 @@ def test_order_need_help_assistance_unreported_reported(app, world):
     make_member(assisted, name="渡辺 トメ")
     db.session.commit()
     event = start(world)
-    submit_checkin(event, world.leader, status="safe_home", client_id=client_id())
+    submit_checkin(world.leader, event_id=event.id, status="safe_home", client_id=client_id())
     submit_checkin(
-        event,
         world.member,
+        event_id=event.id,
         status="need_help",
         help_kind="cannot_move",
         client_id=client_id(),
@@ -52,7 +55,12 @@ def test_leader_reports_for_a_paper_only_neighbour(app, world, client, as_member
     as_member(world.leader)
     response = client.post(
         "/disaster/rollcall/report",
-        data={"member_ids": [neighbour.id], "status": "safe_home", "client_id": "visit-000001"},
+        data={
+            "event_id": event.id,
+            "member_ids": [neighbour.id],
+            "status": "safe_home",
+            "client_id": "visit-000001",
+        },
     )
     assert response.status_code == 302
     latest = latest_checkins(event.id)[neighbour.id]
@@ -62,13 +70,71 @@ def test_leader_reports_for_a_paper_only_neighbour(app, world, client, as_member
 
 
 def test_leader_cannot_report_for_another_block(app, world, client, as_member):
-    start(world)
+    event = start(world)
     as_member(world.other_leader)
     response = client.post(
         "/disaster/rollcall/report",
-        data={"member_ids": [world.member.id], "status": "safe_home", "client_id": "visit-000002"},
+        data={
+            "event_id": event.id,
+            "member_ids": [world.member.id],
+            "status": "safe_home",
+            "client_id": "visit-000002",
+        },
     )
     assert response.status_code == 403
+
+
+def test_the_visit_form_names_its_event_and_preselects_no_status(app, world, client, as_member):
+    event = start(world)
+    as_member(world.leader)
+    page = client.get("/disaster/rollcall").get_data(as_text=True)
+    assert f'name="event_id" value="{event.id}"' in page
+    statuses = re.findall(r'<select id="status-\d+" name="status"[^>]*>(.*?)</select>', page, re.S)
+    assert statuses
+    for options in statuses:
+        assert re.findall(r"<option[^>]*\bselected\b[^>]*>", options) == [
+            '<option value="" selected disabled>'
+        ]
+
+
+def test_a_visit_without_a_status_stores_nothing(app, world, client, as_member):
+    event = start(world)
+    as_member(world.leader)
+    response = client.post(
+        "/disaster/rollcall/report",
+        data={
+            "event_id": event.id,
+            "member_ids": [_paper_member(world).id],
+            "client_id": "visit-000003",
+        },
+    )
+    assert response.status_code == 303
+    assert db.session.scalar(select(CheckIn.id)) is None
+
+
+def test_a_visit_entered_during_an_ended_event_is_not_stored_in_the_next(
+    app, world, client, as_member
+):
+    drill = start(world, drill=True)
+    as_member(world.leader)
+    neighbour = _paper_member(world)
+    form = {
+        "event_id": drill.id,
+        "member_ids": [neighbour.id],
+        "status": "need_help",
+        "help_kind": "cannot_move",
+        "client_id": "visit-000004",
+    }
+    assert client.post("/disaster/rollcall/report", data=form).status_code == 302
+    end_event(drill, world.officer)
+    db.session.commit()
+    event = start(world)
+
+    # The leader's page, still open from the drill, sends the form again.
+    response = client.post("/disaster/rollcall/report", data=form, follow_redirects=True)
+    assert "数えていません" in response.get_data(as_text=True)
+    assert latest_checkins(event.id) == {}
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 1
 
 
 def test_refresh_answers_304_until_something_changes(app, world, client, as_member):
@@ -79,7 +145,7 @@ def test_refresh_answers_304_until_something_changes(app, world, client, as_memb
     again = client.get("/disaster/rollcall", headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.get_data() == b""
-    submit_checkin(event, world.member, status="safe_home", client_id=client_id())
+    submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
     db.session.commit()
     changed = client.get("/disaster/rollcall", headers={"If-None-Match": etag})
     assert changed.status_code == 200

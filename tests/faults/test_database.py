@@ -168,8 +168,8 @@ def test_healthz_answers_while_the_database_is_down(database_proxy, proxied_app)
 
 
 def test_checkin_acknowledged_before_a_cut_is_stored_once(database_proxy, member_client, world):
-    start(world)
-    report = {"status": "safe_home", "client_id": client_id()}
+    event = start(world)
+    report = {"status": "safe_home", "client_id": client_id(), "event_id": event.id}
     assert member_client.post("/api/v1/disaster/checkins", json=report).status_code == 201
     database_proxy.cut()
 
