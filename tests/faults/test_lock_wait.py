@@ -18,7 +18,7 @@ def _hold_a_lock_on_checkins(connection) -> None:
 
 
 def test_a_checkin_blocked_by_a_lock_answers_503_after_the_timeout(app, world, as_member, caplog):
-    start(world)
+    event = start(world)
     client = as_member(world.member)
     timeout = app.config["DATABASE_STATEMENT_TIMEOUT_SECONDS"]
 
@@ -26,7 +26,8 @@ def test_a_checkin_blocked_by_a_lock_answers_503_after_the_timeout(app, world, a
         _hold_a_lock_on_checkins(holder)
         started = time.monotonic()
         response = client.post(
-            "/api/v1/disaster/checkins", json={"status": "safe_home", "client_id": client_id()}
+            "/api/v1/disaster/checkins",
+            json={"status": "safe_home", "client_id": client_id(), "event_id": event.id},
         )
         took = time.monotonic() - started
         holder.rollback()
