@@ -56,6 +56,10 @@ def run_migrations_online():
 
     connectable = get_engine()
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Web requests fail fast (DATABASE_STATEMENT_TIMEOUT_SECONDS); a migration that
+            # rewrites a large table must not be cut off halfway by the same limit.
+            connection.exec_driver_sql("SET statement_timeout = 0")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
