@@ -57,3 +57,5 @@ class DefaultConfig:
     PUSH_POLL_SECONDS = 2.0  # how often an idle sender looks for due rows
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # An officer's shelter CSV (see docs/disaster.md): more rows are refused, nothing imported.
+    SHELTER_UPLOAD_MAX_ROWS = 10_000
