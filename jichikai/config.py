@@ -57,5 +57,8 @@ class DefaultConfig:
     PUSH_POLL_SECONDS = 2.0  # how often an idle sender looks for due rows
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # An image attachment with more pixels is refused before it is decoded; decoding one at
+    # the limit takes about 100 MB (see jichikai/notices/attachments.py).
+    NOTICE_IMAGE_MAX_PIXELS = 25_000_000
     # An officer's shelter CSV (see docs/disaster.md): more rows are refused, nothing imported.
     SHELTER_UPLOAD_MAX_ROWS = 10_000
