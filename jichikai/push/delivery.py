@@ -3,8 +3,10 @@
 A claim marks rows `sending` with a lease (`next_attempt_at` = end of the lease) in one
 statement: `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)` on PostgreSQL, so that
 several workers share the rows without waiting on each other; on SQLite the statement alone is
-atomic (one writer at a time). A worker that dies after claiming loses nothing: when the lease
-ends the rows are due again. Rows whose result was committed are never sent again.
+atomic (one writer at a time). The lease is short and renewed while the worker holds the rows,
+and a worker holds a bounded number unanswered (`lease.LeaseHolder`): a worker that dies after
+claiming loses nothing, and its rows are due again within one lease. Rows whose result was
+committed are never sent again.
 """
 
 import logging
