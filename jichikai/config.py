@@ -58,8 +58,15 @@ class DefaultConfig:
     PUSH_CONCURRENCY = 200  # requests in flight per sender
     PUSH_TIMEOUT_SECONDS = 10
     PUSH_ENCRYPT_PROCESSES = 0  # helper processes encrypting while the sender posts; 0 = inline
-    PUSH_BATCH_SIZE = 500  # rows claimed at a time
-    PUSH_LEASE_SECONDS = 120  # a claimed row is due again after this if its worker died
+    PUSH_BATCH_SIZE = 100  # rows claimed at a time
+    PUSH_MAX_UNACKNOWLEDGED = 200  # rows a worker holds unanswered (a crash resends them)
+    PUSH_LEASE_SECONDS = 30  # renewed every third while held; due again this long after a crash
+    PUSH_COLLAPSE_RETRIES = True  # a message without a topic gets its own, so retries collapse
     PUSH_POLL_SECONDS = 2.0  # how often an idle sender looks for due rows
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # An image attachment with more pixels is refused before it is decoded; decoding one at
+    # the limit takes about 100 MB (see jichikai/notices/attachments.py).
+    NOTICE_IMAGE_MAX_PIXELS = 25_000_000
+    # An officer's shelter CSV (see docs/disaster.md): more rows are refused, nothing imported.
+    SHELTER_UPLOAD_MAX_ROWS = 10_000

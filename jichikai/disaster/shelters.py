@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from geopy.distance import geodesic
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from ..audit.services import record
 from ..database import utcnow
@@ -233,8 +233,22 @@ def _row_fields(source: str, row: dict) -> dict:
     }
 
 
-def parse_shelter_csv(data: bytes) -> tuple[str, list[ParsedRow]]:
-    """Read an official shelter CSV: (format, rows); every bad row is reported by its line."""
+def too_many_rows(max_rows: int) -> ShelterImportError:
+    return ShelterImportError(
+        _(
+            "行が多すぎます。取り込めるのは %(max)s 行までです。"
+            "お住まいの市区町村の分だけのファイルにしてください。何も取り込んでいません。",
+            max=f"{max_rows:,}",
+        )
+    )
+
+
+def parse_shelter_csv(data: bytes, max_rows: int | None = None) -> tuple[str, list[ParsedRow]]:
+    """Read an official shelter CSV: (format, rows); every bad row is reported by its line.
+
+    A file with more than `max_rows` data rows is refused as soon as the row after the limit
+    is read (an officer's upload must finish well within the web server's timeout).
+    """
     text = decode_csv(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -248,11 +262,15 @@ def parse_shelter_csv(data: bytes) -> tuple[str, list[ParsedRow]]:
     rows: list[ParsedRow] = []
     errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
+    count = 0
     try:
         for values in reader:
             line = reader.line_num
             if not any(v.strip() for v in values):
                 continue
+            count += 1
+            if max_rows is not None and count > max_rows:
+                raise too_many_rows(max_rows)
             if len(values) != len(header):
                 errors.append(
                     (
@@ -293,52 +311,57 @@ def parse_shelter_csv(data: bytes) -> tuple[str, list[ParsedRow]]:
 
 
 def import_shelters(
-    data: bytes, association_id: int | None = None, by: Member | None = None
+    data: bytes,
+    association_id: int | None = None,
+    by: Member | None = None,
+    max_rows: int | None = None,
 ) -> ImportResult:
     """Create or update shelters from an official CSV, matched by 共通ID / ID (flushes).
 
     Without `association_id` the rows are the shared official data (the operator's command);
-    an officer's upload (`by`) stays the association's own and is audit-logged.
+    an officer's upload (`by`) stays the association's own and is audit-logged. A file with
+    more than `max_rows` rows changes nothing.
     """
-    source, rows = parse_shelter_csv(data)
+    source, rows = parse_shelter_csv(data, max_rows)
     result = ImportResult(format=source)
-    existing: dict[str, Shelter] = {}
-    keys = [row.fields["external_id"] for row in rows]
     scope = (
         Shelter.association_id.is_(None)
         if association_id is None
         else Shelter.association_id == association_id
     )
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        for shelter in db.session.scalars(
-            select(Shelter).where(scope, Shelter.source == source, Shelter.external_id.in_(chunk))
-        ):
-            existing[shelter.external_id] = shelter
-
-    now = utcnow()
-    for row in rows:
-        shelter = existing.get(row.fields["external_id"])
-        if shelter is None:
-            db.session.add(
-                Shelter(
-                    association_id=association_id,
-                    source=source,
-                    created_at=now,
-                    updated_at=now,
-                    **row.fields,
-                )
+    # One query for what is there already (an IN list per chunk of keys made PostgreSQL scan
+    # the table once per chunk when its statistics were stale, i.e. right after an import),
+    # then one INSERT and one UPDATE statement for all rows (executemany), without ORM objects.
+    names = list(rows[0].fields)
+    existing = {
+        row.external_id: row
+        for row in db.session.execute(
+            select(Shelter.id, *(getattr(Shelter, name) for name in names)).where(
+                scope, Shelter.source == source
             )
-            result.created += 1
-            continue
-        changed = False
-        for name, value in row.fields.items():
-            if getattr(shelter, name) != value:
-                setattr(shelter, name, value)
-                changed = True
-        if changed:
-            shelter.updated_at = now
-            result.updated += 1
+        )
+    }
+    now = utcnow()
+    new, changed = [], []
+    for row in rows:
+        old = existing.get(row.fields["external_id"])
+        if old is None:
+            new.append(
+                {
+                    **row.fields,
+                    "association_id": association_id,
+                    "source": source,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        elif any(getattr(old, name) != value for name, value in row.fields.items()):
+            changed.append({**row.fields, "id": old.id, "updated_at": now})
+    if new:
+        db.session.execute(insert(Shelter), new)
+    if changed:
+        db.session.execute(update(Shelter), changed)
+    result.created, result.updated = len(new), len(changed)
     if association_id is not None and by is not None:
         record(
             "shelters.import",

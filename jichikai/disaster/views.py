@@ -595,7 +595,10 @@ def upload():
         return _shelters_page(upload=form, status=400)
     try:
         result = import_shelters(
-            form.file.data.read(), current_user.association_id, by=current_user
+            form.file.data.read(),
+            current_user.association_id,
+            by=current_user,
+            max_rows=int(current_app.config["SHELTER_UPLOAD_MAX_ROWS"]),
         )
     except ShelterImportError as error:
         db.session.rollback()

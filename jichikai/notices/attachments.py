@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
+from babel.numbers import format_compact_decimal
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
@@ -27,7 +29,8 @@ ALLOWED_TYPES = {
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_FILES = 5
 WEB_VERSION_SIZE = (1280, 1280)
-MAX_IMAGE_PIXELS = 40_000_000
+DEFAULT_MAX_IMAGE_PIXELS = 25_000_000  # a 24 MP phone photo; decoded RGBA, 100 MB
+ORIENTATION = 0x0112  # the EXIF tag
 
 _NEW_FILES = "notices.new_files"
 _DOOMED_FILES = "notices.doomed_files"
@@ -90,39 +93,86 @@ def prepare(filename: str, data: bytes) -> PreparedFile:
     return PreparedFile(stem + ALLOWED_TYPES[content_type], content_type, data, web_version)
 
 
+def max_image_pixels() -> int:
+    return current_app.config.get("NOTICE_IMAGE_MAX_PIXELS", DEFAULT_MAX_IMAGE_PIXELS)
+
+
+def _too_large(filename: str) -> NoticeError:
+    limit = format_compact_decimal(
+        max_image_pixels(), format_type="long", locale=get_locale(), fraction_digits=1
+    )  # 2500万, 25 million
+    return NoticeError(
+        _(
+            "%(name)s は画像が大きすぎます（%(limit)s画素まで）。小さくしてから送ってください。",
+            name=filename,
+            limit=limit,
+        ),
+        field="files",
+    )
+
+
 def _process_image(filename: str, data: bytes, content_type: str) -> tuple[bytes, bytes]:
-    """Drop location and camera metadata from the original, and make a small JPEG."""
+    """Make a small JPEG, and drop location and camera metadata from the original.
+
+    Memory is bounded by the pixel limit, checked from the header before anything is decoded
+    (a 140 KB PNG can hold 36 million pixels: 144 MB decoded, several times that in copies).
+    The web version is made first: a JPEG is decoded at 1/2 to 1/8 of its size (draft mode, by
+    `thumbnail`), other images are shrunk in place before any copy is made. Only an original
+    with metadata is decoded in full, once, to be written again without it (its orientation
+    is kept as the only tag, instead of turning the pixels in a second copy).
+    """
+    fmt = "JPEG" if content_type == "image/jpeg" else "PNG"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
             with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                if image.getexif():
-                    clean = io.BytesIO()
-                    fmt = "JPEG" if content_type == "image/jpeg" else "PNG"
-                    ImageOps.exif_transpose(image).save(clean, fmt, quality=92)
-                    data = clean.getvalue()
-                web = ImageOps.exif_transpose(image)
-                if web.mode not in ("RGB", "L"):
-                    background = Image.new("RGB", web.size, "white")
-                    rgba = web.convert("RGBA")
-                    background.paste(rgba, mask=rgba.getchannel("A"))
-                    web = background
-                web.thumbnail(WEB_VERSION_SIZE)
-                small = io.BytesIO()
-                web.save(small, "JPEG", quality=80, optimize=True)
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as error:
+                width, height = image.size  # read from the header; nothing decoded yet
+                if width * height > max_image_pixels():
+                    raise _too_large(filename)
+                # Pillow's own draft in thumbnail() asks for twice the box, not the fitted
+                # size, and so decodes a 4:3 photo in full; ask for the fitted size.
+                scale = min(WEB_VERSION_SIZE[0] / width, WEB_VERSION_SIZE[1] / height, 1)
+                image.draft(None, (max(1, int(width * scale)), max(1, int(height * scale))))
+                image.thumbnail(WEB_VERSION_SIZE)
+                exif = image.getexif()
+                orientation = exif.get(ORIENTATION, 1)
+                web = _web_version(image)
+            if exif:
+                data = _without_metadata(data, fmt, orientation)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise _too_large(filename) from error
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        if isinstance(error, NoticeError):
+            raise
         raise NoticeError(
             _("%(name)s は画像として読めませんでした。", name=filename), field="files"
         ) from error
-    return data, small.getvalue()
+    return data, web
+
+
+def _web_version(image: Image.Image) -> bytes:
+    """The shrunk image upright, on white, as a JPEG."""
+    web = ImageOps.exif_transpose(image)
+    if web.mode not in ("RGB", "L"):
+        background = Image.new("RGB", web.size, "white")
+        rgba = web.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        web = background
+    small = io.BytesIO()
+    web.save(small, "JPEG", quality=80, optimize=True)
+    return small.getvalue()
+
+
+def _without_metadata(data: bytes, fmt: str, orientation: int) -> bytes:
+    """The image written again with no metadata but its orientation."""
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[ORIENTATION] = orientation
+    clean = io.BytesIO()
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()  # saving an image not loaded yet took twice the memory (Pillow 13)
+        image.save(clean, fmt, quality=92, exif=exif.tobytes() if exif else b"")
+    return clean.getvalue()
 
 
 def new_storage_key() -> str:

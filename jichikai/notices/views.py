@@ -365,7 +365,9 @@ def _prepared_files(form: NoticeForm) -> list[attachments.PreparedFile]:
     for upload in form.files.data or []:
         if not getattr(upload, "filename", ""):
             continue
+        # One at a time: each image's decoded pixels are released before the next is read.
         prepared.append(attachments.prepare(upload.filename, upload.read()))
+        upload.close()
     return prepared
 
 

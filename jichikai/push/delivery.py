@@ -3,12 +3,16 @@
 A claim marks rows `sending` with a lease (`next_attempt_at` = end of the lease) in one
 statement: `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)` on PostgreSQL, so that
 several workers share the rows without waiting on each other; on SQLite the statement alone is
-atomic (one writer at a time). A worker that dies after claiming loses nothing: when the lease
-ends the rows are due again. Rows whose result was committed are never sent again.
+atomic (one writer at a time). The lease is short and renewed while the worker holds the rows,
+and a worker holds a bounded number unanswered (`lease.LeaseHolder`): a worker that dies after
+claiming loses nothing, and its rows are due again within one lease. Rows whose result was
+committed are never sent again.
 """
 
 import logging
+import queue
 import random
+import time
 from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -20,6 +24,7 @@ from sqlalchemy import delete, func, or_, select, update
 from ..database import utcnow
 from ..extensions import db
 from ..org.models import Member
+from .lease import LeaseHolder
 from .models import PushDelivery, PushSubscription
 from .sender import Outgoing, Result, Sender
 from .services import payload
@@ -115,6 +120,9 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
             ).where(PushSubscription.id.in_({row.subscription_id for row in claimed}))
         )
     }
+    # Every attempt of a message carries the same Topic, so that a push service holding one
+    # whose answer we never got replaces it with the retry instead of delivering both.
+    collapse_retries = bool(current_app.config["PUSH_COLLAPSE_RETRIES"])
     payloads: dict[tuple, bytes] = {}  # a fan-out is one message: build its JSON once
     items = []
     for row in sorted(claimed, key=lambda r: r.id):
@@ -132,7 +140,7 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
                 payload=payloads[key],
                 ttl=max(0, int((row.expires_at - now).total_seconds())),
                 urgency=row.urgency,
-                topic=row.topic,
+                topic=row.topic or (f"d{row.id}" if collapse_retries else None),
                 expires_at=row.expires_at,
                 attempts=row.attempts,
             )
@@ -274,71 +282,110 @@ def make_sender(app: Flask | None = None) -> Sender:
     )
 
 
-@dataclass
-class _Batch:
-    items: list[Outgoing]
-    expired: int
-    results: Future | None = None
-
-
-def _claim(now: datetime) -> _Batch:
-    """Expire what is overdue and claim one batch; committed, so the claim is durable."""
-    config = current_app.config
+def _claim(now: datetime, leases: LeaseHolder, limit: int) -> tuple[list[Outgoing], int]:
+    """Expire what is overdue and claim up to `limit` rows; committed, so the claim is durable."""
     expired = expire_overdue(now)
-    items = claim_due(now, int(config["PUSH_BATCH_SIZE"]), int(config["PUSH_LEASE_SECONDS"]))
+    items = claim_due(now, min(limit, leases.room), leases.lease_seconds)
+    leases.hold(item.id for item in items)
     db.session.commit()  # the claim is durable before anything goes out
-    return _Batch(items, expired)
+    return items, expired
 
 
-def _record(batch: _Batch, results: list[Result]) -> SendSummary:
-    """Write one batch's answers; commits."""
+def _record(
+    results: list[Result], claimed: dict[int, Outgoing], leases: LeaseHolder
+) -> SendSummary:
+    """Write answers as they arrive; commits, and the rows are no longer held."""
     summary = apply_results(
-        results, {i.id: i for i in batch.items}, {i.id: i.attempts for i in batch.items}, utcnow()
+        results, claimed, {r.id: claimed[r.id].attempts for r in results}, utcnow()
     )
-    summary.expired += batch.expired
-    summary.batches = 1
     db.session.commit()
+    leases.release(r.id for r in results)
+    for result in results:
+        del claimed[result.id]
     return summary
+
+
+def _leases(app: Flask | None = None) -> LeaseHolder:
+    config = (app or current_app).config
+    return LeaseHolder(
+        PushDelivery,
+        lease_seconds=float(config["PUSH_LEASE_SECONDS"]),
+        cap=int(config["PUSH_MAX_UNACKNOWLEDGED"]),
+    )
 
 
 def send_batch(sender: Sender, now: datetime | None = None) -> SendSummary:
     """Claim one batch, send it, record the answers; commits twice (claim, then results)."""
-    batch = _claim(now or utcnow())
-    if not batch.items:
-        summary = SendSummary()
-        summary.expired = batch.expired
-        return summary
-    return _record(batch, sender.send(batch.items))
+    leases = _leases()
+    items, expired = _claim(now or utcnow(), leases, int(current_app.config["PUSH_BATCH_SIZE"]))
+    summary = SendSummary()
+    if items:
+        summary = _record(sender.send(items), {i.id: i for i in items}, leases)
+        summary.batches = 1
+    summary.expired += expired
+    return summary
+
+
+ACKNOWLEDGE_SECONDS = 0.1  # answers arriving this close together are written in one commit
 
 
 def send_pending(sender: Sender, max_batches: int | None = None) -> SendSummary:
-    """Send batches until nothing is due (or `max_batches` were sent).
+    """Send until nothing is due (or `max_batches` claims were sent).
 
-    Pipelined: the next batch is claimed while the previous one is in flight, and the previous
-    one's answers are written while the next one is in flight (at most two batches claimed).
+    A sliding window: rows are claimed `PUSH_BATCH_SIZE` at a time while this worker holds
+    fewer than `PUSH_MAX_UNACKNOWLEDGED` unanswered, each answer is written (committed) as it
+    arrives, and the lease of the rows still in flight is renewed every third of its length.
     """
+    config = current_app.config
+    batch_size = max(1, int(config["PUSH_BATCH_SIZE"]))
+    leases = _leases()
+    answers: queue.SimpleQueue[Result] = queue.SimpleQueue()
+    claimed: dict[int, Outgoing] = {}
+    in_flight: list[Future] = []
     total = SendSummary()
-    started = 0
-    in_flight: _Batch | None = None
+    started, drained = 0, False
     while True:
-        batch = None
-        if max_batches is None or started < max_batches:
-            batch = _claim(utcnow())
-            total.expired += batch.expired
-            batch.expired = 0
-            if batch.items:
-                batch.results = sender.start(batch.items)
+        can_start = max_batches is None or started < max_batches
+        if can_start and not drained and leases.room >= min(batch_size, leases.cap):
+            items, expired = _claim(utcnow(), leases, batch_size)
+            total.expired += expired
+            drained = len(items) < min(batch_size, leases.cap)
+            if items:
+                claimed.update((i.id, i) for i in items)
+                in_flight.append(sender.start(items, on_result=answers.put))
                 started += 1
-            else:
-                batch = None
-        if in_flight is not None:
-            summary = _record(in_flight, in_flight.results.result())
-            for name in ("sent", "gone", "failed", "retry", "expired", "batches"):
+                total.batches += 1
+                continue  # claim more while there is room
+        if not claimed:
+            return total
+        for future in in_flight:
+            if future.done() and future.exception() is not None:
+                raise future.exception()  # the rows stay claimed: their lease ends
+        in_flight = [f for f in in_flight if not f.done()]
+
+        results = _answers(answers, leases.seconds_to_renewal())
+        if results:
+            summary = _record(results, claimed, leases)
+            for name in ("sent", "gone", "failed", "retry", "expired"):
                 setattr(total, name, getattr(total, name) + getattr(summary, name))
             total.statuses.update(summary.statuses)
-        if batch is None:
-            return total
-        in_flight = batch
+        if leases.renew_if_due(utcnow()):
+            db.session.commit()
+
+
+def _answers(answers: queue.SimpleQueue, wait: float) -> list[Result]:
+    """The answers that arrive within `wait` seconds, and those right behind the first."""
+    try:
+        results = [answers.get(timeout=max(0.01, wait))]
+    except queue.Empty:
+        return []
+    until = time.monotonic() + ACKNOWLEDGE_SECONDS
+    while (left := until - time.monotonic()) > 0:
+        try:
+            results.append(answers.get(timeout=left))
+        except queue.Empty:
+            break
+    return results
 
 
 def prune(now: datetime, *, keep_days: int = 30, max_failures: int = 5) -> dict[str, int]:

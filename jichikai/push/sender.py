@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -171,11 +171,14 @@ class Sender:
                 encrypt_processes, mp_context=multiprocessing.get_context("spawn")
             )
 
-    def start(self, items: Iterable[Outgoing]) -> Future:
+    def start(
+        self, items: Iterable[Outgoing], on_result: Callable[[Result], None] | None = None
+    ) -> Future:
         """Start sending every item; the future's result is one `Result` per item, in order.
 
         The requests run in the sender's own event-loop thread, so the caller can claim and
-        prepare the next batch (database work) while this one is in flight.
+        prepare the next batch (database work) while this one is in flight. `on_result` (if
+        given) is called in that thread with each result as soon as it is known.
         """
         items = list(items)
         if self._thread is None:
@@ -183,7 +186,7 @@ class Sender:
                 target=self._loop.run_forever, name="jichikai-push-http", daemon=True
             )
             self._thread.start()
-        return asyncio.run_coroutine_threadsafe(self._send_all(items), self._loop)
+        return asyncio.run_coroutine_threadsafe(self._send_all(items, on_result), self._loop)
 
     def send(self, items: Iterable[Outgoing]) -> list[Result]:
         """Send every item concurrently and return one result per item, in the same order."""
@@ -230,7 +233,9 @@ class Sender:
             self._headers[key] = lines
         return origin, lines
 
-    async def _send_all(self, items: list[Outgoing]) -> list[Result]:
+    async def _send_all(
+        self, items: list[Outgoing], on_result: Callable[[Result], None] | None = None
+    ) -> list[Result]:
         if self._client is None:
             self._client = Client()
         # VAPID tokens are renewed by the signer: headers are only shared within one call.
@@ -246,6 +251,8 @@ class Sender:
                     except Exception as error:  # a broken key: the service could never take it
                         body = f"encryption: {error}"
                     results[index] = await self._post(item, body)
+                    if on_result is not None:
+                        on_result(results[index])
 
         else:
             bodies = self._encrypt_in_pool(items)
@@ -255,6 +262,8 @@ class Sender:
                 for index, item in pending:
                     chunk = await bodies[index // ENCRYPT_CHUNK]
                     results[index] = await self._post(item, chunk[index % ENCRYPT_CHUNK])
+                    if on_result is not None:
+                        on_result(results[index])
 
         await asyncio.gather(*(run() for _ in range(min(self.concurrency, len(items)))))
         return results  # type: ignore[return-value]

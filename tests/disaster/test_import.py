@@ -154,3 +154,78 @@ def test_officer_upload_shows_bad_lines(app, client, world, as_member):
     assert response.status_code == 400
     assert "2 行目" in response.get_data(as_text=True)
     assert _count() == 0
+
+
+def _generated_file(rows: int) -> bytes:
+    """A GSI file of `rows` emergency sites, made from the fixture's rows with new IDs."""
+    header, *template = fixture_bytes("gsi_emergency_nationwide.csv").decode().splitlines()
+    lines = [header]
+    for number in range(rows):
+        cells = template[number % len(template)].split(",")
+        cells[0], cells[1] = str(number), f"E{number:013d}"
+        lines.append(",".join(cells))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _upload(client, data: bytes):
+    """Post a file; the body is built in memory (the test client spools a large one into a
+    temporary file that it never closes)."""
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart({"file": FileStorage(BytesIO(data), "sites.csv")})
+    return client.post(
+        "/disaster/shelters/import",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def test_an_upload_over_the_row_limit_is_refused_naming_it(app, client, world, as_member):
+    app.config["SHELTER_UPLOAD_MAX_ROWS"] = 40
+    try:
+        as_member(world.officer)
+        at_limit = _upload(client, _generated_file(40))
+        over = _upload(client, _generated_file(41).replace(b"E0000000000003", b"E9000000000003"))
+    finally:
+        app.config["SHELTER_UPLOAD_MAX_ROWS"] = 10_000
+    assert at_limit.status_code == 302
+    assert over.status_code == 400
+    assert "取り込めるのは 40 行までです" in over.get_data(as_text=True)
+    assert _count() == 40  # the longer file changed nothing, not even its first rows
+    assert (
+        db.session.scalar(select(func.count()).where(Shelter.external_id == "E9000000000003")) == 0
+    )
+
+
+def test_a_file_at_the_row_limit_imports_well_within_the_request_timeout(
+    app, client, world, as_member
+):
+    """The default limit was chosen so that a file that long takes seconds, not the 30 s
+    after which gunicorn kills the worker (a 120,000-row upload answered 500)."""
+    import time
+
+    limit = app.config["SHELTER_UPLOAD_MAX_ROWS"]
+    data = _generated_file(limit)
+    as_member(world.officer)
+
+    started = time.perf_counter()
+    created = _upload(client, data)
+    again = _upload(client, data.replace("小学校".encode(), "小学校（体育館）".encode()))
+    elapsed = time.perf_counter() - started
+
+    assert (created.status_code, again.status_code) == (302, 302)
+    assert _count() == limit
+    assert elapsed < 10, f"two uploads of {limit} rows took {elapsed:.1f} s"
+    assert _upload(client, _generated_file(limit + 1)).status_code == 400
+
+
+def test_the_operator_s_command_has_no_row_limit(app):
+    app.config["SHELTER_UPLOAD_MAX_ROWS"] = 3
+    try:
+        result = import_shelters(_generated_file(5))
+    finally:
+        app.config["SHELTER_UPLOAD_MAX_ROWS"] = 10_000
+    assert result.created == 5

@@ -73,6 +73,7 @@ class Received:
     urgency: str
     topic: str | None
     claims: dict = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when the answer was given
 
 
 class VerificationError(Exception):
@@ -186,7 +187,7 @@ class PushServiceEmulator:
                 status, retry_after = status
         elif endpoint not in self.keys:
             status = 410
-        received.status = status
+        received.status, received.at = status, time.monotonic()
         with self._lock:
             self.received.append(received)
         headers = {"Retry-After": retry_after} if retry_after is not None else {}

@@ -266,7 +266,7 @@ def test_a_crashed_worker_loses_nothing_and_repeats_nothing_acknowledged(app, wo
     browsers += [subscribe_browser(emulator, m)[0] for m in (world.leader, world.officer)]
     notify([world.member, world.housemate, world.leader, world.officer], PushMessage("回覧"))
     db.session.commit()
-    app.config["PUSH_BATCH_SIZE"] = 2
+    batch_size, app.config["PUSH_BATCH_SIZE"] = app.config["PUSH_BATCH_SIZE"], 2
     try:
         with make_sender() as sender:
             acknowledged = send_batch(sender)  # a full batch: sent and committed
@@ -279,7 +279,7 @@ def test_a_crashed_worker_loses_nothing_and_repeats_nothing_acknowledged(app, wo
         with make_sender() as sender:
             recovered = send_batch(sender, now=later)
     finally:
-        app.config["PUSH_BATCH_SIZE"] = 500
+        app.config["PUSH_BATCH_SIZE"] = batch_size
 
     assert acknowledged.sent == 2 and len(crashed) == 2 and recovered.sent == 2
     assert {d.status for d in _deliveries()} == {"sent"}
