@@ -183,6 +183,33 @@ def revoke_device(device: Device, by: Member) -> None:
         record("device.revoke", association_id=device.association_id, actor=by, target=device)
 
 
+def end_logins(member: Member, by: Member | None = None) -> None:
+    """Log the member out everywhere and revoke their login card (deactivated or reactivated).
+
+    A reactivated member then needs a new card: nothing from before logs them in again.
+    """
+    now = utcnow()
+    devices, cards = (
+        db.session.execute(
+            update(model)
+            .where(model.member_id == member.id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        for model in (Device, LoginCard)
+    )
+    if not devices and not cards:
+        return
+    record(
+        "member.logins_end",
+        association_id=member.association_id,
+        actor=by,
+        target=member,
+        devices=devices or 0,
+        cards=cards or 0,
+    )
+
+
 def member_devices(member: Member) -> list[Device]:
     """The member's active devices, newest first."""
     return list(

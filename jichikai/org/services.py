@@ -20,6 +20,7 @@ from .models import (
     Member,
     RoleAssignment,
 )
+from .signals import member_access_ended
 
 
 class OrgError(ValueError):
@@ -340,12 +341,17 @@ def update_member(
     db.session.flush()
 
 
-def set_member_active(member: Member, active: bool, by: Member) -> None:
-    """Deactivate (moved away; their logins stop working) or reactivate a member."""
+def set_member_active(member: Member, active: bool, by: Member | None) -> None:
+    """Deactivate (moved away) or reactivate a member.
+
+    Either way, everything that logged the member in or reached their phones ends (devices,
+    login cards, push subscriptions: see `signals.member_access_ended`); a reactivated member
+    logs in again with a new card.
+    """
     if member.active == active:
         return
     if not active:
-        if member.id == by.id:
+        if by is not None and member.id == by.id:
             raise OrgError(_("自分自身を停止することはできません。"))
         if member.is_admin and count_admins(member.association_id) <= 1:
             raise OrgError(_("最後の管理者は停止できません。"))
@@ -357,6 +363,9 @@ def set_member_active(member: Member, active: bool, by: Member) -> None:
         target=member,
     )
     db.session.flush()
+    # On reactivation too: an old login must not come back, even one left by a deactivation
+    # that did not come through here.
+    member_access_ended.send(member, by=by)
 
 
 def role_history(member: Member) -> list[RoleAssignment]:
