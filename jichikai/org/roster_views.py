@@ -60,7 +60,7 @@ def roster_upload_post():
     except roster.RosterError as error:
         form.file.errors.append(str(error))
         return _upload_page(form, status=422)
-    plan = roster.plan(current_user.association, parsed)
+    plan = roster.plan(current_user.association, parsed, by=current_user)
     if plan.errors:
         return _upload_page(form, errors=plan.errors, status=422)
     stored = roster.store_upload(
@@ -82,7 +82,7 @@ def roster_preview(import_id: int):
         return render_template("org/roster_done.html", upload=upload)
     if not roster.is_pending(upload):
         abort(404)
-    plan = roster.plan_upload(current_user.association, upload)
+    plan = roster.plan_upload(current_user.association, upload, by=current_user)
     return render_template(
         "org/roster_preview.html", upload=upload, plan=plan, form=ConfirmForm()
     ), (422 if plan.errors else 200)
