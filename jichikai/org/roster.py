@@ -344,7 +344,9 @@ def plan(association: Association, parsed: ParsedRoster, *, by: Member | None) -
     emails = {
         email: member_id
         for email, member_id in db.session.execute(
-            select(Member.email, Member.id).where(Member.email.is_not(None))
+            select(Member.email, Member.id).where(
+                Member.association_id == association.id, Member.email.is_not(None)
+            )
         )
     }
 

@@ -1,4 +1,4 @@
-"""deactivated members' logins end
+"""login emails unique per association; deactivated members' logins end
 
 Revision ID: roster_1
 Revises: jma_1
@@ -17,6 +17,13 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_member_email"), type_="unique")
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_member_association_id_email"), ["association_id", "email"]
+        )
+        batch_op.create_index(batch_op.f("ix_member_email"), ["email"], unique=False)
+
     # Deactivation now ends a member's devices, cards and push subscriptions; do the same for
     # those deactivated before, so that reactivating them does not bring an old login back.
     inactive = sa.select(sa.column("id")).select_from(sa.table("member")).where(
@@ -35,4 +42,7 @@ def upgrade():
 
 
 def downgrade():
-    pass  # revoked logins stay revoked
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_email"))
+        batch_op.drop_constraint(batch_op.f("uq_member_association_id_email"), type_="unique")
+        batch_op.create_unique_constraint(batch_op.f("uq_member_email"), ["email"])
