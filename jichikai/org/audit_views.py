@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "roster.import": _l("名簿の取り込み"),
     "member.deactivate": _l("会員の利用停止"),
     "member.reactivate": _l("会員の利用再開"),
+    "member.logins_end": _l("ログインとカードを無効に"),
     "member.password": _l("パスワードを設定"),
     "association.create": _l("自治会を作成"),
     "association.settings": _l("自治会の設定を変更"),

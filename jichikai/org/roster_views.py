@@ -125,6 +125,7 @@ FIELD_LABELS = {
     "kana": _l("ふりがな"),
     "email": _l("メール"),
     "active": _l("利用の再開"),
+    "new": _l("新しく登録"),
 }
 
 

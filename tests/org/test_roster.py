@@ -396,3 +396,19 @@ def test_the_import_audit_lists_each_member_changed(app, world):
         select(AuditEvent).where(AuditEvent.action == "member.reactivate")
     ).one()
     assert reactivated.target_id == world.housemate.id and reactivated.actor_id == world.officer.id
+
+
+def test_the_audit_page_names_the_members_an_import_changed(client, world, as_member):
+    upload = roster.store_upload(
+        world.association,
+        world.officer,
+        "r.csv",
+        "班,世帯,氏名,ふりがな\n1班,佐藤家,佐藤 花子,さとう はなこ\n3班,木村家,木村 正,\n",
+        "utf-8",
+    )
+    db.session.commit()
+    roster.apply_upload(world.association, upload, by=world.officer)
+    db.session.commit()
+    as_member(world.admin)
+    page = client.get("/admin/audit?action=roster.import").get_data(as_text=True)
+    assert "佐藤 花子（ふりがな）" in page and "木村 正（新しく登録）" in page
