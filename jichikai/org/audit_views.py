@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "card.issue": _l("ログインカードを発行"),
     "device.revoke": _l("端末をログアウト"),
     "roster.import": _l("名簿の取り込み"),
+    "roster.refused": _l("名簿の取り込みを断った行"),
     "member.deactivate": _l("会員の利用停止"),
     "member.reactivate": _l("会員の利用再開"),
     "member.logins_end": _l("ログインとカードを無効に"),

@@ -92,6 +92,9 @@ class RosterError(ValueError):
 class RowError:
     line: int
     message: str
+    # Refused by the permission rules rather than a mistake in the file (audited).
+    refused: bool = False
+    member: Member | None = None  # the registered member the row would have changed
 
 
 @dataclass
@@ -362,7 +365,7 @@ def plan(association: Association, parsed: ParsedRoster, *, by: Member | None) -
             continue
         refusal = _refusal(by, association, None)
         if refusal:
-            errors.append(RowError(row.line, refusal))
+            errors.append(RowError(row.line, refusal, refused=True))
             continue
         block_name = unicodedata.normalize("NFKC", row.values["block"])
         household_name = row.values["household"]
@@ -464,7 +467,7 @@ def plan(association: Association, parsed: ParsedRoster, *, by: Member | None) -
                 changed["active"] = True
             refusal = _refusal(by, association, existing_member)
             if refusal:
-                errors.append(RowError(row.line, refusal))
+                errors.append(RowError(row.line, refusal, refused=True, member=existing_member))
                 continue
             household_plan.updated_members.append((existing_member, changed))
         else:
@@ -594,6 +597,27 @@ def apply_upload(association: Association, upload: RosterImport, by: Member) -> 
     db.session.flush()
     db.session.refresh(upload)
     return roster_plan
+
+
+def record_refusals(association: Association, by: Member, roster_plan: RosterPlan) -> bool:
+    """Audit the rows of an uploaded roster that `by` was not allowed to apply, if any."""
+    refused = [error for error in roster_plan.errors if error.refused]
+    if not refused:
+        return False
+    record(
+        "roster.refused",
+        association_id=association.id,
+        actor=by,
+        rows=[
+            {
+                "line": e.line,
+                "id": e.member.id if e.member else None,
+                "name": e.member.name if e.member else "",
+            }
+            for e in refused
+        ],
+    )
+    return True
 
 
 def record_import(

@@ -62,6 +62,8 @@ def roster_upload_post():
         return _upload_page(form, status=422)
     plan = roster.plan(current_user.association, parsed, by=current_user)
     if plan.errors:
+        if roster.record_refusals(current_user.association, current_user, plan):
+            db.session.commit()
         return _upload_page(form, errors=plan.errors, status=422)
     stored = roster.store_upload(
         current_user.association, current_user, upload.filename or "", text, encoding

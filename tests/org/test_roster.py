@@ -319,6 +319,23 @@ def test_an_officers_roster_cannot_reactivate_or_edit_an_admin(
     assert world.admin_two.email is None
 
 
+def test_refused_rows_are_audited(client, world, as_member, admin_away):
+    as_member(world.officer)
+    _upload(client, _admin_rows(world))
+
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "roster.refused")
+    ).one()
+    assert event.actor_id == world.officer.id
+    assert event.details["rows"] == [
+        {"line": 3, "id": world.admin.id, "name": world.admin.name},
+        {"line": 4, "id": world.admin_two.id, "name": world.admin_two.name},
+    ]
+    as_member(world.admin_two)
+    page = client.get("/admin/audit?action=roster.refused").get_data(as_text=True)
+    assert f"3行目：{world.admin.name}" in page
+
+
 def test_the_refusal_holds_at_confirmation_too(app, world, admin_away):
     # Stored while allowed (by an admin), confirmed by an officer: nothing is applied.
     upload = roster.store_upload(
