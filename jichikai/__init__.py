@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_extensions(app)
     _register_blueprints(app)
+    _connect_signals()
     _register_cli(app)
     return app
 
@@ -103,6 +104,16 @@ def _register_blueprints(app: Flask) -> None:
     ui.add_nav(app, disaster_views.nav_items)
     ui.add_banner(app, disaster_views.banner)
     ui.add_home_page(app, disaster_views.home_page, priority=100)
+
+
+def _connect_signals() -> None:
+    """Features above org react to its changes (connecting twice is harmless)."""
+    from .auth.services import end_logins
+    from .org.signals import member_access_ended
+    from .push.services import forget_member
+
+    member_access_ended.connect(end_logins)
+    member_access_ended.connect(forget_member)
 
 
 def _register_cli(app: Flask) -> None:

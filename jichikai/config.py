@@ -34,6 +34,10 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Password hashes checked by every password login, whatever the email: a login email is
+    # unique per association, and equal work hides whether (and in how many associations) an
+    # address exists. At least 2; see docs/security.md, "Login emails".
+    PASSWORD_LOGIN_CHECKS = 2
 
     BABEL_DEFAULT_LOCALE = "ja"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"

@@ -5,6 +5,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -100,25 +101,49 @@ def member_for_code(raw: str) -> Member | None:
     return _active_card_member(LoginCard.code_hash == _code_digest(code))
 
 
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+
+
 def set_password(member: Member, password: str, by: Member | None = None) -> None:
     """Store a password hash for an officer's email login; audit-logged when set `by` someone."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
-    member.password_hash = generate_password_hash(password, method=method)
+    member.password_hash = generate_password_hash(password, method=_hash_method())
     if by is not None:
         record("member.password", association_id=member.association_id, actor=by, target=member)
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash of a random password, checked in place of accounts that are not there."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
 def member_for_password(email: str, password: str) -> Member | None:
-    """The active member with this email and password."""
+    """The active member with this email and password.
+
+    A login email is unique per association, so it may name an account in each of several
+    associations; the password tells them apart (the first that matches wins). Every attempt
+    checks PASSWORD_LOGIN_CHECKS hashes (more only for an address held in more associations):
+    missing, inactive and password-less accounts are stood in for by a dummy hash of the
+    configured method, so the work done does not tell whether, or in how many associations,
+    the address exists. See docs/security.md, "Login emails".
+    """
     email = (email or "").strip().lower()
     if not email:
         return None
-    member = db.session.scalars(select(Member).where(Member.email == email)).first()
-    if member is None or not member.password_hash or not member.active:
-        return None
-    if not check_password_hash(member.password_hash, password or ""):
-        return None
-    return member
+    accounts = list(
+        db.session.scalars(select(Member).where(Member.email == email).order_by(Member.id))
+    )
+    checks = max(1, current_app.config["PASSWORD_LOGIN_CHECKS"], len(accounts))
+    dummy = _dummy_hash(_hash_method())
+    found = None
+    for index in range(checks):
+        account = accounts[index] if index < len(accounts) else None
+        usable = account is not None and account.active and bool(account.password_hash)
+        matches = check_password_hash(account.password_hash if usable else dummy, password or "")
+        if usable and matches and found is None:
+            found = account
+    return found
 
 
 def start_device(member: Member, method: str, user_agent: str = "", ip: str = "") -> Device:
@@ -181,6 +206,33 @@ def revoke_device(device: Device, by: Member) -> None:
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         record("device.revoke", association_id=device.association_id, actor=by, target=device)
+
+
+def end_logins(member: Member, by: Member | None = None) -> None:
+    """Log the member out everywhere and revoke their login card (deactivated or reactivated).
+
+    A reactivated member then needs a new card: nothing from before logs them in again.
+    """
+    now = utcnow()
+    devices, cards = (
+        db.session.execute(
+            update(model)
+            .where(model.member_id == member.id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        for model in (Device, LoginCard)
+    )
+    if not devices and not cards:
+        return
+    record(
+        "member.logins_end",
+        association_id=member.association_id,
+        actor=by,
+        target=member,
+        devices=devices or 0,
+        cards=cards or 0,
+    )
 
 
 def member_devices(member: Member) -> list[Device]:

@@ -71,7 +71,7 @@ def import_roster(association_id: int, apply_: bool, file) -> None:
         raise click.ClickException(f"no association {association_id}")
     try:
         text, encoding = roster.decode(file.read(roster.MAX_BYTES + 1))
-        plan = roster.plan(association, roster.parse(text, encoding))
+        plan = roster.plan(association, roster.parse(text, encoding), by=None)
     except roster.RosterError as error:
         raise click.ClickException(str(error)) from error
     for error in plan.errors:
@@ -88,7 +88,7 @@ def import_roster(association_id: int, apply_: bool, file) -> None:
     if not apply_:
         click.echo("preview only; run again with --apply to import")
         return
-    roster.apply(association, plan)
+    roster.apply(association, plan, by=None)
     roster.record_import(association, None, getattr(file, "name", ""), plan, totals)
     db.session.commit()
     click.echo(

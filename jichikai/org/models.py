@@ -79,11 +79,15 @@ class Household(TenantMixin, db.Model):
 class Member(UserMixin, TenantMixin, db.Model):
     """A person of the association; the login identity of the app."""
 
+    # A login email is unique within its association only, so that one association cannot
+    # learn another's addresses (docs/security.md, "Login emails").
+    __table_args__ = (UniqueConstraint("association_id", "email"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kana: Mapped[str] = mapped_column(String(200), default="")
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
     language: Mapped[str] = mapped_column(String(8), default="ja")
     text_size: Mapped[str] = mapped_column(String(10), default="normal")

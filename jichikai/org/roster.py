@@ -20,7 +20,8 @@ from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
 from .models import Association, Block, Household, Member, RosterImport
-from .services import create_block, normalize_email
+from .permissions import can_manage_association, can_manage_member
+from .services import create_block, normalize_email, set_member_active
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 5000
@@ -91,6 +92,9 @@ class RosterError(ValueError):
 class RowError:
     line: int
     message: str
+    # Refused by the permission rules rather than a mistake in the file (audited).
+    refused: bool = False
+    member: Member | None = None  # the registered member the row would have changed
 
 
 @dataclass
@@ -116,6 +120,9 @@ class HouseholdPlan:
     new_members: list[dict] = field(default_factory=list)
     updated_members: list[tuple[Member, dict]] = field(default_factory=list)
     unchanged_members: int = 0
+    # What `apply` created: the household (when new) and the members of `new_members`.
+    created: Household | None = None
+    created_members: list[Member] = field(default_factory=list)
 
     @property
     def is_new(self) -> bool:
@@ -294,8 +301,31 @@ def _row_fields(row: RosterRow, columns: list[str], errors: list[RowError]) -> d
     return fields
 
 
-def plan(association: Association, parsed: ParsedRoster) -> RosterPlan:
-    """Compare the roster with the association's blocks, households and members."""
+def _refusal(by: Member | None, association: Association, member: Member | None) -> str:
+    """Why `by` may not make a row's change (the member pages' rules), or "" if they may.
+
+    Adding blocks, households and members and changing households is for the association's
+    officers; changing or reactivating a registered member is `can_manage_member` (an admin's
+    account: admins only). `by` None is the operator's command line.
+    """
+    if by is None:
+        return ""
+    if not can_manage_association(by) or by.association_id != association.id:
+        return _("名簿を取り込めるのは役員だけです")
+    if member is not None and not can_manage_member(by, member):
+        return _(
+            "%(name)s さんの登録は変えられません。管理者の登録を変えられるのは管理者だけです",
+            name=member.name,
+        )
+    return ""
+
+
+def plan(association: Association, parsed: ParsedRoster, *, by: Member | None) -> RosterPlan:
+    """Compare the roster with the association's blocks, households and members.
+
+    Each row is checked against what `by` may do (None: the operator's command line); a row
+    they may not carry out is an error of its line, like any other.
+    """
     errors: list[RowError] = []
     blocks = {
         b.name: b
@@ -317,7 +347,9 @@ def plan(association: Association, parsed: ParsedRoster) -> RosterPlan:
     emails = {
         email: member_id
         for email, member_id in db.session.execute(
-            select(Member.email, Member.id).where(Member.email.is_not(None))
+            select(Member.email, Member.id).where(
+                Member.association_id == association.id, Member.email.is_not(None)
+            )
         )
     }
 
@@ -330,6 +362,10 @@ def plan(association: Association, parsed: ParsedRoster) -> RosterPlan:
     for row in parsed.rows:
         fields = _row_fields(row, parsed.columns, errors)
         if fields is None:
+            continue
+        refusal = _refusal(by, association, None)
+        if refusal:
+            errors.append(RowError(row.line, refusal, refused=True))
             continue
         block_name = unicodedata.normalize("NFKC", row.values["block"])
         household_name = row.values["household"]
@@ -429,6 +465,10 @@ def plan(association: Association, parsed: ParsedRoster) -> RosterPlan:
         if changed or not existing_member.active:
             if not existing_member.active:
                 changed["active"] = True
+            refusal = _refusal(by, association, existing_member)
+            if refusal:
+                errors.append(RowError(row.line, refusal, refused=True, member=existing_member))
+                continue
             household_plan.updated_members.append((existing_member, changed))
         else:
             household_plan.unchanged_members += 1
@@ -462,8 +502,11 @@ def _conflicting(first: dict, again: dict, values: dict) -> str:
     return ""
 
 
-def apply(association: Association, roster_plan: RosterPlan) -> dict[str, int]:
-    """Carry out a plan without errors: create blocks, households and members, update the rest."""
+def apply(association: Association, roster_plan: RosterPlan, by: Member | None) -> dict[str, int]:
+    """Carry out a plan without errors: create blocks, households and members, update the rest.
+
+    A reactivation goes through `set_member_active`, as on the member's page.
+    """
     if roster_plan.errors:
         raise ValueError("a roster plan with errors cannot be applied")
     for block_plan in roster_plan.blocks:
@@ -482,15 +525,24 @@ def apply(association: Association, roster_plan: RosterPlan) -> dict[str, int]:
                     **household_plan.fields,
                 )
                 db.session.add(household)
+                household_plan.created = household
             else:
                 for key in household_plan.changes:
                     setattr(household, key, household_plan.fields[key])
             for values in household_plan.new_members:
-                db.session.add(Member(association_id=association.id, household=household, **values))
+                member = Member(association_id=association.id, household=household, **values)
+                db.session.add(member)
+                household_plan.created_members.append(member)
             for member, changed in household_plan.updated_members:
                 for key, value in changed.items():
-                    setattr(member, key, value)
+                    if key != "active":
+                        setattr(member, key, value)
     db.session.flush()
+    for block_plan in roster_plan.blocks:
+        for household_plan in block_plan.households:
+            for member, changed in household_plan.updated_members:
+                if changed.get("active"):
+                    set_member_active(member, True, by=by)
     return roster_plan.totals()
 
 
@@ -522,9 +574,9 @@ def is_pending(upload: RosterImport) -> bool:
     return upload.applied_at is None and utcnow() - upload.created_at < UNAPPLIED_LIFETIME
 
 
-def plan_upload(association: Association, upload: RosterImport) -> RosterPlan:
-    """The plan for a stored upload, against the data as it is now."""
-    return plan(association, parse(upload.content, upload.encoding))
+def plan_upload(association: Association, upload: RosterImport, by: Member) -> RosterPlan:
+    """The plan for a stored upload, against the data as it is now and what `by` may do."""
+    return plan(association, parse(upload.content, upload.encoding), by=by)
 
 
 def apply_upload(association: Association, upload: RosterImport, by: Member) -> RosterPlan:
@@ -537,14 +589,35 @@ def apply_upload(association: Association, upload: RosterImport, by: Member) -> 
     )
     if claimed.rowcount != 1:
         raise RosterError(_("この名簿はもう取り込み済みです。"))
-    roster_plan = plan(association, parse(upload.content, upload.encoding))
+    roster_plan = plan_upload(association, upload, by)
     if roster_plan.errors:
         raise RosterError(_("名簿に誤りがあります。直してからもう一度アップロードしてください。"))
-    totals = apply(association, roster_plan)
+    totals = apply(association, roster_plan, by)
     record_import(association, by, upload.filename, roster_plan, totals, upload=upload)
     db.session.flush()
     db.session.refresh(upload)
     return roster_plan
+
+
+def record_refusals(association: Association, by: Member, roster_plan: RosterPlan) -> bool:
+    """Audit the rows of an uploaded roster that `by` was not allowed to apply, if any."""
+    refused = [error for error in roster_plan.errors if error.refused]
+    if not refused:
+        return False
+    record(
+        "roster.refused",
+        association_id=association.id,
+        actor=by,
+        rows=[
+            {
+                "line": e.line,
+                "id": e.member.id if e.member else None,
+                "name": e.member.name if e.member else "",
+            }
+            for e in refused
+        ],
+    )
+    return True
 
 
 def record_import(
@@ -555,7 +628,21 @@ def record_import(
     totals: dict[str, int],
     upload: RosterImport | None = None,
 ) -> None:
-    """Write the audit event of an import."""
+    """Write the audit event of an applied import: its totals and each member and household
+    it created or changed (id, name and the fields that changed)."""
+    members: list[dict] = []
+    households: list[dict] = []
+    for block_plan in roster_plan.blocks:
+        for household_plan in block_plan.households:
+            if household_plan.created is not None:
+                households.append(_changed(household_plan.created, ["new"]))
+            elif household_plan.changes:
+                households.append(_changed(household_plan.existing, household_plan.changes))
+            members.extend(_changed(m, ["new"]) for m in household_plan.created_members)
+            members.extend(
+                _changed(member, sorted(changed))
+                for member, changed in household_plan.updated_members
+            )
     record(
         "roster.import",
         association_id=association.id,
@@ -565,4 +652,10 @@ def record_import(
         encoding=roster_plan.encoding,
         rows=roster_plan.row_count,
         **totals,
+        members=members,
+        households=households,
     )
+
+
+def _changed(thing: Member | Household, changes: list[str]) -> dict:
+    return {"id": thing.id, "name": thing.name, "changes": changes}

@@ -60,8 +60,10 @@ def roster_upload_post():
     except roster.RosterError as error:
         form.file.errors.append(str(error))
         return _upload_page(form, status=422)
-    plan = roster.plan(current_user.association, parsed)
+    plan = roster.plan(current_user.association, parsed, by=current_user)
     if plan.errors:
+        if roster.record_refusals(current_user.association, current_user, plan):
+            db.session.commit()
         return _upload_page(form, errors=plan.errors, status=422)
     stored = roster.store_upload(
         current_user.association, current_user, upload.filename or "", text, encoding
@@ -82,7 +84,7 @@ def roster_preview(import_id: int):
         return render_template("org/roster_done.html", upload=upload)
     if not roster.is_pending(upload):
         abort(404)
-    plan = roster.plan_upload(current_user.association, upload)
+    plan = roster.plan_upload(current_user.association, upload, by=current_user)
     return render_template(
         "org/roster_preview.html", upload=upload, plan=plan, form=ConfirmForm()
     ), (422 if plan.errors else 200)
@@ -125,6 +127,7 @@ FIELD_LABELS = {
     "kana": _l("ふりがな"),
     "email": _l("メール"),
     "active": _l("利用の再開"),
+    "new": _l("新しく登録"),
 }
 
 

@@ -20,6 +20,7 @@ from .models import (
     Member,
     RoleAssignment,
 )
+from .signals import member_access_ended
 
 
 class OrgError(ValueError):
@@ -40,6 +41,8 @@ def create_association(
         raise OrgError("name is required")
     if "@" not in admin_email:
         raise OrgError("a valid admin email is required")
+    # Only the platform operator creates associations, and sees them all: an address in use
+    # anywhere is refused here, so that the same association is not created twice by mistake.
     if db.session.scalar(select(Member.id).where(Member.email == admin_email)):
         raise OrgError(f"{admin_email} is already in use")
     association = Association(name=name, municipality=municipality.strip(), settings={})
@@ -296,8 +299,13 @@ def update_household(household: Household, block: Block, **fields) -> None:
     db.session.flush()
 
 
-def _email_taken(email: str, exclude_id: int | None = None) -> bool:
-    query = select(Member.id).where(Member.email == email)
+def _email_taken(association_id: int, email: str, exclude_id: int | None = None) -> bool:
+    """Whether another member of the association has this login email.
+
+    Only the association's own members count: other associations' addresses are neither
+    refused nor revealed (docs/security.md, "Login emails").
+    """
+    query = select(Member.id).where(Member.association_id == association_id, Member.email == email)
     if exclude_id is not None:
         query = query.where(Member.id != exclude_id)
     return db.session.scalar(query) is not None
@@ -314,7 +322,7 @@ def add_member(
 ) -> Member:
     """Add a member from the administration page."""
     email = normalize_email(email)
-    if email and _email_taken(email):
+    if email and _email_taken(association.id, email):
         raise OrgError(_("このメールアドレスはほかの人が使っています。"))
     if household is not None and household.association_id != association.id:
         raise OrgError("household of another association")
@@ -328,7 +336,7 @@ def update_member(
 ) -> None:
     """Change a member's name, reading, email and household."""
     email = normalize_email(email)
-    if email and _email_taken(email, exclude_id=member.id):
+    if email and _email_taken(member.association_id, email, exclude_id=member.id):
         raise OrgError(_("このメールアドレスはほかの人が使っています。"))
     if household is not None and household.association_id != member.association_id:
         raise OrgError("household of another association")
@@ -340,12 +348,17 @@ def update_member(
     db.session.flush()
 
 
-def set_member_active(member: Member, active: bool, by: Member) -> None:
-    """Deactivate (moved away; their logins stop working) or reactivate a member."""
+def set_member_active(member: Member, active: bool, by: Member | None) -> None:
+    """Deactivate (moved away) or reactivate a member.
+
+    Either way, everything that logged the member in or reached their phones ends (devices,
+    login cards, push subscriptions: see `signals.member_access_ended`); a reactivated member
+    logs in again with a new card.
+    """
     if member.active == active:
         return
     if not active:
-        if member.id == by.id:
+        if by is not None and member.id == by.id:
             raise OrgError(_("自分自身を停止することはできません。"))
         if member.is_admin and count_admins(member.association_id) <= 1:
             raise OrgError(_("最後の管理者は停止できません。"))
@@ -357,6 +370,9 @@ def set_member_active(member: Member, active: bool, by: Member) -> None:
         target=member,
     )
     db.session.flush()
+    # On reactivation too: an old login must not come back, even one left by a deactivation
+    # that did not come through here.
+    member_access_ended.send(member, by=by)
 
 
 def role_history(member: Member) -> list[RoleAssignment]:

@@ -300,6 +300,11 @@ def delete_subscription(member: Member, subscription: PushSubscription) -> None:
     db.session.flush()
 
 
+def forget_member(member: Member, by: Member | None = None) -> None:
+    """Delete all of the member's subscriptions and so their queued messages (deactivated)."""
+    db.session.execute(delete(PushSubscription).where(PushSubscription.member_id == member.id))
+
+
 def member_subscriptions(member: Member) -> list[PushSubscription]:
     return list(
         db.session.scalars(

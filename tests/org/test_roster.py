@@ -9,7 +9,9 @@ from jichikai.audit.models import AuditEvent
 from jichikai.extensions import db
 from jichikai.org import roster
 from jichikai.org.models import Block, Household, Member, RosterImport
+from jichikai.org.services import assign_role, set_member_active
 
+from ..factories import login, make_member
 from .csvdata import ROSTER_CSV
 
 
@@ -20,8 +22,9 @@ def _counts() -> tuple[int, int, int]:
     )
 
 
-def _plan(world, text: str, encoding: str = "utf-8"):
-    return roster.plan(world.association, roster.parse(text, encoding))
+def _plan(world, text: str, encoding: str = "utf-8", by="officer"):
+    by = world.by_role(by) if by else None
+    return roster.plan(world.association, roster.parse(text, encoding), by=by)
 
 
 def _messages(plan) -> list[tuple[int, str]]:
@@ -159,14 +162,14 @@ def test_a_failing_apply_leaves_nothing_behind(app, world, monkeypatch):
 
 
 def test_reimport_updates_instead_of_duplicating(app, world):
-    roster.apply(world.association, _plan(world, ROSTER_CSV))
+    roster.apply(world.association, _plan(world, ROSTER_CSV), world.officer)
     db.session.commit()
     counts = _counts()
     changed = ROSTER_CSV.replace("048-111-0002", "048-999-9999")
     plan = _plan(world, changed)
     assert plan.totals()["new_members"] == 0
     assert plan.totals()["updated_households"] == 1
-    roster.apply(world.association, plan)
+    roster.apply(world.association, plan, world.officer)
     db.session.commit()
     assert _counts() == counts
     hayashi = db.session.scalars(select(Household).where(Household.name == "林家")).one()
@@ -259,3 +262,170 @@ def test_cli_reports_bad_rows(runner, world, tmp_path):
     result = runner.invoke(args=["roster", "import", "--association", association, str(path)])
     assert result.exit_code != 0
     assert "line 2" in result.output
+
+
+# Who may change what: the member pages' rules, row by row
+
+
+def _second_admin(world) -> Member:
+    other = make_member(world.household, name="佐藤 管理")
+    assign_role(other, "admin", by=world.admin)
+    return other
+
+
+def _admin_row(world, email: str = "") -> str:
+    return f"2班,伊藤家,{world.admin.name},{email}\n"
+
+
+def _admin_rows(world) -> bytes:
+    """The issue's file: line 2 adds a member, line 3 reactivates the deactivated admin, line
+    4 rewrites the other admin's email."""
+    other = world.admin_two
+    return (
+        "班,世帯,氏名,メール\n"
+        "1班,佐藤家,佐藤 三郎,\n"
+        + _admin_row(world)
+        + f"1班,佐藤家,{other.name},taken-over@example.jp\n"
+    ).encode()
+
+
+@pytest.fixture
+def admin_away(world, client):
+    """The issue's scenario: an admin logged in on their phone, then deactivated."""
+    phone = client.application.test_client()
+    login(phone, world.admin)
+    assert phone.get("/admin/audit").status_code == 200
+    world.admin_two = _second_admin(world)
+    set_member_active(world.admin, False, by=world.admin_two)
+    db.session.commit()
+    return phone
+
+
+def test_an_officers_roster_cannot_reactivate_or_edit_an_admin(
+    client, world, as_member, admin_away
+):
+    before = _counts()
+    as_member(world.officer)
+    response = _upload(client, _admin_rows(world))
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"3行目：{world.admin.name} さんの登録は変えられません" in page
+    assert f"4行目：{world.admin_two.name} さんの登録は変えられません" in page
+    assert "2行目" not in page
+    assert db.session.scalar(select(func.count(RosterImport.id))) == 0
+    assert _counts() == before
+    assert world.admin.active is False
+    assert world.admin_two.email is None
+
+
+def test_refused_rows_are_audited(client, world, as_member, admin_away):
+    as_member(world.officer)
+    _upload(client, _admin_rows(world))
+
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "roster.refused")
+    ).one()
+    assert event.actor_id == world.officer.id
+    assert event.details["rows"] == [
+        {"line": 3, "id": world.admin.id, "name": world.admin.name},
+        {"line": 4, "id": world.admin_two.id, "name": world.admin_two.name},
+    ]
+    as_member(world.admin_two)
+    page = client.get("/admin/audit?action=roster.refused").get_data(as_text=True)
+    assert f"3行目：{world.admin.name}" in page
+
+
+def test_the_refusal_holds_at_confirmation_too(app, world, admin_away):
+    # Stored while allowed (by an admin), confirmed by an officer: nothing is applied.
+    upload = roster.store_upload(
+        world.association, world.admin_two, "r.csv", _admin_rows(world).decode(), "utf-8"
+    )
+    db.session.commit()
+    before = _counts()
+    with pytest.raises(roster.RosterError):
+        roster.apply_upload(world.association, upload, by=world.officer)
+    db.session.rollback()
+    assert _counts() == before
+    assert db.session.get(Member, world.admin.id).active is False
+
+
+def test_an_admins_roster_reactivates_and_edits_an_admin(client, world, as_member, admin_away):
+    as_member(world.admin_two)
+    response = _upload(client, _admin_rows(world))
+    assert response.status_code == 302
+    assert client.post(response.headers["Location"] + "/apply").status_code == 302
+
+    assert world.admin.active is True
+    assert world.admin_two.email == "taken-over@example.jp"
+
+
+def test_a_reactivated_admins_old_phone_stays_logged_out(client, world, as_member, admin_away):
+    as_member(world.admin_two)
+    response = _upload(client, _admin_rows(world))
+    client.post(response.headers["Location"] + "/apply")
+    assert world.admin.active is True
+
+    assert admin_away.get("/admin/audit").status_code in (302, 401)
+    assert admin_away.get(f"/admin/members/{world.member.id}/card").status_code in (302, 401)
+
+
+def test_an_officers_roster_may_list_an_admin_unchanged(app, world):
+    plan = _plan(world, "班,世帯,氏名\n" + _admin_row(world, world.admin.email))
+    assert plan.errors == []
+    assert not plan.has_changes
+
+
+def test_a_member_of_another_association_cannot_plan_a_roster(app, world):
+    plan = roster.plan(
+        world.association,
+        roster.parse("班,世帯,氏名\n1班,佐藤家,佐藤 三郎\n"),
+        by=world.outsider,
+    )
+    assert _messages(plan) == [(2, "名簿を取り込めるのは役員だけです")]
+
+
+def test_the_import_audit_lists_each_member_changed(app, world):
+    world.housemate.active = False
+    db.session.commit()
+    text = (
+        "班,世帯,氏名,ふりがな,電話\n"
+        "1班,佐藤家,佐藤 花子,さとう はなこ,\n"
+        "1班,佐藤家,佐藤 一郎,,048-555-0000\n"
+        "3班,木村家,木村 正,,\n"
+    )
+    upload = roster.store_upload(world.association, world.officer, "r.csv", text, "utf-8")
+    db.session.commit()
+    roster.apply_upload(world.association, upload, by=world.officer)
+    db.session.commit()
+
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "roster.import")).one()
+    kimura = db.session.scalars(select(Member).where(Member.name == "木村 正")).one()
+    assert event.details["members"] == [
+        {"id": world.member.id, "name": "佐藤 花子", "changes": ["kana"]},
+        {"id": world.housemate.id, "name": "佐藤 一郎", "changes": ["active"]},
+        {"id": kimura.id, "name": "木村 正", "changes": ["new"]},
+    ]
+    assert {"id": world.household.id, "name": "佐藤家", "changes": ["phone"]} in event.details[
+        "households"
+    ]
+    reactivated = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "member.reactivate")
+    ).one()
+    assert reactivated.target_id == world.housemate.id and reactivated.actor_id == world.officer.id
+
+
+def test_the_audit_page_names_the_members_an_import_changed(client, world, as_member):
+    upload = roster.store_upload(
+        world.association,
+        world.officer,
+        "r.csv",
+        "班,世帯,氏名,ふりがな\n1班,佐藤家,佐藤 花子,さとう はなこ\n3班,木村家,木村 正,\n",
+        "utf-8",
+    )
+    db.session.commit()
+    roster.apply_upload(world.association, upload, by=world.officer)
+    db.session.commit()
+    as_member(world.admin)
+    page = client.get("/admin/audit?action=roster.import").get_data(as_text=True)
+    assert "佐藤 花子（ふりがな）" in page and "木村 正（新しく登録）" in page
