@@ -1,7 +1,7 @@
 """login emails unique per association; deactivated members' logins end
 
 Revision ID: roster_1
-Revises: jma_1
+Revises: outage_1
 Create Date: 2026-11-30 04:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "roster_1"
-down_revision = "jma_1"
+down_revision = "outage_1"
 branch_labels = None
 depends_on = None
 
