@@ -336,13 +336,14 @@ def remove_passkey(passkey: Passkey, by: Member) -> None:
     db.session.flush()
 
 
-def recover_passkeys(target: Member, by: Member) -> int:
-    """An admin removes every passkey of an officer or admin who lost theirs; returns how many.
+def recover_passkeys(target: Member, by: Member | None) -> int:
+    """Another admin removes every passkey of an officer or admin who lost theirs.
 
-    The member then logs in with their password and registers a new passkey (see
-    `must_register_passkey`).
+    `by` None is the server's operator (`flask passkeys recover`), for an association whose
+    only admin lost theirs. The member then logs in with their password and registers a new
+    passkey (see `must_register_passkey`). Returns how many were removed.
     """
-    if not can_recover_passkeys(by, target):
+    if by is not None and not can_recover_passkeys(by, target):
         raise PasskeyError(_("ご自分のパスキーは、設定の画面で消してください。"))
     passkeys = member_passkeys(target)
     for passkey in passkeys:

@@ -400,7 +400,7 @@ def test_required_passkey_lets_an_officer_without_one_only_register(client, worl
 def test_required_passkey_applies_to_an_officers_card_login(client, world, officer_key, admin_key):
     set_policy(world, "passkey")
     login(client, world.officer)  # any login that did not use a passkey
-    assert client.get("/org/").status_code == 302
+    assert client.get("/admin/").headers["Location"] == "/me/passkeys"
 
 
 def test_required_passkey_applies_to_sessions_from_before(client, world, officer_key, admin_key):
@@ -449,3 +449,21 @@ def test_the_second_step_needs_the_password_first(client, world, officer_key, ad
     set_policy(world, "both")
     assert client.post("/login/passkey/second/options").status_code == 403
     assert client.get("/login/passkey/second").status_code == 302
+
+
+def test_the_operator_recovers_a_sole_admins_passkeys(client, runner, world, admin_key):
+    set_policy(world, "passkey")
+    assert password_login(client, world.admin.email, "admin-password").status_code == 400
+    result = runner.invoke(args=["passkeys", "recover", world.admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 passkey" in result.output
+    [event] = actions("passkey.recover")
+    assert (event.actor_id, event.target_id) == (None, world.admin.id)
+    assert password_login(client, world.admin.email, "admin-password").status_code == 302
+    assert client.get("/notices/").headers["Location"] == "/me/passkeys"
+
+
+def test_failed_passkey_logins_show_in_the_audit_log(client, world, officer_key, as_member):
+    passkey_login(client, officer_key, origin="http://evil.example")
+    page = as_member(world.admin).get("/admin/audit").get_data(as_text=True)
+    assert "パスキーでのログインに失敗" in page
