@@ -28,6 +28,7 @@ from .passkeys import (
     PasskeyError,
     authentication_options,
     can_recover_passkeys,
+    has_passkey,
     log_in_with_passkey,
     member_passkeys,
     must_register_passkey,
@@ -294,7 +295,6 @@ def _json_log_in(member: Member, method: str):
 # Where a passkey is required, an officer logged in without one may only register one.
 
 OPEN_WHILE_REGISTERING = {
-    "static",
     "auth.logout",
     "auth.passkeys",
     "auth.passkey_register_options",
@@ -312,11 +312,24 @@ def _must_register() -> bool:
 @bp.before_app_request
 def require_passkey_registration():
     endpoint = request.endpoint or ""
-    if endpoint in OPEN_WHILE_REGISTERING or endpoint.startswith("pwa."):
+    if endpoint == "static" or endpoint.startswith("pwa."):
         return None
     if not current_user.is_authenticated or not _must_register():
         return None
-    message = _("先にパスキーを登録してください。")
+    if has_passkey(current_user):
+        # A login from before the policy, or by card: this member logs in with their passkey.
+        revoke_device(db.session.get(Device, current_user.current_device.id), by=current_user)
+        db.session.commit()
+        logout_user()
+        message = _(
+            "この自治会では、役員の方はパスキーでログインします。もう一度ログインしてください。"
+        )
+        if request.path.startswith("/api/"):
+            return _error(message, 401)
+        flash(message)
+        return redirect(url_for("auth.login"))
+    if endpoint in OPEN_WHILE_REGISTERING:
+        return None
     if request.path.startswith("/api/"):
-        return _error(message, 403)
+        return _error(_("先にパスキーを登録してください。"), 403)
     return redirect(url_for("auth.passkeys"))

@@ -397,17 +397,39 @@ def test_required_passkey_lets_an_officer_without_one_only_register(client, worl
     assert "先にパスキーを登録してください" in client.get("/me/passkeys").get_data(as_text=True)
 
 
-def test_required_passkey_applies_to_an_officers_card_login(client, world, officer_key, admin_key):
+def test_required_passkey_logs_out_an_officers_card_login(client, world, officer_key, admin_key):
     set_policy(world, "passkey")
     login(client, world.officer)  # any login that did not use a passkey
+    # Not even a second passkey: the card does not stand in for the passkey.
+    assert client.post("/me/passkeys/options").headers["Location"] == "/login"
+    assert [d.revoked_at is not None for d in devices_of(world.officer, "test")].count(True) == 1
+    assert len(db.session.scalars(select(Passkey)).all()) == 2
+
+
+def test_required_passkey_lets_a_card_login_without_passkey_only_register(client, world, admin_key):
+    set_policy(world, "passkey")
+    login(client, world.officer)
     assert client.get("/admin/").headers["Location"] == "/me/passkeys"
+    assert client.post("/me/passkeys/options").status_code == 200
 
 
 def test_required_passkey_applies_to_sessions_from_before(client, world, officer_key, admin_key):
     assert password_login(client).status_code == 302
     assert client.get("/notices/").status_code == 200
     set_policy(world, "passkey")
-    assert client.get("/notices/").headers["Location"] == "/me/passkeys"
+    response = client.get("/notices/")
+    assert response.headers["Location"] == "/login"
+    assert devices_of(world.officer, "password")[0].revoked_at is not None
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_the_admin_who_requires_passkeys_logs_in_again_with_theirs(client, world, admin_key):
+    login(client, world.admin)
+    assert client.post("/admin/passkey-policy", data={"policy": "passkey"}).status_code == 302
+    response = client.get("/admin/passkey-policy")
+    assert response.headers["Location"] == "/login"
+    assert passkey_login(client, admin_key).status_code == 200
+    assert client.get("/admin/passkey-policy").status_code == 200
 
 
 def test_password_plus_passkey(client, world, officer_key, admin_key):
