@@ -294,6 +294,9 @@ def _json_log_in(member: Member, method: str):
 
 # Where a passkey is required, an officer logged in without one may only register one.
 
+# Not even looked at: files, and a safety report in disaster mode (always taken, and its
+# one-statement path must not load the login).
+NEVER_HELD = {"static", "api_disaster.checkin"}
 OPEN_WHILE_REGISTERING = {
     "auth.logout",
     "auth.passkeys",
@@ -312,7 +315,7 @@ def _must_register() -> bool:
 @bp.before_app_request
 def require_passkey_registration():
     endpoint = request.endpoint or ""
-    if endpoint == "static" or endpoint.startswith("pwa."):
+    if endpoint in NEVER_HELD or endpoint.startswith("pwa."):
         return None
     if not current_user.is_authenticated or not _must_register():
         return None

@@ -489,3 +489,34 @@ def test_failed_passkey_logins_show_in_the_audit_log(client, world, officer_key,
     passkey_login(client, officer_key, origin="http://evil.example")
     page = as_member(world.admin).get("/admin/audit").get_data(as_text=True)
     assert "パスキーでのログインに失敗" in page
+
+
+# What the policy's check must not cost or block
+
+
+def test_the_policy_check_adds_no_statement_to_a_quick_check_in(world, as_member):
+    from ..disaster.helpers import client_id, start
+    from ..notices.test_query_counts import counted
+
+    start(world)
+    client = as_member(world.member)
+    with counted() as statements:
+        response = client.post(
+            "/api/v1/disaster/checkins", json={"status": "safe_home", "client_id": client_id()}
+        )
+    assert response.status_code == 201
+    assert len(statements) == 1, statements  # the one-statement path, no login loaded
+
+
+def test_an_officer_who_must_register_can_still_report_their_safety(client, world, admin_key):
+    from ..disaster.helpers import client_id, start
+
+    start(world)
+    set_policy(world, "passkey")
+    login(client, world.officer)
+    assert client.get("/disaster/checkin").headers["Location"] == "/me/passkeys"
+    response = client.post(
+        "/api/v1/disaster/checkins",
+        json={"status": "safe_home", "client_id": client_id(), "member_ids": [world.officer.id]},
+    )
+    assert response.status_code == 201

@@ -6,7 +6,16 @@ from sqlalchemy import inspect
 from jichikai.extensions import db
 
 # jma_feed and jma_entry hold public JMA messages, fetched once for every association.
-GLOBAL_TABLES = {"association", "audit_event", "alembic_version", "jma_feed", "jma_entry"}
+# passkey_challenge holds five-minute WebAuthn challenges, handed out before a usernameless
+# login knows who (or which association) will answer.
+GLOBAL_TABLES = {
+    "association",
+    "audit_event",
+    "alembic_version",
+    "jma_feed",
+    "jma_entry",
+    "passkey_challenge",
+}
 
 
 def test_every_tenant_table_has_an_association_id(app):
