@@ -232,6 +232,26 @@ def test_a_bad_signature_is_refused(client, world, officer_key):
     assert len(actions("passkey.login_failed")) == 1
 
 
+def test_a_passkey_without_user_verification_is_refused(client, world, officer_key):
+    officer_key.flags = 0x01  # present, but no fingerprint, face or PIN
+    assert passkey_login(client, officer_key).status_code == 400
+    assert devices_of(world.officer, "passkey") == []
+
+
+def test_passkey_steps_need_the_pages_csrf_token(client, world, officer_key, csrf_enabled):
+    assert client.post("/login/passkey/options").status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    options = client.post("/login/passkey/options", headers={"X-CSRFToken": token})
+    assert options.status_code == 200
+    answer = officer_key.get(options.get_json())
+    assert client.post("/login/passkey", json={"credential": answer}).status_code == 400
+    response = client.post(
+        "/login/passkey", json={"credential": answer}, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 200
+
+
 def test_an_unknown_passkey_is_refused_and_audited(client, world):
     response = passkey_login(client, SoftAuthenticator(ORIGIN))
     assert response.status_code == 400
