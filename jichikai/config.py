@@ -52,6 +52,11 @@ class DefaultConfig:
     # Public base URL used on printed login cards (QR codes); empty = the request's host.
     PUBLIC_URL = ""
 
+    # Passkeys (see docs/passkeys.md): the origin they are bound to (its host name is the
+    # WebAuthn RP ID); empty = PUBLIC_URL, else the request's host (embedded default).
+    PASSKEY_ORIGIN = ""
+    PASSKEY_RP_NAME = "jichikai"
+
     # Run the scheduler and push sender inside the web process (embedded default only).
     RUN_WORKER_IN_PROCESS = False
 

@@ -43,3 +43,25 @@ class SetPasswordForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class PasskeyNameForm(FlaskForm):
+    """The name of a new passkey (the script sends it with the browser's answer)."""
+
+    name = StringField(
+        _l("パスキーの名前"),
+        validators=[DataRequired(_l("名前を入れてください。")), Length(max=100)],
+        render_kw={"autocomplete": "off", "maxlength": 100},
+    )
+
+
+class PasskeyPolicyForm(FlaskForm):
+    policy = RadioField(
+        _l("役員と管理者のログイン"),
+        choices=[
+            SelectChoice("any", _l("パスワードかパスキーのどちらか（標準）")),
+            SelectChoice("passkey", _l("パスキーが必要（パスワードだけではログインできません）")),
+            SelectChoice("both", _l("パスワードとパスキーの両方が必要")),
+        ],
+        default="any",
+    )

@@ -1,8 +1,8 @@
-"""Login cards (QR and short code) and the devices a member is logged in on."""
+"""Login cards (QR and short code), passkeys and the devices a member is logged in on."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TenantMixin, UTCDateTime, utcnow
@@ -30,7 +30,7 @@ class Device(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    method: Mapped[str] = mapped_column(String(20))  # qr, code, password
+    method: Mapped[str] = mapped_column(String(20))  # qr, code, password, passkey...
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -40,3 +40,34 @@ class Device(TenantMixin, db.Model):
 
     # The clear session id, known only right after login or when loaded from a session.
     session_id: str = ""
+
+
+class Passkey(TenantMixin, db.Model):
+    """A WebAuthn credential (passkey) an officer or admin logs in with."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    transports: Mapped[list] = mapped_column(JSON, default=list)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()
+
+
+class PasskeyChallenge(db.Model):
+    """A WebAuthn challenge handed out once: it is deleted when used and refused when old.
+
+    Not tenant-owned: a usernameless login asks for a challenge before anyone is known.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge: Mapped[str] = mapped_column(String(100), unique=True)  # base64url
+    purpose: Mapped[str] = mapped_column(String(20))  # register, login, second
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

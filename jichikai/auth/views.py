@@ -10,6 +10,7 @@ from ..forms import ConfirmForm
 from . import bp
 from .forms import CodeLoginForm, PasswordLoginForm, PreferencesForm
 from .models import Device
+from .passkeys import password_login_step
 from .services import (
     member_devices,
     member_for_code,
@@ -76,9 +77,17 @@ def login_password():
     form = PasswordLoginForm()
     if form.validate_on_submit():
         member = member_for_password(form.email.data, form.password.data)
-        if member is not None:
+        step = password_login_step(member) if member is not None else None
+        if step == "log_in":
             return _log_in(member, "password")
-        form.password.errors.append(_("メールアドレスかパスワードが違います。"))
+        if step == "passkey":
+            from .passkey_views import begin_second_step
+
+            return begin_second_step(member)
+        if step == "refuse":
+            form.password.errors.append(_("役員の方は「パスキーでログイン」を押してください。"))
+        else:
+            form.password.errors.append(_("メールアドレスかパスワードが違います。"))
     return render_template(
         "auth/login.html", code_form=CodeLoginForm(formdata=None), password_form=form
     ), 400

@@ -35,6 +35,9 @@ class Association(db.Model):
     center_lat: Mapped[float | None]
     center_lon: Mapped[float | None]
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # How officers and admins log in: "any" (password or passkey), "passkey" (passkey
+    # required) or "both" (password plus passkey); see auth/passkeys.py.
+    passkey_policy: Mapped[str] = mapped_column(String(10), default="any", server_default="any")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def setting(self, key: str):

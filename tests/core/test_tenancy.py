@@ -7,6 +7,8 @@ from jichikai.extensions import db
 
 # jma_feed and jma_entry hold public JMA messages, fetched once for every association.
 # worker_heartbeat says when the worker last ran (for /readyz), for the whole installation.
+# passkey_challenge holds five-minute WebAuthn challenges, handed out before a usernameless
+# login knows who (or which association) will answer.
 GLOBAL_TABLES = {
     "association",
     "audit_event",
@@ -14,6 +16,7 @@ GLOBAL_TABLES = {
     "jma_feed",
     "jma_entry",
     "worker_heartbeat",
+    "passkey_challenge",
 }
 
 
