@@ -60,6 +60,7 @@ def run_migrations_online():
             # Web requests fail fast (DATABASE_STATEMENT_TIMEOUT_SECONDS); a migration that
             # rewrites a large table must not be cut off halfway by the same limit.
             connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()  # so that the migrations' own transaction is not nested in it
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

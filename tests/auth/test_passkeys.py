@@ -518,12 +518,11 @@ def test_the_policy_check_adds_no_statement_to_a_quick_check_in(world, as_member
     from ..disaster.helpers import client_id, start
     from ..notices.test_query_counts import counted
 
-    start(world)
+    event = start(world)
     client = as_member(world.member)
+    report = {"status": "safe_home", "client_id": client_id(), "event_id": event.id}
     with counted() as statements:
-        response = client.post(
-            "/api/v1/disaster/checkins", json={"status": "safe_home", "client_id": client_id()}
-        )
+        response = client.post("/api/v1/disaster/checkins", json=report)
     assert response.status_code == 201
     assert len(statements) == 1, statements  # the one-statement path, no login loaded
 
@@ -531,12 +530,17 @@ def test_the_policy_check_adds_no_statement_to_a_quick_check_in(world, as_member
 def test_an_officer_who_must_register_can_still_report_their_safety(client, world, admin_key):
     from ..disaster.helpers import client_id, start
 
-    start(world)
+    event = start(world)
     set_policy(world, "passkey")
     login(client, world.officer)
     assert client.get("/disaster/checkin").headers["Location"] == "/me/passkeys"
     response = client.post(
         "/api/v1/disaster/checkins",
-        json={"status": "safe_home", "client_id": client_id(), "member_ids": [world.officer.id]},
+        json={
+            "status": "safe_home",
+            "client_id": client_id(),
+            "member_ids": [world.officer.id],
+            "event_id": event.id,
+        },
     )
     assert response.status_code == 201
