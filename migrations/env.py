@@ -56,11 +56,6 @@ def run_migrations_online():
 
     connectable = get_engine()
     with connectable.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            # Web requests fail fast (DATABASE_STATEMENT_TIMEOUT_SECONDS); a migration that
-            # rewrites a large table must not be cut off halfway by the same limit.
-            connection.exec_driver_sql("SET statement_timeout = 0")
-            connection.commit()  # so that the migrations' own transaction is not nested in it
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -68,6 +63,11 @@ def run_migrations_online():
             **conf_args,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Web requests fail fast (DATABASE_STATEMENT_TIMEOUT_SECONDS); a migration that
+                # rewrites a large table must not be cut off halfway by the same limit. LOCAL:
+                # the pooled connection keeps its limit once the migrations are done.
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
 
 

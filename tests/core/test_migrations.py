@@ -1,5 +1,7 @@
 """The schema comes only from migrations, and they match the models."""
 
+import flask_migrate
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -31,3 +33,17 @@ def test_database_is_at_head(app):
     with db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
     assert set(current) == set(_script_directory().get_heads())
+
+
+def test_migrations_lift_the_statement_timeout_for_themselves_only(app):
+    """`flask db upgrade` may take longer than a request; the pooled connections keep the limit."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no statement timeout")
+    flask_migrate.upgrade()  # at head already: opens the migration transaction and ends it
+
+    # Every pooled connection, including the one the migrations used.
+    connections = [db.engine.connect() for _ in range(db.engine.pool.checkedin() + 1)]
+    limit = f"{int(app.config['DATABASE_STATEMENT_TIMEOUT_SECONDS'])}s"
+    for connection in connections:
+        with connection:
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == limit
