@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..database import get_scoped_or_404
 from ..extensions import db, limiter
 from ..forms import ConfirmForm
+from ..links import local_path
 from . import bp
 from .forms import CodeLoginForm, PasswordLoginForm, PreferencesForm
 from .models import Device
@@ -27,6 +28,8 @@ def login_limit() -> str:
 
 
 def _log_in(member, method: str):
+    """Start a device for `member` and go where `next` asks, if it is a path on this site."""
+    target = local_path(request.args.get("next")) or url_for("home.index")
     start_device(
         member,
         method,
@@ -35,14 +38,7 @@ def _log_in(member, method: str):
     )
     db.session.commit()
     login_user(member, remember=True)
-    return redirect(_safe_next() or url_for("home.index"))
-
-
-def _safe_next() -> str | None:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    return redirect(target)
 
 
 @bp.get("/login")
