@@ -23,9 +23,15 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
 
+    # Login limits count failed attempts only (see auth/limits.py); several processes need a
+    # shared store: redis://host:6379.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # per client address
+    LOGIN_TARGET_RATE_LIMIT = "5 per minute;20 per hour"  # per code group, card link, email
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0 = none
+    # (never trust the headers a client could send itself).
+    TRUSTED_PROXIES = 0
 
     BABEL_DEFAULT_LOCALE = "ja"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"

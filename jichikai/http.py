@@ -1,9 +1,17 @@
 """HTTP behaviour shared by every page: errors, security headers."""
 
+import math
+import time
+from datetime import UTC, datetime
+
 from flask import Flask, jsonify, render_template, request
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .extensions import limiter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -67,9 +75,41 @@ def handle_csrf_error(error: CSRFError):
     return render_template("error.html", code=400, message=message, detail=""), 400
 
 
+def retry_after_seconds() -> int:
+    """Seconds until every limit this request broke has been reset (at least one)."""
+    broken = [limit.reset_at for limit in limiter.current_limits if limit.breached]
+    reset_at = max(broken, default=time.time() + 60)
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def handle_rate_limit(error: RateLimitExceeded):
+    """Too many attempts: say in the member's language when to try again (not the raw limit)."""
+    seconds = retry_after_seconds()
+    minutes = max(1, round(seconds / 60))
+    again = datetime.fromtimestamp(time.time() + seconds, UTC)
+    message = error_messages()[429]
+    detail = ngettext(
+        "%(time)sごろ（あと%(num)d分ほど）から、もう一度お試しいただけます。",
+        "%(time)sごろ（あと%(num)d分ほど）から、もう一度お試しいただけます。",
+        minutes,
+        time=format_time(again, "short"),
+    )
+    headers = {"Retry-After": str(seconds)}
+    if wants_json():
+        body = {
+            "code": 429,
+            "status": error.name,
+            "message": f"{message} {detail}",
+            "retry_after": seconds,
+        }
+        return jsonify(body), 429, headers
+    return render_template("error.html", code=429, message=message, detail=detail), 429, headers
+
+
 def init_app(app: Flask) -> None:
     """Register error handlers and the headers every response carries."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_exception)
 
     @app.after_request

@@ -5,11 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import get_scoped_or_404
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import ConfirmForm
 from ..links import local_path
 from . import bp
 from .forms import CodeLoginForm, PasswordLoginForm, PreferencesForm
+from .limits import per_address, per_card, per_code_prefix, per_email
 from .models import Device
 from .services import (
     member_devices,
@@ -19,12 +20,6 @@ from .services import (
     revoke_device,
     start_device,
 )
-
-
-def login_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _log_in(member, method: str):
@@ -51,7 +46,8 @@ def login():
 
 
 @bp.post("/login/code")
-@limiter.limit(login_limit)
+@per_address
+@per_code_prefix
 def login_code():
     form = CodeLoginForm()
     if form.validate_on_submit():
@@ -67,7 +63,8 @@ def login_code():
 
 
 @bp.post("/login/password")
-@limiter.limit(login_limit)
+@per_address
+@per_email
 def login_password():
     form = PasswordLoginForm()
     if form.validate_on_submit():
@@ -81,7 +78,8 @@ def login_password():
 
 
 @bp.get("/c/<token>")
-@limiter.limit(login_limit)
+@per_address
+@per_card
 def card(token: str):
     """The QR code's link: one tap to log in (a GET alone changes nothing)."""
     member = member_for_token(token)
@@ -91,7 +89,8 @@ def card(token: str):
 
 
 @bp.post("/c/<token>")
-@limiter.limit(login_limit)
+@per_address
+@per_card
 def card_login(token: str):
     form = ConfirmForm()
     member = member_for_token(token)
