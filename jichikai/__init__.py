@@ -142,6 +142,33 @@ def _finish_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 
+    _configure_https(app)
+
+
+def _configure_https(app: Flask) -> None:
+    """Over HTTPS: cookies only over TLS, links built with https (HSTS is in http.py).
+
+    The session cookie takes the __Host- prefix (only this host, path /, Secure), which
+    browsers enforce. Nobody is logged out by the new name: the year-long remember cookie,
+    whose name stays, logs the browser in again at once. The remember cookie keeps its
+    name for that reason; it is marked Secure when next set (at each login).
+    """
+    https = app.config.get("HTTPS")
+    if https is None:
+        https = str(app.config.get("PUBLIC_URL") or "").startswith("https://")
+    app.config["HTTPS"] = bool(https)
+    if not https:
+        return
+    app.config["PREFERRED_URL_SCHEME"] = "https"
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    app.config["SESSION_COOKIE_DOMAIN"] = None
+    app.config["SESSION_COOKIE_PATH"] = "/"
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+    public = str(app.config.get("PUBLIC_URL") or "")
+    if public.startswith("http://"):
+        app.config["PUBLIC_URL"] = "https://" + public.removeprefix("http://")
+
 
 def database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs written the usual way."""

@@ -45,6 +45,9 @@ class DefaultConfig:
 
     # Public base URL used on printed login cards (QR codes); empty = the request's host.
     PUBLIC_URL = ""
+    # Served over HTTPS (behind the TLS proxy): Secure cookies, HSTS, https links.
+    # None = when PUBLIC_URL starts with https://.
+    HTTPS: bool | None = None
 
     # Run the scheduler and push sender inside the web process (embedded default only).
     RUN_WORKER_IN_PROCESS = False

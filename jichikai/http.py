@@ -4,7 +4,7 @@ import math
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
@@ -29,6 +29,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "worker-src 'self'",
     ]
 )
+
+# A year, this host only: a neighbouring service on a subdomain may still need plain http.
+HSTS = "max-age=31536000"
 
 
 def wants_json() -> bool:
@@ -121,6 +124,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "geolocation=(self), camera=(), microphone=()"
         )
+        if current_app.config["HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 

@@ -13,6 +13,8 @@ def public_url(endpoint: str, **values) -> str:
     base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
     if base:
         return base + url_for(endpoint, **values)
+    if current_app.config.get("HTTPS"):  # the TLS proxy may have forwarded plain http
+        return url_for(endpoint, _external=True, _scheme="https", **values)
     return url_for(endpoint, _external=True, **values)
 
 

@@ -24,5 +24,12 @@ def language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     response = redirect(local_path(request.form.get("next")) or url_for("auth.login"))
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie(
+        "lang",
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["HTTPS"],
+    )
     return response
