@@ -57,6 +57,7 @@ def handle_http_exception(error: HTTPException):
     """JSON for the API (with flask-smorest's extra details), a friendly page elsewhere."""
     code = error.code or 500
     message = error_messages().get(code, _("問題が起きました。時間をおいてお試しください。"))
+    headers = error_headers(error)
     if wants_json():
         body = {"code": code, "status": error.name, "message": message}
         data = getattr(error, "data", None) or {}
@@ -66,9 +67,16 @@ def handle_http_exception(error: HTTPException):
             body["errors"] = data["messages"]
         elif error.description and error.description != type(error).description:
             body["message"] = error.description
-        return jsonify(body), code, getattr(error, "headers", None) or {}
+        return jsonify(body), code, headers
     detail = error.description if error.description != type(error).description else ""
-    return render_template("error.html", code=code, message=message, detail=detail), code
+    return render_template("error.html", code=code, message=message, detail=detail), code, headers
+
+
+def error_headers(error: HTTPException) -> dict[str, str]:
+    """The headers an error brings (Allow on a 405), besides its own Content-Type."""
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    headers.update(getattr(error, "headers", None) or {})  # flask-smorest's abort(headers=)
+    return headers
 
 
 def handle_csrf_error(error: CSRFError):
