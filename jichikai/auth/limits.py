@@ -30,8 +30,12 @@ def target_limit() -> str:
 
 
 def failed(response: Response) -> bool:
-    """Whether a login attempt failed (a wrong code, an unknown link, a refused form)."""
-    return response.status_code >= 400
+    """Whether a login attempt failed (a wrong code, an unknown link, a refused form).
+
+    An attempt refused by the limit itself does not count again, or impatient retries during
+    a minute's pause would use up the hour's allowance; nor does a server error.
+    """
+    return 400 <= response.status_code < 500 and response.status_code != 429
 
 
 def code_prefix() -> str | None:

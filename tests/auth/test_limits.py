@@ -3,10 +3,12 @@
 import re
 
 import pytest
+from flask import Response
 from sqlalchemy import select
 
 from jichikai.audit.models import AuditEvent
 from jichikai.auth.codes import ALPHABET, format_code
+from jichikai.auth.limits import failed
 from jichikai.auth.services import issue_card
 from jichikai.extensions import db, limiter
 
@@ -143,6 +145,16 @@ def test_successful_logins_do_not_count(client, world):
         for _ in range(12)
     ]
     assert statuses == [302] * 12
+
+
+@pytest.mark.parametrize(
+    ("status", "counted"),
+    [(400, True), (404, True), (200, False), (302, False), (429, False), (503, False)],
+)
+def test_only_failed_attempts_count(status, counted):
+    """A refusal by the limit itself does not count again (retrying during a minute's pause
+    would use up the hour), nor does a server error."""
+    assert failed(Response(status=status)) is counted
 
 
 def _locked_out(client, **kwargs):
