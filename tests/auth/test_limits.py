@@ -1,8 +1,10 @@
 """Login rate limits: failures only, per client address and per guessed target."""
 
 import re
+from contextlib import ExitStack
 
 import pytest
+import requests
 from flask import Response
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from jichikai.auth.services import issue_card
 from jichikai.extensions import db, limiter
 
 from ..factories import make_member
+from ..servers import free_port, gunicorn_command, redis_server, running, site_env, upgraded_sqlite
 
 HALL = "192.0.2.10"  # the 集会所's Wi-Fi: one address for everyone
 
@@ -197,3 +200,30 @@ def test_too_many_requests_to_the_api_answer_json(configured_app, world):
     assert 1 <= body["retry_after"] <= 61
     assert "per 1 minute" not in body["message"]
     assert abs(int(response.headers["Retry-After"]) - body["retry_after"]) <= 1
+
+
+def test_processes_count_failures_together_through_redis(tmp_path):
+    """Two gunicorn processes with RATELIMIT_STORAGE_URI on one Redis count one address's
+    failures together (with memory:// the second would answer 400: each counts its own)."""
+    url = upgraded_sqlite(tmp_path / "site.sqlite3")
+    with ExitStack() as stack:
+        storage = stack.enter_context(redis_server(tmp_path))
+        bases = []
+        for _ in range(2):
+            port = free_port()
+            env = site_env(url, port, JICHIKAI_RATELIMIT_STORAGE_URI=storage)
+            stack.enter_context(running(gunicorn_command(), port, env))
+            bases.append(f"http://127.0.0.1:{port}")
+
+        browser = requests.Session()
+
+        def attempt(base: str, n: int) -> int:
+            page = browser.get(f"{base}/login", timeout=10).text
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            data = {"code": wrong_code(n), "csrf_token": token}
+            return browser.post(f"{base}/login/code", data=data, timeout=10).status_code
+
+        first, second = bases
+        assert [attempt(first, n) for n in range(5)] == [400] * 5
+        assert [attempt(second, n) for n in range(5, 10)] == [400] * 5
+        assert attempt(second, 10) == 429

@@ -2,10 +2,7 @@
 version, Allow on 405 answers."""
 
 import os
-import socket
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +15,8 @@ from jichikai import create_app
 from jichikai.extensions import db
 from jichikai.notices import attachments
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..servers import BIN, free_port, gunicorn_command, running, site_env, upgraded_sqlite
+
 TOKEN = "Nu98lvBDnI2uIddcehK1lg"
 
 
@@ -85,25 +83,14 @@ def test_an_html_405_names_the_allowed_methods(client):
     assert set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
 
 
-def free_port() -> int:
-    for port in range(7600, 7700):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail("no free port in 7600-7699")
-
-
 SERVERS = {
     # name: (command, where the request log goes, Server header)
-    "gunicorn": (
-        ["gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "{log}", "wsgi:app"],
-        "file",
-        "gunicorn",
+    "gunicorn": (gunicorn_command("--access-logfile", "{log}"), "file", "gunicorn"),
+    "development": (
+        [str(BIN / "flask"), "--app", "wsgi", "serve", "--port", "{port}"],
+        "stderr",
+        "jichikai",
     ),
-    "development": (["flask", "--app", "wsgi", "serve", "--port", "{port}"], "stderr", "jichikai"),
 }
 
 
@@ -111,38 +98,13 @@ SERVERS = {
 def served(request, tmp_path, usual_umask):
     """A real server process on an upgraded SQLite database: (base URL, log file, Server)."""
     command, log_to, server_header = SERVERS[request.param]
-    url = "sqlite:///" + str(tmp_path / "site.sqlite3")
-    setup = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
-    with setup.app_context():
-        flask_migrate.upgrade()
-        db.engine.dispose()
+    url = upgraded_sqlite(tmp_path / "site.sqlite3")
     port = free_port()
     log = tmp_path / "requests.log"
-    env = {
-        **os.environ,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "JICHIKAI_SQLALCHEMY_DATABASE_URI": url,
-        "JICHIKAI_SECRET_KEY": "server-test",
-    }
+    log.touch()
     args = [part.format(log=log, port=port) for part in command]
-    args[0] = str(Path(sys.executable).parent / args[0])
-    with open(log if log_to == "stderr" else os.devnull, "ab") as stderr:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stderr=stderr)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{request.param} did not start: {log.read_text()}")
-                time.sleep(0.2)
+    with running(args, port, site_env(url, port), stderr=log if log_to == "stderr" else None):
         yield f"http://127.0.0.1:{port}", log, server_header
-    finally:
-        process.terminate()
-        process.wait(20)
 
 
 def test_servers_log_no_card_token_and_send_no_version(served):
