@@ -51,7 +51,7 @@ messages: $(VENV)/.installed
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty --base-url http://$(HOST):$(PORT)
-	JICHIKAI_RUN_WORKER_IN_PROCESS=true $(BIN)/flask run --host $(HOST) --port $(PORT)
+	JICHIKAI_RUN_WORKER_IN_PROCESS=true $(BIN)/flask serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

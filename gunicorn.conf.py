@@ -23,3 +23,5 @@ backlog = 2048
 keepalive = 5
 timeout = 30
 graceful_timeout = 20
+# The access log (off unless --access-logfile is given) never shows card links' tokens.
+logger_class = "jichikai.serving.AccessLogger"

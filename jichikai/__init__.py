@@ -5,24 +5,28 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from .config import DefaultConfig
 from .database import engine_options
+from .files import create_private_file, private_folder, write_private
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints and commands."""
     app = Flask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
         instance_relative_config=True,
+        instance_path=instance_path,
     )
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env("JICHIKAI")
     if config:
         app.config.update(config)
     _finish_config(app)
+    _trust_proxies(app)
 
     _register_extensions(app)
     _register_blueprints(app)
@@ -31,8 +35,17 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from them."""
+    trusted = int(app.config["TRUSTED_PROXIES"])
+    if trusted > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
+
+
 def _register_extensions(app: Flask) -> None:
-    from . import http, i18n, ui
+    from . import http, i18n, serving, ui
     from .auth.services import member_for_session
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -52,6 +65,7 @@ def _register_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(http.unauthorized)
     api.init_app(app)
     http.init_app(app)  # after the API, so that HTML pages keep HTML errors
+    serving.init_app(app)
     i18n.init_app(app)
     ui.init_app(app)
     with app.app_context():
@@ -123,6 +137,7 @@ def _register_cli(app: Flask) -> None:
     from .jma.cli import jma_cli
     from .org.cli import association_cli, roster_cli
     from .push.cli import push_cli, worker_command
+    from .serving import serve_command
 
     app.cli.add_command(association_cli)
     app.cli.add_command(roster_cli)
@@ -132,11 +147,12 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(shelters_cli)
     app.cli.add_command(jma_cli)
     app.cli.add_command(passkeys_cli)
+    app.cli.add_command(serve_command)
 
 
 def _finish_config(app: Flask) -> None:
     """Fill in what depends on the environment or the instance folder."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(Path(app.instance_path))
 
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         url = os.environ.get("DATABASE_URL") or (
@@ -147,9 +163,37 @@ def _finish_config(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config
     )
+    _create_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+    _configure_https(app)
+
+
+def _configure_https(app: Flask) -> None:
+    """Over HTTPS: cookies only over TLS, links built with https (HSTS is in http.py).
+
+    The session cookie takes the __Host- prefix (only this host, path /, Secure), which
+    browsers enforce. Nobody is logged out by the new name: the year-long remember cookie,
+    whose name stays, logs the browser in again at once. The remember cookie keeps its
+    name for that reason; it is marked Secure when next set (at each login).
+    """
+    https = app.config.get("HTTPS")
+    if https is None:
+        https = str(app.config.get("PUBLIC_URL") or "").startswith("https://")
+    app.config["HTTPS"] = bool(https)
+    if not https:
+        return
+    app.config["PREFERRED_URL_SCHEME"] = "https"
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    app.config["SESSION_COOKIE_DOMAIN"] = None
+    app.config["SESSION_COOKIE_PATH"] = "/"
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+    public = str(app.config.get("PUBLIC_URL") or "")
+    if public.startswith("http://"):
+        app.config["PUBLIC_URL"] = "https://" + public.removeprefix("http://")
 
 
 def database_url(url: str) -> str:
@@ -160,9 +204,21 @@ def database_url(url: str) -> str:
     return url
 
 
+def _create_sqlite_file(url: str) -> None:
+    """Create a SQLite database file private before SQLite does (it would make it 0644);
+    SQLite gives its -wal and -shm files the database file's mode."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or name in ("", ":memory:"):
+        return
+    if name.startswith("file:") or parsed.query.get("uri"):
+        return  # SQLite URI filenames: the operator chose how
+    path = Path(name)
+    private_folder(path.parent)
+    create_private_file(path)
+
+
 def _instance_secret(path: Path) -> str:
-    """A secret key kept in the instance folder, created on first start."""
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    """A secret key kept in the instance folder, created (owner-only) on first start."""
+    write_private(path, secrets.token_hex(32).encode(), exclusive=True)
     return path.read_text().strip()

@@ -31,9 +31,15 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
 
+    # Login limits count failed attempts only (see auth/limits.py); several processes need a
+    # shared store: redis://host:6379.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # per client address
+    LOGIN_TARGET_RATE_LIMIT = "5 per minute;20 per hour"  # per code group, card link, email
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0 = none
+    # (never trust the headers a client could send itself).
+    TRUSTED_PROXIES = 0
     # Password hashes checked by every password login, whatever the email: a login email is
     # unique per association, and equal work hides whether (and in how many associations) an
     # address exists. At least 2; see docs/security.md, "Login emails".
@@ -51,6 +57,9 @@ class DefaultConfig:
 
     # Public base URL used on printed login cards (QR codes); empty = the request's host.
     PUBLIC_URL = ""
+    # Served over HTTPS (behind the TLS proxy): Secure cookies, HSTS, https links.
+    # None = when PUBLIC_URL starts with https://.
+    HTTPS: bool | None = None
 
     # Passkeys (see docs/passkeys.md): the origin they are bound to (its host name is the
     # WebAuthn RP ID); empty = PUBLIC_URL, else the request's host (embedded default).

@@ -1,13 +1,20 @@
 """HTTP behaviour shared by every page: errors, security headers."""
 
 import logging
+import math
+import time
+from datetime import UTC, datetime
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
+
+from .extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "worker-src 'self'",
     ]
 )
+
+# A year, this host only: a neighbouring service on a subdomain may still need plain http.
+HSTS = "max-age=31536000"
 
 
 def wants_json() -> bool:
@@ -113,6 +123,7 @@ def handle_http_exception(error: HTTPException):
     if code >= 500:
         forget_member()  # the session may need a rollback: no lazy loads while rendering
     message = error_messages().get(code, _("問題が起きました。時間をおいてお試しください。"))
+    headers = error_headers(error)
     if wants_json():
         body = {"code": code, "status": error.name, "message": message}
         data = getattr(error, "data", None) or {}
@@ -122,9 +133,16 @@ def handle_http_exception(error: HTTPException):
             body["errors"] = data["messages"]
         elif error.description and error.description != type(error).description:
             body["message"] = error.description
-        return jsonify(body), code, getattr(error, "headers", None) or {}
+        return jsonify(body), code, headers
     detail = error.description if error.description != type(error).description else ""
-    return render_template("error.html", code=code, message=message, detail=detail), code
+    return render_template("error.html", code=code, message=message, detail=detail), code, headers
+
+
+def error_headers(error: HTTPException) -> dict[str, str]:
+    """The headers an error brings (Allow on a 405), besides its own Content-Type."""
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    headers.update(getattr(error, "headers", None) or {})  # flask-smorest's abort(headers=)
+    return headers
 
 
 def handle_csrf_error(error: CSRFError):
@@ -134,11 +152,43 @@ def handle_csrf_error(error: CSRFError):
     return render_template("error.html", code=400, message=message, detail=""), 400
 
 
+def retry_after_seconds() -> int:
+    """Seconds until every limit this request broke has been reset (at least one)."""
+    broken = [limit.reset_at for limit in limiter.current_limits if limit.breached]
+    reset_at = max(broken, default=time.time() + 60)
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def handle_rate_limit(error: RateLimitExceeded):
+    """Too many attempts: say in the member's language when to try again (not the raw limit)."""
+    seconds = retry_after_seconds()
+    minutes = max(1, round(seconds / 60))
+    again = datetime.fromtimestamp(time.time() + seconds, UTC)
+    message = error_messages()[429]
+    detail = ngettext(
+        "%(time)sごろ（あと%(num)d分ほど）から、もう一度お試しいただけます。",
+        "%(time)sごろ（あと%(num)d分ほど）から、もう一度お試しいただけます。",
+        minutes,
+        time=format_time(again, "short"),
+    )
+    headers = {"Retry-After": str(seconds)}
+    if wants_json():
+        body = {
+            "code": 429,
+            "status": error.name,
+            "message": f"{message} {detail}",
+            "retry_after": seconds,
+        }
+        return jsonify(body), 429, headers
+    return render_template("error.html", code=429, message=message, detail=detail), 429, headers
+
+
 def init_app(app: Flask) -> None:
     """Register error handlers and the headers every response carries."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(PoolTimeoutError, handle_database_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_exception)
 
     @app.after_request
@@ -150,6 +200,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "geolocation=(self), camera=(), microphone=()"
         )
+        if current_app.config["HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 

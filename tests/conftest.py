@@ -103,6 +103,25 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
+def configured_app(app):
+    """Another application on the same database with settings changed:
+    configured_app(PUBLIC_URL="https://kairan.example.jp")."""
+    built = []
+
+    def build(**config):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        other = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, **config})
+        other.test_client_class = IsolatedClient
+        built.append(other)
+        return other
+
+    yield build
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -5,10 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import get_scoped_or_404
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import ConfirmForm
+from ..links import local_path
 from . import bp
 from .forms import CodeLoginForm, PasswordLoginForm, PreferencesForm
+from .limits import per_address, per_card, per_code_prefix, per_email
 from .models import Device
 from .passkeys import password_login_step
 from .services import (
@@ -21,13 +23,9 @@ from .services import (
 )
 
 
-def login_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _log_in(member, method: str):
+    """Start a device for `member` and go where `next` asks, if it is a path on this site."""
+    target = local_path(request.args.get("next")) or url_for("home.index")
     start_device(
         member,
         method,
@@ -36,14 +34,7 @@ def _log_in(member, method: str):
     )
     db.session.commit()
     login_user(member, remember=True)
-    return redirect(_safe_next() or url_for("home.index"))
-
-
-def _safe_next() -> str | None:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    return redirect(target)
 
 
 @bp.get("/login")
@@ -56,7 +47,8 @@ def login():
 
 
 @bp.post("/login/code")
-@limiter.limit(login_limit)
+@per_address
+@per_code_prefix
 def login_code():
     form = CodeLoginForm()
     if form.validate_on_submit():
@@ -72,7 +64,8 @@ def login_code():
 
 
 @bp.post("/login/password")
-@limiter.limit(login_limit)
+@per_address
+@per_email
 def login_password():
     form = PasswordLoginForm()
     if form.validate_on_submit():
@@ -94,7 +87,8 @@ def login_password():
 
 
 @bp.get("/c/<token>")
-@limiter.limit(login_limit)
+@per_address
+@per_card
 def card(token: str):
     """The QR code's link: one tap to log in (a GET alone changes nothing)."""
     member = member_for_token(token)
@@ -104,7 +98,8 @@ def card(token: str):
 
 
 @bp.post("/c/<token>")
-@limiter.limit(login_limit)
+@per_address
+@per_card
 def card_login(token: str):
     form = ConfirmForm()
     member = member_for_token(token)

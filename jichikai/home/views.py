@@ -3,6 +3,7 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..links import local_path
 from ..ui import home_page_for
 from . import bp
 
@@ -22,9 +23,13 @@ def language(code: str):
     """Choose the language before logging in (kept in a cookie)."""
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("auth.login")
-    response = redirect(target)
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response = redirect(local_path(request.form.get("next")) or url_for("auth.login"))
+    response.set_cookie(
+        "lang",
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["HTTPS"],
+    )
     return response

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..files import private_folder, write_private
 from .errors import NoticeError
 
 ALLOWED_TYPES = {
@@ -187,15 +188,14 @@ def path_for(association_id: int, storage_key: str, web: bool = False) -> Path:
 
 def write(session: Session, association_id: int, storage_key: str, prepared: PreparedFile):
     """Write the files of one attachment; they go away again if the transaction rolls back."""
-    folder = upload_root() / str(association_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(upload_root() / str(association_id))
     written = session.info.setdefault(_NEW_FILES, [])
     target = path_for(association_id, storage_key)
-    target.write_bytes(prepared.data)
+    write_private(target, prepared.data)
     written.append(target)
     if prepared.web_version is not None:
         web = path_for(association_id, storage_key, web=True)
-        web.write_bytes(prepared.web_version)
+        write_private(web, prepared.web_version)
         written.append(web)
 
 

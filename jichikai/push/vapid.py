@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from flask import Flask, current_app
 from py_vapid import Vapid02, b64urlencode
 
+from ..files import write_private
+
 KEY_FILE = "vapid_private.pem"
 TOKEN_LIFETIME = 12 * 3600  # seconds; push services accept at most 24 h
 RENEW_BEFORE = 2 * 3600  # a cached token is re-signed this long before it expires
@@ -55,12 +57,7 @@ def rotate(path: Path) -> Vapid02:
 
 def _write_new(path: Path, pem: bytes) -> None:
     """Create `path` readable by the owner only; another process that won the race wins."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    write_private(path, pem, exclusive=True)
 
 
 def public_key_b64(vapid: Vapid02) -> str:

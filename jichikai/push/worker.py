@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from ..database import utcnow
 from ..extensions import db
+from ..files import open_private
 from ..scheduling import ScheduledJob, all_jobs
 from .delivery import make_sender, send_pending
 from .vapid import VapidError
@@ -71,7 +72,7 @@ class LeaderLock:
         return True
 
     def _try_file(self) -> bool:
-        handle = open(Path(self.app.instance_path) / "worker.lock", "a+")  # noqa: SIM115
+        handle = open_private(Path(self.app.instance_path) / "worker.lock")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -6,7 +6,7 @@ from jichikai.audit.models import AuditEvent
 from jichikai.auth.codes import format_code
 from jichikai.auth.models import Device, LoginCard
 from jichikai.auth.services import issue_card, member_for_code, member_for_token
-from jichikai.extensions import db, limiter
+from jichikai.extensions import db
 
 
 def test_qr_link_shows_a_confirmation_and_logs_in_on_post(client, world):
@@ -124,15 +124,6 @@ def test_logout_revokes_the_device(client, world, as_member):
     assert client.post("/logout").status_code == 302
     assert db.session.scalars(select(Device)).one().revoked_at is not None
     assert client.get("/api/v1/me").status_code == 401
-
-
-def test_login_attempts_are_rate_limited(app, client, world):
-    limiter.enabled = True
-    statuses = [
-        client.post("/login/code", data={"code": "0000-0000-0000"}).status_code for _ in range(12)
-    ]
-    assert statuses[:10] == [400] * 10
-    assert statuses[-1] == 429
 
 
 def test_next_parameter_only_redirects_inside_the_site(client, world):
