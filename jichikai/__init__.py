@@ -23,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     _finish_config(app)
 
+    from .database import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
