@@ -249,7 +249,10 @@ def subscribe(
     check_keys(p256dh, auth)
     expires_at = None
     if expiration_ms:
-        expires_at = datetime.fromtimestamp(expiration_ms / 1000, UTC)
+        try:
+            expires_at = datetime.fromtimestamp(expiration_ms / 1000, UTC)
+        except (OverflowError, OSError, ValueError) as error:
+            raise SubscriptionError("expirationTime is not a time") from error
         if expires_at <= utcnow():
             raise SubscriptionError("subscription has already expired")
 

@@ -185,6 +185,8 @@ def test_a_member_keeps_at_most_ten_devices(world, emulator):
         {"keys": {"p256dh": "A" * 87, "auth": "tBHItJI5svbpez7KI4CCXg"}},
         {"keys": {"auth": "tBHItJI5svbpez7KI4CCXg"}},
         {"expirationTime": 1000},
+        {"expirationTime": 10**20},
+        {"expirationTime": 2**63},
     ],
 )
 def test_bad_subscriptions_answer_400_and_save_nothing(client, world, emulator, as_member, change):
