@@ -154,7 +154,10 @@ def end_a_revoked_login():
     if wants_json():
         response = make_response(unauthorized())
     else:
-        response = make_response(render_template("auth/logged_out.html"), 401)
+        # A card's QR link, a circular: the same page again, now as a visitor.
+        again = request.full_path.rstrip("?") if request.method == "GET" else None
+        page = render_template("auth/logged_out.html", again=again or url_for("auth.login"))
+        response = make_response(page, 401)
     return forget_this_browser(response)
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from jichikai.auth.models import Device
-from jichikai.auth.services import revoke_device
+from jichikai.auth.services import issue_card, revoke_device
 from jichikai.extensions import db
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -94,6 +94,18 @@ def test_a_revoked_member_remember_cookie_alone_is_also_ended(client, world, as_
 
     assert response.status_code == 401
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_a_revoked_phone_scanning_its_card_is_led_back_to_the_card(client, world, as_member):
+    phone = _lost_phone(client, world, as_member)
+    _card, token, _code = issue_card(world.member)
+    db.session.commit()
+
+    page = phone.get(f"/c/{token}")
+    card = phone.get(f"/c/{token}")
+
+    assert page.status_code == 401 and f'href="/c/{token}"' in page.get_data(as_text=True)
+    assert card.status_code == 200
 
 
 def test_a_visitor_who_never_logged_in_keeps_its_data(client, world):
