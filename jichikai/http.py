@@ -3,7 +3,7 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -67,10 +67,28 @@ def handle_csrf_error(error: CSRFError):
     return render_template("error.html", code=400, message=message, detail=""), 400
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """No text is stored with NUL (PostgreSQL refuses it; no one types it): 400, never a 500."""
+    texts = [*request.args.lists(), *request.form.lists()]
+    if _holds_nul(dict(texts)) or (request.is_json and _holds_nul(request.get_json(silent=True))):
+        raise BadRequest()
+
+
 def init_app(app: Flask) -> None:
     """Register error handlers and the headers every response carries."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.before_request(refuse_nul_characters)
 
     @app.after_request
     def security_headers(response):
