@@ -28,6 +28,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     _finish_config(app)
     _trust_proxies(app)
 
+    from .database import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_extensions(app)
     _register_blueprints(app)
     _connect_signals()

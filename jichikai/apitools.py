@@ -5,8 +5,10 @@ from functools import wraps
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 from webargs.flaskparser import FlaskParser
+
+from .database import ID_MAX
 
 
 class Parser(FlaskParser):
@@ -26,6 +28,17 @@ class ApiBlueprint(Blueprint):
         if isinstance(schema, type) and issubclass(schema, Schema):
             schema = schema()
         return super().arguments(schema, *args, **kwargs)
+
+
+class Id(fields.Integer):
+    """A row id in a request (body or query string): a number the id columns can hold.
+
+    Anything else is a validation error (400 with the field's message), never a database error.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Range(min=1, max=ID_MAX))
 
 
 def api_login_required(view):

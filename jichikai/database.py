@@ -8,8 +8,38 @@ from flask import abort
 from sqlalchemy import DateTime, ForeignKey, Select, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from .extensions import db
+
+# Row ids are INTEGER columns: PostgreSQL's hold up to 2^31 - 1 (SQLite's up to 2^63 - 1). A
+# larger number, from a URL, a query string, a form or JSON, names no row; it must not reach a
+# query, where the database driver fails on it (a 500) instead of finding nothing.
+ID_MAX = 2**31 - 1
+
+
+def id_value(text) -> int:
+    """A row id read from text; ValueError when it cannot be one (`request.args.get(type=)`)."""
+    number = int(text)
+    if not 1 <= number <= ID_MAX:
+        raise ValueError(f"not a row id: {text!r}")
+    return number
+
+
+class IdConverter(IntegerConverter):
+    """The app's `<int:...>` URL parts: a number the id columns cannot hold answers 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            # Not "no route": werkzeug would answer 405 where the path has another method's.
+            raise NotFound() from None
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .extensions import limiter
 
@@ -183,6 +183,23 @@ def handle_rate_limit(error: RateLimitExceeded):
     return render_template("error.html", code=429, message=message, detail=detail), 429, headers
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """No text is stored with NUL (PostgreSQL refuses it; no one types it): 400, never a 500."""
+    texts = [*request.args.lists(), *request.form.lists()]
+    if _holds_nul(dict(texts)) or (request.is_json and _holds_nul(request.get_json(silent=True))):
+        raise BadRequest()
+
+
 def init_app(app: Flask) -> None:
     """Register error handlers and the headers every response carries."""
     app.register_error_handler(CSRFError, handle_csrf_error)
@@ -190,6 +207,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(PoolTimeoutError, handle_database_error)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.before_request(refuse_nul_characters)
 
     @app.after_request
     def security_headers(response):

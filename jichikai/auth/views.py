@@ -1,12 +1,24 @@
 """Login pages: card QR link, typed code, officer password; logout and devices."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from ..database import get_scoped_or_404
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..http import unauthorized, wants_json
 from ..links import local_path
 from . import bp
 from .forms import CodeLoginForm, PasswordLoginForm, PreferencesForm
@@ -112,6 +124,13 @@ def card_login(token: str):
     return _log_in(member, "qr")
 
 
+def forget_this_browser(response):
+    """The browser drops what it kept: pages for offline reading, the check-in outbox (both
+    personal data), the service worker."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
 @bp.post("/logout")
 @login_required
 def logout():
@@ -120,10 +139,30 @@ def logout():
     db.session.commit()
     logout_user()
     flash(_("ログアウトしました。"))
-    response = redirect(url_for("auth.login"))
-    # Pages kept for offline reading hold personal data: the browser drops them.
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
-    return response
+    return forget_this_browser(redirect(url_for("auth.login")))
+
+
+def _carries_a_login() -> bool:
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+    return session.get("_user_id") is not None or cookie in request.cookies
+
+
+@bp.before_app_request
+def end_a_revoked_login():
+    """A browser whose login stopped working (a lost phone revoked by an officer, a member
+    deactivated) gets 401 once, page or API, and forgets its kept pages and queued check-ins;
+    it is an ordinary visitor from then on."""
+    if request.endpoint == "static" or not _carries_a_login() or current_user.is_authenticated:
+        return None
+    logout_user()  # the session's id and the remember cookie go
+    if wants_json():
+        response = make_response(unauthorized())
+    else:
+        # A card's QR link, a circular: the same page again, now as a visitor.
+        again = request.full_path.rstrip("?") if request.method == "GET" else None
+        page = render_template("auth/logged_out.html", again=again or url_for("auth.login"))
+        response = make_response(page, 401)
+    return forget_this_browser(response)
 
 
 @bp.get("/me/devices")

@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..apitools import Id
 from .models import HELP_KINDS, KINDS, STATUSES
 
 
@@ -39,9 +40,9 @@ class CheckInSchema(Schema):
     )
     status = fields.Str(required=True, validate=validate.OneOf(STATUSES))
     member_ids = fields.List(
-        fields.Int(strict=True), load_default=None, validate=validate.Length(min=1, max=50)
+        Id(strict=True), load_default=None, validate=validate.Length(min=1, max=50)
     )
-    shelter_id = fields.Int(load_default=None, allow_none=True, strict=True)
+    shelter_id = Id(load_default=None, allow_none=True, strict=True)
     place = fields.Str(load_default="", validate=validate.Length(max=200))
     note = fields.Str(load_default="", validate=validate.Length(max=1000))
     help_kind = fields.Str(
@@ -117,7 +118,7 @@ class RollCallSchema(Schema):
 
 
 class RollCallQuerySchema(Schema):
-    block_id = fields.Int(load_default=None)
+    block_id = Id(load_default=None)
 
 
 class NearbyQuerySchema(Schema):

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..audit.services import record
 from ..csvfiles import csv_download
-from ..database import get_scoped_or_404, utcnow
+from ..database import get_scoped_or_404, id_value, utcnow
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..org.models import Block, Member
@@ -130,11 +130,16 @@ def _event_or_404(event_id: int) -> DisasterEvent:
     return get_scoped_or_404(DisasterEvent, event_id, current_user.association_id)
 
 
-def _int_or_none(value):
+def _int_or_none(value, parse=int):
     try:
-        return int(value) if value not in (None, "") else None
+        return parse(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+def _id_or_none(value):
+    """A row id from a form or the query string; None for anything that cannot be one."""
+    return _int_or_none(value, id_value)
 
 
 def _position(form) -> tuple[float, float] | None:
@@ -239,7 +244,7 @@ def checkin_submit():
     if form.get("headcount") and headcount is None:
         context = _checkin_context(event, 1, _("人数は数字で入れてください。"), form)
         return render_template("disaster/checkin.html", **context), 400
-    member_ids = [_int_or_none(i) for i in form.getlist("member_ids")]
+    member_ids = [_id_or_none(i) for i in form.getlist("member_ids")]
     try:
         submit_checkin(
             current_user,
@@ -247,7 +252,7 @@ def checkin_submit():
             status=form["status"],
             client_id=form.get("client_id", ""),
             member_ids=[i for i in member_ids if i is not None] or None,
-            shelter_id=_int_or_none(form.get("shelter_id")),
+            shelter_id=_id_or_none(form.get("shelter_id")),
             place=form.get("place", ""),
             help_kind=form.get("help_kind", ""),
             note=form.get("note", ""),
@@ -307,7 +312,7 @@ def _rollcall_blocks() -> tuple[list[Block], list[int]]:
     allowed = rollcall_block_ids(current_user, [b.id for b in blocks])
     if not allowed:
         abort(403)
-    wanted = _int_or_none(request.args.get("block_id"))
+    wanted = _id_or_none(request.args.get("block_id"))
     if wanted is not None:
         block = get_scoped_or_404(Block, wanted, current_user.association_id)
         if not can_view_rollcall(current_user, block):
@@ -354,7 +359,7 @@ def rollcall_page():
 @login_required
 def rollcall_report():
     form = request.form
-    member_ids = [_int_or_none(i) for i in form.getlist("member_ids")]
+    member_ids = [_id_or_none(i) for i in form.getlist("member_ids")]
     member_ids = [i for i in member_ids if i is not None]
     if not member_ids:
         abort(400)
@@ -368,7 +373,7 @@ def rollcall_report():
             status=form.get("status", ""),
             client_id=form.get("client_id", ""),
             member_ids=member_ids,
-            shelter_id=_int_or_none(form.get("shelter_id")),
+            shelter_id=_id_or_none(form.get("shelter_id")),
             place=form.get("place", ""),
             help_kind=form.get("help_kind", ""),
             note=form.get("note", ""),
@@ -574,7 +579,7 @@ def choose():
     require_officer()
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = [_int_or_none(i) for i in request.form.getlist("shelter_ids")]
+    ids = [_id_or_none(i) for i in request.form.getlist("shelter_ids")]
     try:
         set_chosen_shelters(current_user.association, [i for i in ids if i is not None])
     except ValueError as error:

@@ -16,9 +16,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..database import ID_MAX
 from .models import (
     CATEGORY_CITY,
     CATEGORY_EVENT,
@@ -136,7 +137,7 @@ class ReplyForm(FlaskForm):
 
 
 class RecordReadForm(FlaskForm):
-    household_id = IntegerField(validators=[InputRequired()])
+    household_id = IntegerField(validators=[InputRequired(), NumberRange(1, ID_MAX)])
     via = HiddenField(validators=[DataRequired()])
 
     VIAS = (VIA_PAPER, VIA_PROXY)

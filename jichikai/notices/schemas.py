@@ -2,7 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..apitools import Id
 from .models import CATEGORIES, CATEGORY_GENERAL, RECORDED_VIAS
+from .services import MAX_PAGE
 
 
 class NoticeListItemSchema(Schema):
@@ -15,7 +17,7 @@ class NoticeListItemSchema(Schema):
 
 
 class NoticeFeedQuerySchema(Schema):
-    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=10_000))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class AttachmentSchema(Schema):
@@ -67,7 +69,7 @@ class NoticeCreateSchema(Schema):
     )
     category = fields.Str(load_default=CATEGORY_GENERAL, validate=validate.OneOf(CATEGORIES))
     block_ids = fields.List(
-        fields.Int(strict=True),
+        Id(strict=True),
         load_default=list,
         metadata={"description": "Omitted or empty: the whole association."},
     )
@@ -78,7 +80,7 @@ class NoticeCreateSchema(Schema):
 
 
 class ReceiptQuerySchema(Schema):
-    block_id = fields.Int(
+    block_id = Id(
         load_default=None,
         metadata={"description": "One block; omitted: every block the caller follows."},
     )
@@ -99,5 +101,5 @@ class ReceiptSchema(Schema):
 
 
 class ReceiptCreateSchema(Schema):
-    household_id = fields.Int(required=True, strict=True)
+    household_id = Id(required=True, strict=True)
     via = fields.Str(required=True, validate=validate.OneOf(RECORDED_VIAS))

@@ -45,6 +45,7 @@ OPTION_MAX = 100
 OPTIONS_MAX = 10
 NOTE_MAX = 200
 FEED_PAGE_SIZE = 20
+MAX_PAGE = 10_000  # a page number beyond it would overflow the query's OFFSET
 REMINDER_INTERVAL = timedelta(hours=1)
 
 

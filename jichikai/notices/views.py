@@ -46,6 +46,7 @@ from .reports import (
     total_rate,
 )
 from .services import (
+    MAX_PAGE,
     answer,
     create_notice,
     current_reply,
@@ -69,7 +70,7 @@ bp.add_app_template_global(category_labels, "notice_categories")
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def require_officer() -> None:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..database import get_scoped_or_404
+from ..database import get_scoped_or_404, id_value
 from ..extensions import db
 from ..forms import ConfirmForm
 from . import bp
@@ -205,7 +205,7 @@ def _household_fields(form: HouseholdForm) -> dict:
 def households():
     all_blocks = blocks_of(current_user.association_id)
     shown = all_blocks
-    block_id = request.args.get("block", type=int)
+    block_id = request.args.get("block", type=id_value)
     if block_id:
         shown = [get_block_or_404(block_id)]
     return render_template("org/households.html", blocks=all_blocks, shown=shown, selected=block_id)
@@ -216,8 +216,8 @@ def households():
 def household_new():
     form = HouseholdForm()
     form.block_id.choices = _block_choices()
-    if request.method == "GET" and request.args.get("block", type=int):
-        form.block_id.data = request.args.get("block", type=int)
+    if request.method == "GET" and request.args.get("block", type=id_value):
+        form.block_id.data = request.args.get("block", type=id_value)
     if form.validate_on_submit():
         block = get_block_or_404(form.block_id.data)
         household = add_household(block, **_household_fields(form))
@@ -267,7 +267,7 @@ def _chosen_household(form: MemberForm) -> Household | None:
 @officer_required
 def members():
     all_blocks = blocks_of(current_user.association_id)
-    block_id = request.args.get("block", type=int)
+    block_id = request.args.get("block", type=id_value)
     shown = [get_block_or_404(block_id)] if block_id else all_blocks
     homeless = []
     if not block_id:
@@ -295,8 +295,8 @@ def members():
 def member_new():
     form = MemberForm()
     form.household_id.choices = _household_choices()
-    if request.method == "GET" and request.args.get("household", type=int):
-        form.household_id.data = request.args.get("household", type=int)
+    if request.method == "GET" and request.args.get("household", type=id_value):
+        form.household_id.data = request.args.get("household", type=id_value)
     if form.validate_on_submit():
         try:
             member = add_member(

@@ -8,7 +8,13 @@ from flask_smorest import abort
 from ..apitools import ApiBlueprint, api_login_required
 from ..extensions import db
 from .schemas import EndpointSchema, PublicKeySchema, SubscriptionOutSchema, SubscriptionSchema
-from .services import SubscriptionError, allowed_origins, subscribe, unsubscribe
+from .services import (
+    SubscriptionError,
+    SubscriptionTaken,
+    allowed_origins,
+    subscribe,
+    unsubscribe,
+)
 from .vapid import app_vapid, public_key_b64
 
 blp = ApiBlueprint(
@@ -27,6 +33,7 @@ def vapid_public_key():
 @blp.arguments(SubscriptionSchema)
 @blp.response(201, SubscriptionOutSchema)
 @blp.alt_response(200, schema=SubscriptionOutSchema, description="Already known; updated")
+@blp.alt_response(409, description="Another browser's endpoint: subscribe anew")
 @api_login_required
 def create_subscription(data):
     """Save this browser's PushSubscription.toJSON() for the logged-in member."""
@@ -39,7 +46,12 @@ def create_subscription(data):
             origins=allowed_origins(current_app.config.get("PUSH_ALLOWED_ORIGINS")),
             expiration_ms=data.get("expirationTime"),
             user_agent=request.headers.get("User-Agent", ""),
+            device_id=current_user.current_device.id,
         )
+    except SubscriptionTaken:
+        db.session.rollback()
+        # Says nothing of whose it is; the browser makes a new subscription (push.js).
+        abort(409, message=_("この端末の通知の登録を受け付けられませんでした。"))
     except SubscriptionError as error:
         db.session.rollback()
         abort(

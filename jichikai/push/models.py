@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..auth.models import Device
 from ..database import TenantMixin, UTCDateTime, utcnow
 from ..extensions import db
 from ..org.models import Member
@@ -15,6 +16,10 @@ class PushSubscription(TenantMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    # The login that saved it: that browser may renew the keys; anyone else must show them.
+    device_id: Mapped[int | None] = mapped_column(
+        ForeignKey("device.id", ondelete="SET NULL"), index=True
+    )
     endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
     p256dh: Mapped[str] = mapped_column(String(200))
     auth: Mapped[str] = mapped_column(String(100))
@@ -28,6 +33,7 @@ class PushSubscription(TenantMixin, db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     member: Mapped[Member] = relationship()
+    device: Mapped[Device | None] = relationship()
 
 
 class PushDelivery(TenantMixin, db.Model):

@@ -7,6 +7,7 @@ caller's transaction, so a notice and its push messages are committed together o
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterable
@@ -48,6 +49,10 @@ _TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 class SubscriptionError(ValueError):
     """A PushSubscription we do not accept; the message says why."""
+
+
+class SubscriptionTaken(SubscriptionError):
+    """The endpoint is another browser's: neither its keys nor the login that saved it."""
 
 
 @dataclass(frozen=True)
@@ -228,24 +233,34 @@ def subscribe(
     origins: list[str],
     expiration_ms: int | None = None,
     user_agent: str = "",
+    device_id: int | None = None,
 ) -> tuple[PushSubscription, bool]:
-    """Save a browser's subscription for `member`; returns it and whether it is new.
+    """Save a browser's subscription for `member` logged in as `device_id`; returns it and
+    whether it is new.
 
-    The same endpoint sent again (keys renewed, or another member logged in on that browser)
-    updates the row: one browser, one subscription.
+    One browser, one subscription. A known endpoint changes only for the same browser: the
+    login that saved it (which may renew the keys), or whoever sends the very keys saved with
+    it, which only that browser holds (another member logged in on a shared phone: the row
+    moves to them). Anyone else, who learnt the endpoint, is refused (SubscriptionTaken), or
+    they could silence someone else's alerts.
     """
     if not endpoint_allowed(endpoint, origins):
         raise SubscriptionError("endpoint is not on a known push service")
     check_keys(p256dh, auth)
     expires_at = None
     if expiration_ms:
-        expires_at = datetime.fromtimestamp(expiration_ms / 1000, UTC)
+        try:
+            expires_at = datetime.fromtimestamp(expiration_ms / 1000, UTC)
+        except (OverflowError, OSError, ValueError) as error:
+            raise SubscriptionError("expirationTime is not a time") from error
         if expires_at <= utcnow():
             raise SubscriptionError("subscription has already expired")
 
     subscription = db.session.scalar(
         select(PushSubscription).where(PushSubscription.endpoint == endpoint)
     )
+    if subscription is not None and not _same_browser(subscription, p256dh, auth, device_id):
+        raise SubscriptionTaken("this subscription belongs to another browser")
     created = subscription is None
     if created:
         subscription = PushSubscription(
@@ -259,6 +274,7 @@ def subscribe(
         )
     subscription.member_id = member.id
     subscription.association_id = member.association_id
+    subscription.device_id = device_id
     subscription.p256dh = p256dh
     subscription.auth = auth
     subscription.expires_at = expires_at
@@ -268,6 +284,16 @@ def subscribe(
     db.session.flush()
     _keep_newest(member)
     return subscription, created
+
+
+def _same_browser(
+    subscription: PushSubscription, p256dh: str, auth: str, device_id: int | None
+) -> bool:
+    """Whether a request comes from the browser holding `subscription` (see subscribe())."""
+    if device_id is not None and subscription.device_id == device_id:
+        return True
+    same_key = hmac.compare_digest(subscription.p256dh.encode(), p256dh.encode())
+    return hmac.compare_digest(subscription.auth.encode(), auth.encode()) and same_key
 
 
 def _keep_newest(member: Member) -> None:

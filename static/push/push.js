@@ -33,16 +33,21 @@
 
   function fail() { show("push-error", true); }
 
+  // False when the server holds this endpoint with other keys for another login (409).
   function save(subscription) {
     return fetch(box.dataset.subscriptionsUrl, {
       method: "POST", headers: headers, credentials: "same-origin",
       body: JSON.stringify(subscription.toJSON())
-    }).then(function (response) { if (!response.ok) { throw new Error(response.status); } });
+    }).then(function (response) {
+      if (response.status === 409) { return false; }
+      if (!response.ok) { throw new Error(response.status); }
+      return true;
+    });
   }
 
   function subscribe(registration, key) {
     return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key })
-      .then(function (subscription) { return save(subscription); });
+      .then(save).then(function (saved) { if (!saved) { throw new Error("409"); } });
   }
 
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
@@ -66,7 +71,10 @@
           .then(function () { render(true); });
       }
       if (subscription) {
-        return save(subscription).then(function () { render(true); });
+        return save(subscription).then(function (saved) {
+          // Refused: a new subscription (a new endpoint) of this browser is saved instead.
+          return saved || subscription.unsubscribe().then(function () { return subscribe(registration, key); });
+        }).then(function () { render(true); });
       }
       render(false);
     }).then(function () {

@@ -16,7 +16,8 @@ from jichikai.push.services import (
 )
 from jichikai.push.vapid import public_key_b64
 
-from .helpers import subscribe_browser, use_test_vapid_key
+from ..factories import login
+from .helpers import send_all, subscribe_browser, use_test_vapid_key
 
 DEFAULTS = allowed_origins("")
 
@@ -93,6 +94,83 @@ def test_a_browser_used_by_another_member_moves_without_old_messages(world, emul
     assert db.session.scalars(select(PushDelivery)).all() == []
 
 
+def _subscribe_through_the_api(client, member, browser) -> dict:
+    login(client, member)
+    response = client.post("/api/v1/push/subscriptions", json=browser.to_json())
+    assert response.status_code == 201
+    return response.json
+
+
+def _with_other_keys(emulator, browser) -> dict:
+    """The endpoint of `browser` with the keys of another browser (one an attacker holds)."""
+    return {**browser.to_json(), "keys": emulator.new_subscription().to_json()["keys"]}
+
+
+@pytest.mark.parametrize("taker", ["housemate", "other_leader", "outsider"])
+def test_another_members_endpoint_with_other_keys_is_refused(client, world, emulator, taker):
+    browser = emulator.new_subscription()
+    _subscribe_through_the_api(client, world.member, browser)
+    login(client, getattr(world, taker))
+
+    response = client.post("/api/v1/push/subscriptions", json=_with_other_keys(emulator, browser))
+
+    assert response.status_code == 409
+    assert world.member.name not in response.get_data(as_text=True)
+    [row] = db.session.scalars(select(PushSubscription)).all()
+    assert row.member_id == world.member.id
+    assert row.auth == browser.to_json()["keys"]["auth"]
+
+
+def test_the_owner_still_gets_messages_after_a_refused_takeover(client, world, emulator):
+    browser = emulator.new_subscription()
+    _subscribe_through_the_api(client, world.member, browser)
+    login(client, world.outsider)
+    client.post("/api/v1/push/subscriptions", json=_with_other_keys(emulator, browser))
+
+    notify([world.member], PushMessage("避難所が開きました"))
+    db.session.commit()
+    send_all()
+
+    assert [m["title"] for m in emulator.payloads_for(browser)] == ["避難所が開きました"]
+
+
+def test_the_same_login_may_renew_the_keys_of_its_endpoint(client, world, emulator):
+    browser = emulator.new_subscription()
+    _subscribe_through_the_api(client, world.member, browser)
+    renewed = _with_other_keys(emulator, browser)
+
+    response = client.post("/api/v1/push/subscriptions", json=renewed)
+
+    assert response.status_code == 200
+    [row] = db.session.scalars(select(PushSubscription)).all()
+    assert (row.member_id, row.auth) == (world.member.id, renewed["keys"]["auth"])
+
+
+def test_another_login_of_the_same_member_must_show_the_keys(client, world, emulator):
+    browser = emulator.new_subscription()
+    _subscribe_through_the_api(client, world.member, browser)
+    login(client, world.member)  # another phone: a new device
+
+    refused = client.post("/api/v1/push/subscriptions", json=_with_other_keys(emulator, browser))
+    same_keys = client.post("/api/v1/push/subscriptions", json=browser.to_json())
+
+    assert (refused.status_code, same_keys.status_code) == (409, 200)
+
+
+def test_a_shared_phone_follows_the_member_logged_in_on_it(client, world, emulator):
+    """The same browser (its keys) with another member logged in: its messages are theirs."""
+    browser = emulator.new_subscription()
+    _subscribe_through_the_api(client, world.member, browser)
+    login(client, world.housemate)
+
+    response = client.post("/api/v1/push/subscriptions", json=browser.to_json())
+
+    assert response.status_code == 200
+    [row] = db.session.scalars(select(PushSubscription)).all()
+    assert row.member_id == world.housemate.id
+    assert row.device_id == world.housemate.current_device.id
+
+
 def test_a_member_keeps_at_most_ten_devices(world, emulator):
     for _ in range(MAX_SUBSCRIPTIONS_PER_MEMBER + 2):
         subscribe_browser(emulator, world.member)
@@ -107,6 +185,8 @@ def test_a_member_keeps_at_most_ten_devices(world, emulator):
         {"keys": {"p256dh": "A" * 87, "auth": "tBHItJI5svbpez7KI4CCXg"}},
         {"keys": {"auth": "tBHItJI5svbpez7KI4CCXg"}},
         {"expirationTime": 1000},
+        {"expirationTime": 10**20},
+        {"expirationTime": 2**63},
     ],
 )
 def test_bad_subscriptions_answer_400_and_save_nothing(client, world, emulator, as_member, change):

@@ -3,6 +3,13 @@
 import gzip
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from jichikai.auth.models import Device
+from jichikai.auth.services import issue_card, revoke_device
+from jichikai.extensions import db
+
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
@@ -42,6 +49,75 @@ def test_logout_clears_cached_pages_and_queued_data(client, world, as_member):
     as_member(world.member)
     response = client.post("/logout")
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def _lost_phone(client, world, as_member):
+    """A phone logged in as the member, then revoked by an officer."""
+    as_member(world.member)
+    device = db.session.scalars(select(Device)).one()
+    revoke_device(device, by=world.officer)
+    db.session.commit()
+    return client
+
+
+@pytest.mark.parametrize("url", ["/", "/notices/", "/api/v1/me", "/api/v1/notices"])
+def test_a_revoked_phone_is_told_once_and_forgets_what_it_kept(client, world, as_member, url):
+    phone = _lost_phone(client, world, as_member)
+
+    response = phone.get(url)
+
+    assert response.status_code == 401
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    if url.startswith("/api/"):
+        assert response.get_json()["code"] == 401
+    else:
+        assert "この端末はログアウトされました。" in response.get_data(as_text=True)
+
+
+def test_after_that_the_revoked_phone_is_an_ordinary_visitor(client, world, as_member):
+    phone = _lost_phone(client, world, as_member)
+    phone.get("/api/v1/me")
+
+    response = phone.get("/")
+
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "Clear-Site-Data" not in response.headers
+
+
+def test_a_revoked_member_remember_cookie_alone_is_also_ended(client, world, as_member):
+    phone = _lost_phone(client, world, as_member)
+    with phone.session_transaction() as session:
+        session.clear()  # the browser was closed: only the long-lived cookie is left
+    phone.set_cookie("remember_token", "stale")
+
+    response = phone.get("/api/v1/notices")
+
+    assert response.status_code == 401
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_a_revoked_phone_scanning_its_card_is_led_back_to_the_card(client, world, as_member):
+    phone = _lost_phone(client, world, as_member)
+    _card, token, _code = issue_card(world.member)
+    db.session.commit()
+
+    page = phone.get(f"/c/{token}")
+    card = phone.get(f"/c/{token}")
+
+    assert page.status_code == 401 and f'href="/c/{token}"' in page.get_data(as_text=True)
+    assert card.status_code == 200
+
+
+def test_a_visitor_who_never_logged_in_keeps_its_data(client, world):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert "Clear-Site-Data" not in response.headers
+
+
+def test_a_revoked_phone_still_gets_the_static_files(client, world, as_member):
+    phone = _lost_phone(client, world, as_member)
+    with phone.get("/static/js/app.js") as response:
+        assert response.status_code == 200
 
 
 def test_all_javascript_fits_the_budget():
