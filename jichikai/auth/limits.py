@@ -75,3 +75,6 @@ per_address = limiter.shared_limit(address_limit, scope="login", deduct_when=fai
 per_code_prefix = _per_target(code_prefix, "login-code")
 per_card = _per_target(card_token_prefix, "login-card")
 per_email = _per_target(email, "login-email")
+
+# Steps that hand out a challenge (a stored row) count every request, not only failures.
+per_address_every_request = limiter.shared_limit(address_limit, scope="login-challenge")

@@ -17,12 +17,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from ..database import get_scoped_or_404
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import ConfirmForm
 from ..org.models import Member
 from ..org.views import get_member_or_404, officer_required
 from . import bp
 from .forms import PasskeyNameForm, PasskeyPolicyForm
+from .limits import per_address, per_address_every_request
 from .models import Device, Passkey
 from .passkeys import (
     PasskeyError,
@@ -43,7 +44,7 @@ from .passkeys import (
     set_passkey_policy,
 )
 from .services import revoke_device
-from .views import _log_in, login_limit
+from .views import CHECKS_ITS_OWN_LOGIN, _log_in
 
 # The session keys: the challenge handed to this browser, and the member who gave a correct
 # password and still owes a passkey (policy "both").
@@ -211,13 +212,13 @@ def passkey_policy():
 
 
 @bp.post("/login/passkey/options")
-@limiter.limit(login_limit)
+@per_address_every_request
 def passkey_login_options():
     return _options_response(authentication_options(_rp()))
 
 
 @bp.post("/login/passkey")
-@limiter.limit(login_limit)
+@per_address
 def passkey_login():
     body = _body()
     try:
@@ -256,7 +257,7 @@ def passkey_second():
 
 
 @bp.post("/login/passkey/second/options")
-@limiter.limit(login_limit)
+@per_address_every_request
 def passkey_second_options():
     member = _second_step_member()
     if member is None:
@@ -265,7 +266,7 @@ def passkey_second_options():
 
 
 @bp.post("/login/passkey/second")
-@limiter.limit(login_limit)
+@per_address
 def passkey_second_login():
     body = _body()
     member = _second_step_member()
@@ -296,7 +297,7 @@ def _json_log_in(member: Member, method: str):
 
 # Not even looked at: files, and a safety report in disaster mode (always taken, and its
 # one-statement path must not load the login).
-NEVER_HELD = {"static", "api_disaster.checkin"}
+NEVER_HELD = {"static", *CHECKS_ITS_OWN_LOGIN}
 OPEN_WHILE_REGISTERING = {
     "auth.logout",
     "auth.passkeys",

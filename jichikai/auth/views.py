@@ -147,12 +147,20 @@ def _carries_a_login() -> bool:
     return session.get("_user_id") is not None or cookie in request.cookies
 
 
+# Endpoints that check the login in their own statement (the one-statement check-in, see
+# disaster/quick.py); the hooks before every request leave them alone so that they stay one
+# statement. A revoked device's report there falls back to the general path and gets a 401.
+CHECKS_ITS_OWN_LOGIN = {"api_disaster.checkin"}
+
+
 @bp.before_app_request
 def end_a_revoked_login():
     """A browser whose login stopped working (a lost phone revoked by an officer, a member
     deactivated) gets 401 once, page or API, and forgets its kept pages and queued check-ins;
     it is an ordinary visitor from then on."""
-    if request.endpoint == "static" or not _carries_a_login() or current_user.is_authenticated:
+    if request.endpoint == "static" or request.endpoint in CHECKS_ITS_OWN_LOGIN:
+        return None
+    if not _carries_a_login() or current_user.is_authenticated:
         return None
     logout_user()  # the session's id and the remember cookie go
     if wants_json():

@@ -52,12 +52,20 @@ def _code(world) -> str:
     return code
 
 
-@pytest.mark.parametrize("target", HOSTILE)
+@pytest.mark.parametrize("target", [t for t in HOSTILE if "\x00" not in t])
 def test_code_login_goes_home_for_a_hostile_next(client, world, target):
     code = _code(world)
     response = client.post(f"/login/code?next={quote(target, safe='')}", data={"code": code})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_a_nul_in_next_is_refused_before_anything_is_done(client, world):
+    """NUL is refused in every request (http.refuse_nul_characters): no login, no device."""
+    code = _code(world)
+    response = client.post("/login/code?next=/%00", data={"code": code})
+    assert response.status_code == 400
+    assert db.session.scalars(select(Device)).all() == []
 
 
 def test_a_line_break_in_next_does_not_fail_after_login(client, world):
