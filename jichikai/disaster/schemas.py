@@ -32,10 +32,9 @@ class ActiveSchema(Schema):
 
 
 class CheckInSchema(Schema):
-    event_id = fields.Int(
+    event_id = Id(
         required=True,
         strict=True,
-        validate=validate.Range(min=1),
         metadata={"description": "The event the report was made for; stored there or nowhere"},
     )
     status = fields.Str(required=True, validate=validate.OneOf(STATUSES))

@@ -232,7 +232,7 @@ def _not_for_this_event(event: DisasterEvent | None, event_id: int | None):
 def checkin_submit():
     event = current_event()
     form = request.form
-    event_id = _int_or_none(form.get("event_id"))
+    event_id = _id_or_none(form.get("event_id"))
     if event is None or event_id != event.id:
         return _not_for_this_event(event, event_id)
     if form.get("status") not in STATUSES:
@@ -369,7 +369,7 @@ def rollcall_report():
     try:
         result = submit_checkin(
             current_user,
-            event_id=_int_or_none(form.get("event_id")),
+            event_id=_id_or_none(form.get("event_id")),
             status=form.get("status", ""),
             client_id=form.get("client_id", ""),
             member_ids=member_ids,

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 from jichikai import create_app
 from jichikai.apitools import Id
 from jichikai.database import ID_MAX, IdConverter, id_value
-from jichikai.disaster.services import start_event
+from jichikai.disaster.services import active_event, start_event
 from jichikai.extensions import api, db
 from jichikai.notices.services import NoticeInput, create_notice
 
@@ -135,6 +135,10 @@ def _event(world):
     db.session.commit()
 
 
+def _event_id(world) -> int:
+    return active_event(world.association.id).id
+
+
 # Pages reading ids from the query string or a form: such an id names nothing, like a word.
 PAGE_IDS = [
     ("GET", lambda w, v: f"/admin/households?block={v}", None, 200),
@@ -145,13 +149,29 @@ PAGE_IDS = [
     (
         "POST",
         lambda w, v: "/disaster/checkin",
-        lambda w, v: {"status": "safe_home", "client_id": "ids-test-1", "member_ids": str(v)},
+        lambda w, v: {
+            "status": "safe_home",
+            "client_id": "ids-test-1",
+            "member_ids": str(v),
+            "event_id": _event_id(w),
+        },
         302,
     ),
     (
         "POST",
+        lambda w, v: "/disaster/checkin",
+        lambda w, v: {"status": "safe_home", "client_id": "ids-test-3", "event_id": str(v)},
+        400,
+    ),
+    (
+        "POST",
         lambda w, v: "/disaster/rollcall/report",
-        lambda w, v: {"status": "safe_home", "client_id": "ids-test-2", "member_ids": str(v)},
+        lambda w, v: {
+            "status": "safe_home",
+            "client_id": "ids-test-2",
+            "member_ids": str(v),
+            "event_id": _event_id(w),
+        },
         400,
     ),
     ("POST", lambda w, v: "/disaster/shelters/choose", lambda w, v: {"shelter_ids": str(v)}, 302),
