@@ -220,6 +220,10 @@ def init_app(app: Flask) -> None:
         )
         if current_app.config["HTTPS"]:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            # Pages and API answers may hold personal data: never kept by a shared cache
+            # (a proxy, a city's Wi-Fi); the phone's own cache and the app's offline copy may.
+            response.cache_control.private = True
         return response
 
 

@@ -149,3 +149,18 @@ def test_service_worker_version_follows_the_shell_files(app, client, tmp_path):
     with (static / "js" / "app.js").open("a") as handle:
         handle.write("\n")
     assert shell_version(str(static), templates) != version
+
+
+@pytest.mark.parametrize("url", ["/", "/api/v1/me", "/notices/"])
+def test_pages_with_personal_data_are_kept_by_no_shared_cache(client, world, as_member, url):
+    as_member(world.member)
+    response = client.get(url)
+    assert "private" in response.headers["Cache-Control"] or (
+        "no-store" in response.headers["Cache-Control"]
+    )
+
+
+def test_static_files_stay_cacheable_by_anyone(client):
+    response = client.get("/static/css/app.css")
+    response.close()
+    assert "private" not in response.headers.get("Cache-Control", "")
