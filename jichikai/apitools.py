@@ -12,13 +12,14 @@ from .database import ID_MAX
 
 
 class Parser(FlaskParser):
-    """Bad input is a 400 with the field messages, as the pages show it."""
+    """A request that does not fit its schema is a 422 with the field messages, as a page
+    with form errors answers."""
 
-    DEFAULT_VALIDATION_STATUS = 400
+    DEFAULT_VALIDATION_STATUS = 422
 
 
 class ApiBlueprint(Blueprint):
-    """A flask-smorest blueprint under /api/v1 whose validation errors answer 400."""
+    """A flask-smorest blueprint under /api/v1 whose validation errors answer 422."""
 
     ARGUMENTS_PARSER = Parser()
 
@@ -33,7 +34,7 @@ class ApiBlueprint(Blueprint):
 class Id(fields.Integer):
     """A row id in a request (body or query string): a number the id columns can hold.
 
-    Anything else is a validation error (400 with the field's message), never a database error.
+    Anything else is a validation error (422 with the field's message), never a database error.
     """
 
     def __init__(self, **kwargs) -> None:

@@ -1,4 +1,4 @@
-"""Ids no id column can hold (2^31 and more) answer 404 in URLs and 400 in requests, never 500.
+"""Ids no id column can hold (2^31 and more) answer 404 in URLs and 422 in API requests, never 500.
 
 The cases are generated from the application: every URL rule with an `<int:...>` part, and every
 id field (`id`, `*_id`, `*_ids`) of the API's request bodies and query strings in the OpenAPI
@@ -126,7 +126,7 @@ def test_api_id_beyond_the_columns_is_a_validation_error(
 
     response = client.open(url, method=method, json=body)
 
-    assert response.status_code == 400, (method, url, body, response.status_code)
+    assert response.status_code == 422, (method, url, body, response.status_code)
     assert name in response.get_json()["errors"][location]
 
 

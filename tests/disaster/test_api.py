@@ -27,10 +27,10 @@ def test_start_and_end(app, world, client, as_member):
     assert client.get("/api/v1/disaster/active").get_json()["event"] is None
 
 
-def test_wrong_kind_is_400(app, world, client, as_member):
+def test_wrong_kind_is_422(app, world, client, as_member):
     as_member(world.officer)
     response = client.post("/api/v1/disaster/events", json={"kind": "tsunami", "title": "x"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "kind" in response.get_json()["errors"]["json"]
 
 
@@ -54,14 +54,14 @@ def test_checkin_and_resend(app, world, client, as_member):
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"status": "safe_home", "client_id": "abcdefgh", "lat": 91, "lon": 139}, 400),
-        ({"status": "safe_home", "client_id": "abcdefgh", "lat": 35}, 400),
+        ({"status": "safe_home", "client_id": "abcdefgh", "lat": 91, "lon": 139}, 422),
+        ({"status": "safe_home", "client_id": "abcdefgh", "lat": 35}, 422),
         ({"status": "at_shelter", "client_id": "abcdefgh", "shelter_id": 999999}, 400),
         ({"status": "safe_home", "client_id": "abcdefgh", "member_ids": [999999]}, 400),
-        ({"status": "unknown", "client_id": "abcdefgh"}, 400),
-        ({"status": "safe_home"}, 400),
-        ({"status": "safe_home", "client_id": "abcdefgh", "event_id": None}, 400),
-        ({"status": "safe_home", "client_id": "abcdefgh", "event_id": "1"}, 400),
+        ({"status": "unknown", "client_id": "abcdefgh"}, 422),
+        ({"status": "safe_home"}, 422),
+        ({"status": "safe_home", "client_id": "abcdefgh", "event_id": None}, 422),
+        ({"status": "safe_home", "client_id": "abcdefgh", "event_id": "1"}, 422),
     ],
 )
 def test_checkin_errors_answer_with_a_message(app, world, client, as_member, body, status):
@@ -79,7 +79,7 @@ def test_an_old_page_without_the_event_id_is_refused_with_a_message(app, world, 
     response = client.post(
         "/api/v1/disaster/checkins", json={"status": "safe_home", "client_id": "abcdefgh"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "event_id" in response.get_json()["errors"]["json"]
 
 
@@ -149,8 +149,8 @@ def test_nearby_shelters(app, world, client, as_member):
     assert set(shelters[0]) >= {"id", "name", "lat", "lon", "distance_m"}
     assert shelters[0]["distance_m"] < shelters[1]["distance_m"]
     bad = client.get("/api/v1/shelters/nearby?lat=135&lon=139")
-    assert bad.status_code == 400
-    assert client.get("/api/v1/shelters/nearby?lat=35&lon=139&hazard=meteor").status_code == 400
+    assert bad.status_code == 422
+    assert client.get("/api/v1/shelters/nearby?lat=35&lon=139&hazard=meteor").status_code == 422
 
 
 def test_openapi_lists_the_routes(app, client):

@@ -44,11 +44,11 @@ def test_officer_posts_with_blocks(client, world, as_member):
 def test_bad_input_is_refused_with_a_message_and_nothing_saved(client, world, as_member):
     as_member(world.officer)
     cases = [
-        ({"title": ""}, 400),
-        ({"title": "x", "body": "長" * 10_001}, 400),
-        ({"title": "x", "category": "party"}, 400),
+        ({"title": ""}, 422),
+        ({"title": "x", "body": "長" * 10_001}, 422),
+        ({"title": "x", "category": "party"}, 422),
         ({"title": "x", "block_ids": [world.outsider_block.id]}, 404),
-        ({"title": "x", "block_ids": ["1班"]}, 400),
+        ({"title": "x", "block_ids": ["1班"]}, 422),
     ]
     for payload, status in cases:
         response = client.post("/api/v1/notices", json=payload)

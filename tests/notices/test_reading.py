@@ -124,7 +124,7 @@ def test_leader_cannot_record_outside_their_blocks(client, world, as_member):
     outsider = client.post(api, json={"household_id": world.outsider_household.id, "via": "paper"})
     assert outsider.status_code == 404
     bad = client.post(api, json={"household_id": world.paper_household.id, "via": "app"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert _count(ReadReceipt) == 0
 
 
