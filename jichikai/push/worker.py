@@ -212,11 +212,12 @@ class Worker:
     def lead_pass(self) -> None:
         """Take the lock and start the scheduler, or check the lock is still held; never raises."""
         try:
-            if self.scheduler is None:
-                if self.lock.try_acquire():
-                    self._start_scheduler()
-            else:
+            if self.scheduler is not None:
+                # The lock's own connection: it may outlive an outage that the others see.
                 self.lock.still_held()
+                return
+            if self.lock.try_acquire():
+                self._start_scheduler()
             self.outage.succeeded()
         except Exception as error:
             if self.scheduler is not None:

@@ -127,8 +127,12 @@ def test_scheduler_passes_and_jobs_log_one_line_per_outage(
     caplog.set_level(logging.INFO, logger="jichikai")
     monkeypatch.setattr("jichikai.push.worker.all_jobs", lambda: HEALTH_JOBS)  # no JMA poll
     worker = Worker(proxied_app, run_sender=False)
-    _go_away(database_proxy)
     try:
+        started_at = utcnow()
+        worker.lead_pass()
+        assert worker.scheduler is not None  # the leader when the outage starts
+        assert _wait_for(lambda: _last_beat() >= started_at, 10)  # its first pass is done
+        _go_away(database_proxy)
         for _ in range(3):
             worker.lead_pass()
             for job in HEALTH_JOBS:
