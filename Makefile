@@ -33,19 +33,23 @@ translations: $(VENV)/.installed
 	done
 
 ## Extract the UI strings of each feature into its own catalogue (for translators).
+## The extracts go to a private temporary folder; the catalogues keep Babel's 76 columns and
+## their creation date, so a run on an unchanged tree changes no catalogue.
+PO_OPTIONS := --width 76
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -k _l -k lazy_gettext -F babel.cfg -o /tmp/jichikai-core.pot jichikai/*.py templates/*.html
-	@mkdir -p jichikai/translations
-	@if [ -f jichikai/translations/en/LC_MESSAGES/messages.po ]; then \
-	  $(BIN)/pybabel update -N -i /tmp/jichikai-core.pot -d jichikai/translations -l en; \
-	else $(BIN)/pybabel init -i /tmp/jichikai-core.pot -d jichikai/translations -l en; fi
-	@for f in $(FEATURES); do \
+	@pot=$$(mktemp -d) && trap 'rm -rf "$$pot"' EXIT && \
+	$(BIN)/pybabel extract -k _l -k lazy_gettext -F babel.cfg -o $$pot/core.pot jichikai/*.py templates/*.html && \
+	mkdir -p jichikai/translations && \
+	if [ -f jichikai/translations/en/LC_MESSAGES/messages.po ]; then \
+	  $(BIN)/pybabel update -N $(PO_OPTIONS) --ignore-pot-creation-date -i $$pot/core.pot -d jichikai/translations -l en; \
+	else $(BIN)/pybabel init $(PO_OPTIONS) -i $$pot/core.pot -d jichikai/translations -l en; fi && \
+	for f in $(FEATURES); do \
 	  tdirs=""; [ -d templates/$$f ] && tdirs="templates/$$f"; \
-	  $(BIN)/pybabel extract -k _l -k lazy_gettext -F babel.cfg -o /tmp/jichikai-$$f.pot jichikai/$$f $$tdirs || exit 1; \
-	  if ! grep -q '^msgid "[^"]' /tmp/jichikai-$$f.pot; then continue; fi; \
+	  $(BIN)/pybabel extract -k _l -k lazy_gettext -F babel.cfg -o $$pot/$$f.pot jichikai/$$f $$tdirs || exit 1; \
+	  if ! grep -q '^msgid "[^"]' $$pot/$$f.pot; then continue; fi; \
 	  if [ -f jichikai/$$f/translations/en/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update -N -i /tmp/jichikai-$$f.pot -d jichikai/$$f/translations -l en; \
-	  else $(BIN)/pybabel init -i /tmp/jichikai-$$f.pot -d jichikai/$$f/translations -l en; fi; \
+	    $(BIN)/pybabel update -N $(PO_OPTIONS) --ignore-pot-creation-date -i $$pot/$$f.pot -d jichikai/$$f/translations -l en || exit 1; \
+	  else $(BIN)/pybabel init $(PO_OPTIONS) -i $$pot/$$f.pot -d jichikai/$$f/translations -l en || exit 1; fi; \
 	done
 
 run: install

@@ -81,6 +81,8 @@ class DefaultConfig:
     PUSH_LEASE_SECONDS = 30  # renewed every third while held; due again this long after a crash
     PUSH_COLLAPSE_RETRIES = True  # a message without a topic gets its own, so retries collapse
     PUSH_POLL_SECONDS = 2.0  # how often an idle sender looks for due rows
+    # While the database is away the worker's loops wait longer between passes, up to this.
+    WORKER_RETRY_MAX_SECONDS = 10.0
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     # An image attachment with more pixels is refused before it is decoded; decoding one at

@@ -1,11 +1,16 @@
-"""Column types and tenant-scoping helpers shared by every feature's models."""
+"""Column types, tenant-scoping helpers and database connection behaviour shared by features."""
 
+import logging
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from flask import abort
 from sqlalchemy import DateTime, ForeignKey, Select, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import NotFound
@@ -174,3 +179,91 @@ def configure_engine(engine, ping_after_idle: float | None = None) -> None:
         except engine.dialect.loaded_dbapi.Error as error:
             # The pool discards this connection and checks out a fresh one.
             raise DisconnectionError("the database connection was gone") from error
+
+
+# A database that is away -------------------------------------------------------------------
+
+# SQLite errors that mean "the database cannot be used now", not "the query is wrong".
+SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when a database error means unreachable, refused, dropped or timed out."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(word in str(error.orig).lower() for word in SQLITE_UNAVAILABLE)
+    return True
+
+
+def describe_database_error(error: BaseException) -> str:
+    """The driver's error class and the first line of its message, for one log line."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
+
+
+class DatabaseOutage:
+    """What a background loop says while the database is away, and how long it waits.
+
+    One WARNING when an outage starts, another every `remind_every` seconds while it lasts,
+    one INFO when a pass succeeds again; never a stack trace. The wait between passes doubles
+    with each failed pass, up to `max_delay`. Threads may share one (the scheduler's jobs).
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        *,
+        max_delay: float,
+        remind_every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger = logger
+        self.max_delay = max_delay
+        self.remind_every = remind_every
+        self.clock = clock
+        self.since: float | None = None
+        self.failures = 0
+        self._reminded_at = 0.0
+        self._lock = threading.Lock()
+
+    def failed(self, error: BaseException) -> bool:
+        """Note a failed pass; False when `error` is not the database being away (a bug)."""
+        if not database_unavailable(error):
+            return False
+        with self._lock:
+            now = self.clock()
+            self.failures += 1
+            if self.since is None:
+                self.since = self._reminded_at = now
+                self.logger.warning("database unavailable: %s", describe_database_error(error))
+            elif now - self._reminded_at >= self.remind_every:
+                self._reminded_at = now
+                self.logger.warning(
+                    "database still unavailable after %d s: %s",
+                    now - self.since,
+                    describe_database_error(error),
+                )
+        return True
+
+    def succeeded(self) -> None:
+        """Note a pass that reached the database: the outage, if any, is over."""
+        with self._lock:
+            if self.since is None:
+                return
+            self.logger.info("database available again after %.0f s", self.clock() - self.since)
+            self.since = None
+            self.failures = 0
+
+    def delay(self, normal: float) -> float:
+        """The wait before the next pass: `normal`, or longer while the database is away."""
+        if not self.failures:
+            return normal
+        return max(normal, min(self.max_delay, normal * 2 ** (self.failures - 1)))

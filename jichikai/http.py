@@ -10,19 +10,17 @@ from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from .database import database_unavailable, describe_database_error
 from .extensions import limiter
 
 log = logging.getLogger(__name__)
 
 # What a 503 tells phones and the offline outbox: try again after this many seconds.
 RETRY_AFTER_SECONDS = 10
-
-# SQLite errors that mean "the database cannot be used now", not "the query is wrong".
-SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -77,33 +75,16 @@ def forget_member() -> None:
     g._login_user = login_manager.anonymous_user()
 
 
-def database_unavailable(error: Exception) -> bool:
-    """True when a database error means unreachable, refused, dropped or timed out."""
-    if isinstance(error, PoolTimeoutError):
-        return True
-    if not isinstance(error, DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    if not isinstance(error, OperationalError):
-        return False
-    if type(error.orig).__module__.startswith("sqlite3"):
-        return any(word in str(error.orig).lower() for word in SQLITE_UNAVAILABLE)
-    return True
-
-
 def handle_database_error(error: Exception):
     """503 with Retry-After when the database is away; one log line, no query."""
     if not database_unavailable(error):
         raise error
     forget_member()
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
     log.warning(
-        "database unavailable: %s %s: %s: %s",
+        "database unavailable: %s %s: %s",
         request.method,
         request.path,
-        type(getattr(error, "orig", None) or error).__name__,
-        reason[0] if reason else "",
+        describe_database_error(error),
     )
     message = _("ただいま、つながりにくくなっています。少し待ってから、もう一度お試しください。")
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}

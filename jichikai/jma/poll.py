@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import database_unavailable
 from ..extensions import db
 from ..org.models import Association
 from .alerts import act, cancelled_alerts, tell_cancelled
@@ -369,6 +370,8 @@ def _handle_entry_alone(entry: FeedEntry, run: _FeedPass) -> None:
         _handle_entry(entry, run)
     except Exception as error:  # one bad entry must not stop the others
         db.session.rollback()
+        if database_unavailable(error):
+            raise  # not the entry's fault: the poll ends, the entry is taken again later
         logger.exception("jma: handling %s failed", entry.link[:MAX_LINK_LENGTH])
         reason = f"{type(error).__name__}: {error}"
         _record(
@@ -451,9 +454,11 @@ def _handle_entry(entry: FeedEntry, run: _FeedPass) -> None:
         )
         _apply(message, entry.link, now, report)
         db.session.commit()
-    except Exception:  # the message was downloaded: record it as failed for good
+    except Exception as error:  # the message was downloaded: record it as failed for good
         db.session.rollback()
         del report.alerts[alerts:], report.cancelled[cancelled:]
+        if database_unavailable(error):
+            raise  # the database is away, the message is fine: try it again later
         logger.exception("jma: applying %s failed", entry.link)
         _set_entry(
             entry_id,

@@ -8,6 +8,9 @@ runs in background threads of the web process, started by the first request it s
   SQLite a file lock in the instance folder. The others try again every few seconds and take
   over when the leader dies.
 - The sender loop runs in every worker process; claims with SKIP LOCKED share the rows.
+- While the database is away, every loop logs one line when the outage starts (and one a
+  minute while it lasts), one when the database is back, and waits longer between passes
+  (at most WORKER_RETRY_MAX_SECONDS); no thread stops. Other errors log their stack trace.
 """
 
 import fcntl
@@ -22,7 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import text
 
-from ..database import utcnow
+from ..database import DatabaseOutage, utcnow
 from ..extensions import db
 from ..files import open_private
 from ..scheduling import ScheduledJob, all_jobs
@@ -82,17 +85,17 @@ class LeaderLock:
         return True
 
     def still_held(self) -> bool:
-        """False when the lock's connection was lost (the database then released the lock)."""
+        """Whether the lock is held; raises when its connection was lost (the lock with it)."""
         if self._file is not None:
             return True
         if self._connection is None:
             return False
         try:
             self._connection.execute(text("SELECT 1"))
-            return True
         except Exception:
             self.release()
-            return False
+            raise
+        return True
 
     def release(self) -> None:
         if self._connection is not None:
@@ -110,20 +113,24 @@ class LeaderLock:
             self._file = None
 
 
-def run_job(app: Flask, job: ScheduledJob) -> None:
+def run_job(app: Flask, job: ScheduledJob, outage: DatabaseOutage) -> None:
     """One pass of a scheduled job in its own app context; errors are logged, not raised."""
     with app.app_context():
         try:
             summary = job.func(utcnow())
+            outage.succeeded()
             log.info("job %s: %s", job.id, summary)
-        except Exception:
+        except Exception as error:
             db.session.rollback()
-            log.exception("job %s failed", job.id)
+            if not outage.failed(error):
+                log.exception("job %s failed", job.id)
         finally:
             db.session.remove()
 
 
-def build_scheduler(app: Flask, jobs: list[ScheduledJob]) -> BackgroundScheduler:
+def build_scheduler(
+    app: Flask, jobs: list[ScheduledJob], outage: DatabaseOutage
+) -> BackgroundScheduler:
     """An APScheduler with every job: coalesced, one instance at a time, run at start."""
     scheduler = BackgroundScheduler(
         timezone=UTC,
@@ -135,7 +142,7 @@ def build_scheduler(app: Flask, jobs: list[ScheduledJob]) -> BackgroundScheduler
             run_job,
             "interval",
             seconds=job.every_seconds,
-            args=[app, job],
+            args=[app, job, outage],
             id=job.id,
             name=job.description or job.id,
             next_run_time=now,
@@ -156,6 +163,10 @@ class Worker:
         self.lock = LeaderLock(app)
         self.scheduler: BackgroundScheduler | None = None
         self.threads: list[threading.Thread] = []
+        # One database for every loop: one line when it goes away, one when it is back.
+        self.outage = DatabaseOutage(log, max_delay=float(app.config["WORKER_RETRY_MAX_SECONDS"]))
+        self._sender = None
+        self._vapid_warned = False
 
     @property
     def is_leader(self) -> bool:
@@ -176,6 +187,9 @@ class Worker:
         self.stopping.set()
         for thread in self.threads:
             thread.join(timeout)
+        if self._sender is not None and not any(t.is_alive() for t in self.threads):
+            self._sender.close()
+            self._sender = None
 
     def wait(self) -> None:
         """Block until SIGTERM or SIGINT, then stop cleanly."""
@@ -190,22 +204,31 @@ class Worker:
     def _lead(self) -> None:
         """Become leader when possible, run the scheduler while the lock holds."""
         while not self.stopping.is_set():
-            try:
-                if self.scheduler is None:
-                    if self.lock.try_acquire():
-                        self._start_scheduler()
-                elif not self.lock.still_held():
-                    log.warning("lost the scheduler lock; stopping the scheduler")
-                    self._stop_scheduler(wait=False)
-            except Exception:
-                log.exception("scheduler leadership check failed")
-            self.stopping.wait(LEADER_RETRY_SECONDS)
+            self.lead_pass()
+            self.stopping.wait(self.outage.delay(LEADER_RETRY_SECONDS))
         self._stop_scheduler(wait=True)
         self.lock.release()
 
+    def lead_pass(self) -> None:
+        """Take the lock and start the scheduler, or check the lock is still held; never raises."""
+        try:
+            if self.scheduler is not None:
+                # The lock's own connection: it may outlive an outage that the others see.
+                self.lock.still_held()
+                return
+            if self.lock.try_acquire():
+                self._start_scheduler()
+            self.outage.succeeded()
+        except Exception as error:
+            if self.scheduler is not None:
+                log.info("scheduler stopped: its lock went with the database connection")
+                self._stop_scheduler(wait=False)
+            if not self.outage.failed(error):
+                log.exception("scheduler leadership check failed")
+
     def _start_scheduler(self) -> None:
         jobs = all_jobs()
-        self.scheduler = build_scheduler(self.app, jobs)
+        self.scheduler = build_scheduler(self.app, jobs, self.outage)
         self.scheduler.start()
         log.info("scheduler started in process %s: %s", os.getpid(), [j.id for j in jobs])
 
@@ -217,30 +240,32 @@ class Worker:
     def _send(self) -> None:
         """Send what is due, then wait a little; forever."""
         poll = float(self.app.config["PUSH_POLL_SECONDS"])
-        sender = None
-        warned = False
         while not self.stopping.is_set():
-            with self.app.app_context():
-                try:
-                    if sender is None:
-                        sender = make_sender(self.app)
-                    summary = send_pending(sender, max_batches=SENDER_BATCHES_PER_PASS)
-                    if summary.batches:
-                        log.info("push: %s", summary)
-                        if summary.batches >= SENDER_BATCHES_PER_PASS:
-                            continue
-                except VapidError as error:
-                    if not warned:
-                        log.error("push sending is off: %s", error)
-                        warned = True
-                except Exception:
-                    db.session.rollback()
+            if not self.send_pass():
+                self.stopping.wait(self.outage.delay(poll))
+
+    def send_pass(self) -> bool:
+        """Send what is due now; True when more may be due at once. Never raises."""
+        with self.app.app_context():
+            try:
+                if self._sender is None:
+                    self._sender = make_sender(self.app)
+                summary = send_pending(self._sender, max_batches=SENDER_BATCHES_PER_PASS)
+                self.outage.succeeded()
+                if summary.batches:
+                    log.info("push: %s", summary)
+                return summary.batches >= SENDER_BATCHES_PER_PASS
+            except VapidError as error:
+                if not self._vapid_warned:
+                    log.error("push sending is off: %s", error)
+                    self._vapid_warned = True
+            except Exception as error:
+                db.session.rollback()
+                if not self.outage.failed(error):
                     log.exception("push sending failed")
-                finally:
-                    db.session.remove()
-            self.stopping.wait(poll)
-        if sender is not None:
-            sender.close()
+            finally:
+                db.session.remove()
+        return False
 
 
 _embedded_lock = threading.Lock()

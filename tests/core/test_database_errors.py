@@ -1,11 +1,13 @@
 """Which database errors mean "unavailable" (503), and the language an error page can use."""
 
+import logging
+
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from jichikai.database import DatabaseOutage, database_unavailable
 from jichikai.extensions import db
-from jichikai.http import database_unavailable
 
 
 def test_a_wrong_query_is_not_an_outage(app):
@@ -39,3 +41,34 @@ def test_after_logout_the_language_cookie_decides(world, as_member):
     page = client.get("/login").get_data(as_text=True)
 
     assert '<html lang="ja"' in page
+
+
+def test_a_long_outage_is_reminded_once_a_minute_and_its_end_told_once(caplog):
+    now = [100.0]
+    outage = DatabaseOutage(logging.getLogger("test.outage"), max_delay=10, clock=lambda: now[0])
+    refused = OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+    caplog.set_level(logging.INFO, logger="test.outage")
+
+    for _ in range(61):  # one pass a second for a minute
+        assert outage.failed(refused)
+        now[0] += 1
+    delays = [outage.delay(2.0)]
+    outage.succeeded()
+    outage.succeeded()
+
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "database unavailable: ConnectionRefusedError: connection refused"),
+        (
+            "WARNING",
+            "database still unavailable after 60 s: ConnectionRefusedError: connection refused",
+        ),
+        ("INFO", "database available again after 61 s"),
+    ]
+    assert delays == [10] and outage.delay(2.0) == 2.0
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_bug_is_not_an_outage():
+    outage = DatabaseOutage(logging.getLogger("test.outage"), max_delay=10)
+    assert not outage.failed(TypeError("a bug"))
+    assert outage.since is None and outage.delay(2.0) == 2.0

@@ -4,14 +4,16 @@ two polls at once. A valid 震度5強 message in the same feed must still start 
 import sqlite3
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from jichikai.database import database_unavailable
 from jichikai.disaster.models import DisasterEvent
 from jichikai.extensions import db
 from jichikai.jma.models import JmaEntry
-from jichikai.jma.poll import PollOptions, poll
+from jichikai.jma.poll import CLAIM_LEASE, PollOptions, poll
 from tests.jma import conftest as local_jma
 from tests.jma.conftest import NOW, message
 
@@ -213,3 +215,38 @@ def test_two_polls_at_once_start_one_event_and_fetch_the_entry_once(app, watchin
     assert _events(watching.association.id) == 1
     [entry] = db.session.scalars(select(JmaEntry))
     assert (entry.status, entry.attempts) == ("processed", 1)
+
+
+def test_a_database_outage_mid_poll_is_no_bad_entry(
+    database_proxy, proxied_app, watching, jma, caplog
+):
+    """PostgreSQL goes away while a 震度5強 message downloads: the poll ends with the outage
+    (one line in the worker's log, no stack trace), the message is not recorded as failed,
+    and a later poll after the claim's lease starts the event."""
+    jma.serve_message(STRONG)
+    feed = jma.serve_feed("eqvol.xml", [STRONG])
+
+    def go_away(path: str) -> None:
+        if path == f"/data/{STRONG}":
+            database_proxy.refuse()
+            database_proxy.cut()
+
+    jma.on_request = go_away
+    with proxied_app.app_context():
+        with pytest.raises(Exception) as raised:
+            poll([feed], now=NOW, options=OPTIONS)
+        db.session.rollback()
+    jma.on_request = None
+    database_proxy.heal()
+
+    assert database_unavailable(raised.value)
+    assert not [r for r in caplog.records if r.exc_info]
+    [entry] = _entries().values()
+    assert (entry.status, entry.attempts) == ("fetching", 1)
+
+    report = poll([feed], now=NOW + CLAIM_LEASE + timedelta(seconds=1), options=OPTIONS)
+    db.session.commit()
+
+    assert report.failed == 0
+    assert _events(watching.association.id) == 1
+    assert _entries()[STRONG].status == "processed"

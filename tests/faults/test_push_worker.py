@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from jichikai.database import utcnow
 from jichikai.extensions import db
 from jichikai.push.delivery import claim_due, make_sender, send_batch, send_pending
-from jichikai.push.models import PushDelivery, PushSubscription
-from jichikai.push.services import PushMessage, notify
+from jichikai.push.models import PushDelivery
+from jichikai.push.services import PushMessage
 from tests.push.emulator import PushServiceEmulator
-from tests.push.helpers import use_test_vapid_key
+from tests.push.helpers import queue_for, use_test_vapid_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,28 +74,6 @@ def push_service(app):
     for service in services:
         service.stop()
     app.config.update(saved)
-
-
-def _queue_for(member, emulator, count: int, message: PushMessage) -> list[str]:
-    """`count` devices of one member (real keys), and `message` queued for each."""
-    endpoints = []
-    for _ in range(count):
-        browser = emulator.new_subscription()
-        keys = browser.to_json()["keys"]
-        db.session.add(
-            PushSubscription(
-                association_id=member.association_id,
-                member_id=member.id,
-                endpoint=browser.endpoint,
-                p256dh=keys["p256dh"],
-                auth=keys["auth"],
-            )
-        )
-        endpoints.append(browser.endpoint)
-    db.session.flush()
-    notify([member], message)
-    db.session.commit()
-    return endpoints
 
 
 def _count(status: str) -> int:
@@ -152,7 +130,7 @@ def test_a_killed_worker_s_rows_are_resent_within_the_short_lease(
     lease = float(app.config["PUSH_LEASE_SECONDS"])
     cap = int(app.config["PUSH_MAX_UNACKNOWLEDGED"])
     emulator = push_service(latency=2.0)
-    endpoints = _queue_for(world.member, emulator, 2 * cap, PushMessage("避難してください"))
+    endpoints = queue_for(world.member, emulator, 2 * cap, PushMessage("避難してください"))
 
     first = _start_worker(app, tmp_path, emulator.origin, "first")
     second = None
@@ -192,7 +170,7 @@ def test_a_slow_push_service_never_lets_the_lease_run_out_under_a_live_worker(
 ):
     app.config.update(PUSH_LEASE_SECONDS=1.5, PUSH_TIMEOUT_SECONDS=10)
     emulator = push_service(latency=2.5)
-    endpoints = _queue_for(world.member, emulator, 3, PushMessage("回覧です"))
+    endpoints = queue_for(world.member, emulator, 3, PushMessage("回覧です"))
 
     worker = _sending_thread(app)
     try:
@@ -209,7 +187,7 @@ def test_a_slow_push_service_never_lets_the_lease_run_out_under_a_live_worker(
 def test_one_worker_holds_at_most_the_cap_unanswered(app, world, push_service):
     app.config.update(PUSH_BATCH_SIZE=20, PUSH_MAX_UNACKNOWLEDGED=10)
     emulator = push_service(latency=0.5)
-    _queue_for(world.member, emulator, 30, PushMessage("回覧です"))
+    queue_for(world.member, emulator, 30, PushMessage("回覧です"))
     held: list[int] = []
 
     worker = _sending_thread(app)
@@ -227,7 +205,7 @@ def test_every_attempt_of_a_message_carries_the_same_topic(app, world, push_serv
     Topic, so the service replaces the first with it instead of delivering both."""
     app.config["PUSH_TIMEOUT_SECONDS"] = 0.3
     emulator = push_service(latency=1.0)
-    [endpoint] = _queue_for(world.member, emulator, 1, PushMessage("回覧です"))
+    [endpoint] = queue_for(world.member, emulator, 1, PushMessage("回覧です"))
 
     with make_sender(app) as sender:
         first = send_batch(sender)
@@ -242,7 +220,7 @@ def test_every_attempt_of_a_message_carries_the_same_topic(app, world, push_serv
 
 def test_a_message_s_own_topic_is_kept(app, world, push_service):
     emulator = push_service(latency=0)
-    _queue_for(world.member, emulator, 1, PushMessage("回覧です", topic="reminder-7"))
+    queue_for(world.member, emulator, 1, PushMessage("回覧です", topic="reminder-7"))
     with make_sender(app) as sender:
         send_batch(sender)
     assert [r.topic for r in emulator.received] == ["reminder-7"]

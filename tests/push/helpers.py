@@ -5,7 +5,8 @@ from py_vapid import Vapid02
 
 from jichikai.extensions import db
 from jichikai.push.delivery import make_sender, send_pending
-from jichikai.push.services import subscribe
+from jichikai.push.models import PushSubscription
+from jichikai.push.services import PushMessage, notify, subscribe
 
 _KEY = {}
 
@@ -40,3 +41,25 @@ def send_all(**config):
     """`flask push send-pending`, in the test's app context."""
     with make_sender() as sender:
         return send_pending(sender)
+
+
+def queue_for(member, emulator, count: int, message: PushMessage) -> list[str]:
+    """`count` devices of one member (real keys), and `message` queued for each."""
+    endpoints = []
+    for _ in range(count):
+        browser = emulator.new_subscription()
+        keys = browser.to_json()["keys"]
+        db.session.add(
+            PushSubscription(
+                association_id=member.association_id,
+                member_id=member.id,
+                endpoint=browser.endpoint,
+                p256dh=keys["p256dh"],
+                auth=keys["auth"],
+            )
+        )
+        endpoints.append(browser.endpoint)
+    db.session.flush()
+    notify([member], message)
+    db.session.commit()
+    return endpoints

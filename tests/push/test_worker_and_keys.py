@@ -1,5 +1,6 @@
 """VAPID keys, the worker's scheduler and leader lock, the embedded start, pruning."""
 
+import logging
 import stat
 import threading
 import time
@@ -9,7 +10,7 @@ import pytest
 from py_vapid import Vapid02
 from sqlalchemy import select
 
-from jichikai.database import utcnow
+from jichikai.database import DatabaseOutage, utcnow
 from jichikai.extensions import db
 from jichikai.push.delivery import prune
 from jichikai.push.jobs import JOBS
@@ -96,7 +97,7 @@ def test_push_declares_its_prune_job():
 
 
 def test_scheduler_jobs_coalesce_and_never_overlap(app):
-    scheduler = build_scheduler(app, JOBS)
+    scheduler = build_scheduler(app, JOBS, DatabaseOutage(logging.getLogger(), max_delay=1))
     scheduler.start(paused=True)
     try:
         [job] = scheduler.get_jobs()
@@ -113,7 +114,11 @@ def test_a_failing_job_is_logged_and_rolled_back(app, world, caplog):
         db.session.flush()
         raise RuntimeError("boom")
 
-    run_job(app, ScheduledJob("test.broken", broken, 60))
+    run_job(
+        app,
+        ScheduledJob("test.broken", broken, 60),
+        DatabaseOutage(logging.getLogger(), max_delay=1),
+    )
     assert "job test.broken failed" in caplog.text
     db.session.expire_all()
     assert world.member.name != "changed"
