@@ -167,7 +167,7 @@ def end_a_revoked_login():
         response = make_response(unauthorized())
     else:
         # A card's QR link, a circular: the same page again, now as a visitor.
-        again = request.full_path.rstrip("?") if request.method == "GET" else None
+        again = local_path(request.full_path.rstrip("?")) if request.method == "GET" else None
         page = render_template("auth/logged_out.html", again=again or url_for("auth.login"))
         response = make_response(page, 401)
     return forget_this_browser(response)
