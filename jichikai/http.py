@@ -175,9 +175,15 @@ def _holds_nul(value) -> bool:
 
 
 def refuse_nul_characters() -> None:
-    """No text is stored with NUL (PostgreSQL refuses it; no one types it): 400, never a 500."""
+    """No text is stored with NUL (PostgreSQL refuses it; no one types it): 400, never a 500.
+
+    Headers too: a login keeps the User-Agent, and not every server refuses NUL in a header
+    (gunicorn does; the development server does not).
+    """
     texts = [*request.args.lists(), *request.form.lists()]
     if _holds_nul(dict(texts)) or (request.is_json and _holds_nul(request.get_json(silent=True))):
+        raise BadRequest()
+    if any("\x00" in value for _name, value in request.headers.items()):
         raise BadRequest()
 
 

@@ -62,6 +62,12 @@ def run_migrations_online():
             render_item=render_item,
             **conf_args,
         )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration copies a table, drops it and renames the copy; with foreign
+            # keys enforced, dropping a table other rows refer to fails (or would cascade).
+            # Off for the migration only (a PRAGMA outside any transaction), checked after.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
                 # Web requests fail fast (DATABASE_STATEMENT_TIMEOUT_SECONDS); a migration that
@@ -69,6 +75,11 @@ def run_migrations_online():
                 # the pooled connection keeps its limit once the migrations are done.
                 connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the migrations left rows without their parent: {broken}")
 
 
 if context.is_offline_mode():

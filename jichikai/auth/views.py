@@ -22,7 +22,7 @@ from ..http import unauthorized, wants_json
 from ..links import local_path
 from . import bp
 from .forms import CodeLoginForm, PasswordLoginForm, PreferencesForm
-from .limits import per_address, per_card, per_code_prefix, per_email
+from .limits import per_address, per_card, per_code_prefix, per_email, remember_email
 from .models import Device
 from .passkeys import password_login_step
 from .services import (
@@ -84,11 +84,11 @@ def login_password():
         member = member_for_password(form.email.data, form.password.data)
         step = password_login_step(member) if member is not None else None
         if step == "log_in":
-            return _log_in(member, "password")
+            return remember_email(_log_in(member, "password"), form.email.data)
         if step == "passkey":
             from .passkey_views import begin_second_step
 
-            return begin_second_step(member)
+            return remember_email(begin_second_step(member), form.email.data)
         if step == "refuse":
             form.password.errors.append(_("役員の方は「パスキーでログイン」を押してください。"))
         else:
@@ -167,7 +167,7 @@ def end_a_revoked_login():
         response = make_response(unauthorized())
     else:
         # A card's QR link, a circular: the same page again, now as a visitor.
-        again = request.full_path.rstrip("?") if request.method == "GET" else None
+        again = local_path(request.full_path.rstrip("?")) if request.method == "GET" else None
         page = render_template("auth/logged_out.html", again=again or url_for("auth.login"))
         response = make_response(page, 401)
     return forget_this_browser(response)

@@ -106,7 +106,15 @@ class ParsedRow:
 
 
 def decode_csv(data: bytes) -> str:
-    """The text of a CSV file in UTF-8 (with or without BOM) or Shift_JIS (cp932)."""
+    """The text of a CSV file in UTF-8 (with or without BOM) or Shift_JIS (cp932).
+
+    NUL is in no CSV people save (a UTF-16 or binary file has them) and no text is stored
+    with it (PostgreSQL refuses it).
+    """
+    if b"\x00" in data:
+        raise ShelterImportError(
+            _("CSVファイルではないようです。表計算ソフトでCSV形式で保存してください。")
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

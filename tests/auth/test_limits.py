@@ -132,6 +132,33 @@ def test_guesses_at_one_email_are_limited_across_addresses(client, world):
     assert elsewhere.status_code == 400
 
 
+def _password_login(client, address: str, password: str, email="officer@example.jp") -> int:
+    data = {"email": email, "password": password}
+    return client.post("/login/password", data=data, **from_address(address)).status_code
+
+
+def test_guesses_at_an_email_do_not_lock_out_a_browser_that_logged_in_with_it(app, client, world):
+    """Anyone may send wrong passwords for an officer's address; the officer's own browser
+    still logs in (a fresh browser waits, as any guesser does)."""
+    assert _password_login(client, "198.51.100.7", "officer-password") == 302
+    client.post("/logout", **from_address("198.51.100.7"))
+
+    attacker = app.test_client()
+    for email in ("officer@example.jp", "admin@example.jp"):
+        guesses = [
+            _password_login(attacker, f"203.0.113.{n}", f"guess{n}", email=email) for n in range(6)
+        ]
+        assert guesses == [400] * 5 + [429]
+
+    assert _password_login(client, "198.51.100.7", "officer-password") == 302
+    assert _password_login(app.test_client(), "198.51.100.8", "officer-password") == 429
+    # The cookie speaks for the address it was given for only, and cannot be made up.
+    assert _password_login(client, "198.51.100.7", "x", email="admin@example.jp") == 429
+    forged = app.test_client()
+    forged.set_cookie("login_known", "W10.forged", path="/login/password")
+    assert _password_login(forged, "198.51.100.9", "officer-password") == 429
+
+
 def test_guesses_at_one_card_link_are_limited_across_addresses(client, world):
     statuses = [
         client.get(f"/c/Nu98lvBD{n:014d}", **from_address(f"203.0.113.{n}")).status_code

@@ -4,6 +4,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
+from jichikai.auth.models import Device
+from jichikai.auth.services import issue_card
 from jichikai.extensions import db
 from jichikai.http import refuse_nul_characters
 from jichikai.notices.models import Notice
@@ -27,6 +29,16 @@ def test_text_with_nul_is_refused_and_nothing_is_stored(client, world, request_k
 
     assert response.status_code == 400
     assert db.session.scalars(select(Notice)).all() == []
+
+
+def test_a_header_with_nul_is_refused_before_a_login_stores_it(client, world):
+    _card, token, _code = issue_card(world.member)
+    db.session.commit()
+
+    response = client.post(f"/c/{token}", headers={"User-Agent": "Mozilla\x00"})
+
+    assert response.status_code == 400
+    assert db.session.scalars(select(Device)).all() == []
 
 
 def test_text_without_nul_still_passes(client, world):

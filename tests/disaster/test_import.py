@@ -229,3 +229,19 @@ def test_the_operator_s_command_has_no_row_limit(app):
     finally:
         app.config["SHELTER_UPLOAD_MAX_ROWS"] = 10_000
     assert result.created == 5
+
+
+def test_officer_upload_with_nul_characters_is_refused(app, client, world, as_member):
+    """Python's csv module reads NUL; PostgreSQL cannot store it: a 400, never a 500."""
+    from io import BytesIO
+
+    as_member(world.officer)
+    text = fixture_bytes("da_emergency_sites.csv").decode("utf-8")
+    response = client.post(
+        "/disaster/shelters/import",
+        data={"file": (BytesIO(text.replace("田島中学校", "田島\x00中学校").encode()), "s.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "CSVファイルではないようです" in response.get_data(as_text=True)
+    assert _count() == 0

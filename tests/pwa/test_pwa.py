@@ -164,3 +164,15 @@ def test_static_files_stay_cacheable_by_anyone(client):
     response = client.get("/static/css/app.css")
     response.close()
     assert "private" not in response.headers.get("Cache-Control", "")
+
+
+def test_the_revoked_phones_page_leads_only_to_this_site(client, world, as_member):
+    """A link to https://this.site/%5Cevil.example/ must not lead off the site: browsers read
+    the backslash in /\\evil.example as a slash."""
+    phone = _lost_phone(client, world, as_member)
+
+    page = phone.get("/", environ_overrides={"PATH_INFO": "/\\evil.example/x"})
+
+    assert page.status_code == 401
+    assert 'href="/login"' in page.get_data(as_text=True)
+    assert "evil.example" not in page.get_data(as_text=True)
