@@ -502,6 +502,10 @@ def set_chosen_shelters(association: Association, shelter_ids: Iterable[int]) ->
         unknown = [i for i in wanted if i not in allowed]
         if unknown:
             raise ValueError(_("選べない避難所が含まれています。"))
+    # Two officers saving at once: the second waits for the first, then replaces its choice.
+    db.session.execute(
+        select(Association.id).where(Association.id == association.id).with_for_update()
+    )
     db.session.execute(
         delete(AssociationShelter).where(AssociationShelter.association_id == association.id)
     )
