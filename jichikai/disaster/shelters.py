@@ -410,6 +410,7 @@ def add_own_place(
         capacity=capacity,
         note=note.strip(),
     )
+    _lock_choice(association)
     db.session.add(shelter)
     db.session.flush()
     chosen = chosen_shelter_ids(association)
@@ -487,6 +488,18 @@ def is_association_shelter(association_id: int, shelter_id: int) -> bool:
     return shelter_id in chosen_shelter_ids(association)
 
 
+def _lock_choice(association: Association) -> None:
+    """Two officers changing the choice at once: the second waits, then reads the first's.
+
+    FOR NO KEY UPDATE, so rows that only refer to the association (a new own place) do not wait.
+    """
+    db.session.execute(
+        select(Association.id)
+        .where(Association.id == association.id)
+        .with_for_update(key_share=True)
+    )
+
+
 def set_chosen_shelters(association: Association, shelter_ids: Iterable[int]) -> list[int]:
     """Replace the association's choice; ids it may not see are refused (flushes)."""
     wanted = list(dict.fromkeys(int(i) for i in shelter_ids))
@@ -502,10 +515,7 @@ def set_chosen_shelters(association: Association, shelter_ids: Iterable[int]) ->
         unknown = [i for i in wanted if i not in allowed]
         if unknown:
             raise ValueError(_("選べない避難所が含まれています。"))
-    # Two officers saving at once: the second waits for the first, then replaces its choice.
-    db.session.execute(
-        select(Association.id).where(Association.id == association.id).with_for_update()
-    )
+    _lock_choice(association)
     db.session.execute(
         delete(AssociationShelter).where(AssociationShelter.association_id == association.id)
     )

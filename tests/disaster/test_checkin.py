@@ -200,6 +200,20 @@ def test_officers_saving_the_shelter_choice_at_once_both_succeed(app, world):
     assert [s.id for s in association_shelters(world.association)] == ids
 
 
+def test_officers_adding_own_places_at_once_keep_every_place_chosen(app, world):
+    association_id = world.association.id
+
+    def add(barrier):
+        from jichikai.org.models import Association
+
+        association = db.session.get(Association, association_id)
+        barrier.wait(timeout=5)
+        add_own_place(association, name="集会所", lat=35.86, lon=139.61)
+
+    assert not _race(app, add)
+    assert [s.name for s in association_shelters(world.association)] == ["集会所"] * 4
+
+
 # --- the pages, without JavaScript --------------------------------------------------------------
 
 
