@@ -1,12 +1,13 @@
 """Login and preference forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import PageForm
 
-class CodeLoginForm(FlaskForm):
+
+class CodeLoginForm(PageForm):
     code = StringField(
         _l("カードの番号"),
         validators=[DataRequired(_l("カードの番号を入れてください。")), Length(max=40)],
@@ -14,12 +15,12 @@ class CodeLoginForm(FlaskForm):
     )
 
 
-class PasswordLoginForm(FlaskForm):
+class PasswordLoginForm(PageForm):
     email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("パスワード"), validators=[DataRequired(), Length(max=200)])
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(PageForm):
     language = RadioField(
         _l("ことば"),
         choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")],
@@ -32,7 +33,7 @@ class PreferencesForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PageForm):
     """An admin sets an officer's password for the email login."""
 
     password = PasswordField(
@@ -45,7 +46,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class PasskeyNameForm(FlaskForm):
+class PasskeyNameForm(PageForm):
     """The name of a new passkey (the script sends it with the browser's answer)."""
 
     name = StringField(
@@ -55,7 +56,7 @@ class PasskeyNameForm(FlaskForm):
     )
 
 
-class PasskeyPolicyForm(FlaskForm):
+class PasskeyPolicyForm(PageForm):
     policy = RadioField(
         _l("役員と管理者のログイン"),
         choices=[

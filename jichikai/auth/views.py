@@ -214,4 +214,4 @@ def settings():
         db.session.commit()
         flash(_("設定を保存しました。"))
         return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form)
+    return render_template("auth/settings.html", form=form), 422 if form.errors else 200

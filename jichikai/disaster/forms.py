@@ -1,7 +1,6 @@
 """Officers' forms of disaster mode; the members' check-in is a plain form read in the view."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..forms import PageForm
+
 
 def kind_choices():
     return [
@@ -26,7 +27,7 @@ def kind_choices():
     ]
 
 
-class StartEventForm(FlaskForm):
+class StartEventForm(PageForm):
     kind = RadioField(_l("災害の種類"), choices=kind_choices(), default="earthquake")
     title = StringField(
         _l("題名"),
@@ -36,7 +37,7 @@ class StartEventForm(FlaskForm):
     drill = BooleanField(_l("訓練です"))
 
 
-class ShelterUploadForm(FlaskForm):
+class ShelterUploadForm(PageForm):
     file = FileField(
         _l("避難所の CSV ファイル"),
         validators=[
@@ -46,7 +47,7 @@ class ShelterUploadForm(FlaskForm):
     )
 
 
-class OwnPlaceForm(FlaskForm):
+class OwnPlaceForm(PageForm):
     name = StringField(_l("名前"), validators=[DataRequired(), Length(max=200)])
     address = StringField(_l("住所"), validators=[Length(max=300)])
     lat = FloatField(
@@ -72,7 +73,7 @@ class OwnPlaceForm(FlaskForm):
     note = TextAreaField(_l("メモ"), validators=[Length(max=1000)])
 
 
-class ShelterMarkForm(FlaskForm):
+class ShelterMarkForm(PageForm):
     is_open = RadioField(
         _l("開設"),
         choices=[SelectChoice("1", _l("開いている")), SelectChoice("0", _l("閉じている"))],

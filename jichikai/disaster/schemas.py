@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..apitools import Id
 from .models import HELP_KINDS, KINDS, STATUSES
+from .services import MAX_HEADCOUNT
 
 
 class EventStartSchema(Schema):
@@ -47,7 +48,13 @@ class CheckInSchema(Schema):
     help_kind = fields.Str(
         load_default="", validate=validate.OneOf([*HELP_KINDS, ""]), allow_none=False
     )
-    headcount = fields.Int(load_default=None, allow_none=True, strict=True)
+    headcount = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_HEADCOUNT),
+        metadata={"description": "People reported, the reporter and the members named included"},
+    )
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     client_id = fields.Str(

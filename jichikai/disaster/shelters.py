@@ -418,6 +418,7 @@ def add_own_place(
         capacity=capacity,
         note=note.strip(),
     )
+    _lock_choice(association)
     db.session.add(shelter)
     db.session.flush()
     chosen = chosen_shelter_ids(association)
@@ -495,6 +496,18 @@ def is_association_shelter(association_id: int, shelter_id: int) -> bool:
     return shelter_id in chosen_shelter_ids(association)
 
 
+def _lock_choice(association: Association) -> None:
+    """Two officers changing the choice at once: the second waits, then reads the first's.
+
+    FOR NO KEY UPDATE, so rows that only refer to the association (a new own place) do not wait.
+    """
+    db.session.execute(
+        select(Association.id)
+        .where(Association.id == association.id)
+        .with_for_update(key_share=True)
+    )
+
+
 def set_chosen_shelters(association: Association, shelter_ids: Iterable[int]) -> list[int]:
     """Replace the association's choice; ids it may not see are refused (flushes)."""
     wanted = list(dict.fromkeys(int(i) for i in shelter_ids))
@@ -510,6 +523,7 @@ def set_chosen_shelters(association: Association, shelter_ids: Iterable[int]) ->
         unknown = [i for i in wanted if i not in allowed]
         if unknown:
             raise ValueError(_("選べない避難所が含まれています。"))
+    _lock_choice(association)
     db.session.execute(
         delete(AssociationShelter).where(AssociationShelter.association_id == association.id)
     )

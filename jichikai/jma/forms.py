@@ -1,7 +1,6 @@
 """The officers' form for the JMA settings."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import PageForm
 from .settings import LANDSLIDE, MODE_ASK, MODE_AUTO, WEATHER_KINDS, JmaSettings
 
 THRESHOLD_CHOICES = [
@@ -52,7 +52,7 @@ def _code(digits: str):
     ]
 
 
-class JmaSettingsForm(FlaskForm):
+class JmaSettingsForm(PageForm):
     enabled = BooleanField(_l("気象庁の情報で安否確認を始める"))
     city_code = StringField(
         _l("市区町村のコード（地震）"), validators=_code("6,7"), filters=[_strip]

@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..database import ID_MAX
+from ..forms import PageForm
 from .models import (
     CATEGORY_CITY,
     CATEGORY_EVENT,
@@ -50,7 +50,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(PageForm):
     title = StringField(
         _l("題名"),
         validators=[DataRequired(_l("題名を入れてください。")), Length(max=TITLE_MAX)],
@@ -129,14 +129,14 @@ def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     return value.replace(tzinfo=zone) if value else None
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PageForm):
     option = RadioField(
         _l("お答え"), coerce=int, choices=[], validators=[InputRequired(_l("選んでください。"))]
     )
     note = StringField(_l("ひとこと（なくてもかまいません）"), validators=[Length(max=200)])
 
 
-class RecordReadForm(FlaskForm):
+class RecordReadForm(PageForm):
     household_id = IntegerField(validators=[InputRequired(), NumberRange(1, ID_MAX)])
     via = HiddenField(validators=[DataRequired()])
 

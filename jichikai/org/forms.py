@@ -1,7 +1,6 @@
 """Forms of the officers' administration pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..forms import PageForm
 from .models import ROLE_ADMIN, ROLE_LEADER, ROLE_OFFICER
 from .services import SETTING_LIMITS
 
@@ -30,7 +30,7 @@ def _required(label: str):
     return DataRequired(_l("%(label)sを入れてください。", label=label))
 
 
-class BlockForm(FlaskForm):
+class BlockForm(PageForm):
     name = StringField(
         _l("班の名前"),
         validators=[
@@ -41,7 +41,7 @@ class BlockForm(FlaskForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(PageForm):
     direction = HiddenField(validators=[DataRequired()])
 
     def validate_direction(self, field) -> None:
@@ -49,7 +49,7 @@ class MoveForm(FlaskForm):
             raise ValidationError("up or down")
 
 
-class HouseholdForm(FlaskForm):
+class HouseholdForm(PageForm):
     block_id = SelectField(_l("班"), coerce=int, validators=[InputRequired()])
     name = StringField(
         _l("世帯の名前"),
@@ -91,7 +91,7 @@ class HouseholdForm(FlaskForm):
             )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(PageForm):
     household_id = SelectField(_l("世帯"), coerce=int, validators=[InputRequired()])
     name = StringField(
         _l("氏名"),
@@ -124,7 +124,7 @@ def role_choices(can_grant_officers: bool) -> list[tuple[str, str]]:
     return choices
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PageForm):
     role = SelectField(_l("役"), validators=[InputRequired()])
     block_id = SelectField(_l("班（班長のとき）"), coerce=int, validators=[Optional()])
 
@@ -149,7 +149,7 @@ def _setting_field(label, key: str, unit):
     )
 
 
-class AssociationForm(FlaskForm):
+class AssociationForm(PageForm):
     name = StringField(
         _l("自治会の名前"),
         validators=[
@@ -207,7 +207,7 @@ class AssociationForm(FlaskForm):
         return valid
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(PageForm):
     file = FileField(
         _l("名簿のCSVファイル"),
         validators=[
@@ -217,7 +217,7 @@ class RosterUploadForm(FlaskForm):
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PageForm):
     class Meta:
         csrf = False
 

@@ -1,12 +1,13 @@
 """The member's notification preferences."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
+from ..forms import PageForm
 
-class PreferenceForm(FlaskForm):
+
+class PreferenceForm(PageForm):
     push_preference = RadioField(
         _l("スマートフォンへのお知らせ"),
         choices=[

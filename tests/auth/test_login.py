@@ -1,5 +1,6 @@
 """Logging in with a card's QR link, its code, or an officer's password; devices."""
 
+import pytest
 from sqlalchemy import select
 
 from jichikai.audit.models import AuditEvent
@@ -158,6 +159,16 @@ def test_large_text_preference_marks_the_page(client, world, as_member):
     as_member(world.member)
     client.post("/me/settings", data={"language": "ja", "text_size": "large"})
     assert 'class="text-large"' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field", ["language", "text_size"])
+def test_a_preference_out_of_the_choices_is_refused(client, world, as_member, field):
+    as_member(world.member)
+    response = client.post(
+        "/me/settings", data={"language": "ja", "text_size": "large", field: "x"}
+    )
+    assert response.status_code == 422
+    assert 'class="text-large"' not in client.get("/").get_data(as_text=True)
 
 
 def test_an_english_browser_still_gets_japanese_until_english_is_chosen(client, world):

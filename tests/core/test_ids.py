@@ -165,6 +165,17 @@ PAGE_IDS = [
     ),
     (
         "POST",
+        lambda w, v: "/disaster/checkin",
+        lambda w, v: {
+            "status": "at_shelter",
+            "client_id": "ids-test-4",
+            "shelter_id": str(v),
+            "event_id": _event_id(w),
+        },
+        400,
+    ),
+    (
+        "POST",
         lambda w, v: "/disaster/rollcall/report",
         lambda w, v: {
             "status": "safe_home",

@@ -73,6 +73,16 @@ def test_checkin_errors_answer_with_a_message(app, world, client, as_member, bod
     assert response.get_json()["message"]
 
 
+@pytest.mark.parametrize("headcount", [0, 51, 2**31, 2**63])
+def test_a_headcount_out_of_range_names_the_field(app, world, client, as_member, headcount):
+    event = start(world)
+    as_member(world.member)
+    body = {"event_id": event.id, "status": "safe_home", "client_id": "abcdefgh"}
+    response = client.post("/api/v1/disaster/checkins", json={**body, "headcount": headcount})
+    assert response.status_code == 400
+    assert "headcount" in response.get_json()["errors"]["json"]
+
+
 def test_an_old_page_without_the_event_id_is_refused_with_a_message(app, world, client, as_member):
     start(world)
     as_member(world.member)

@@ -14,7 +14,7 @@ from jichikai.disaster.services import (
     latest_checkins,
     submit_checkin,
 )
-from jichikai.disaster.shelters import add_own_place, set_chosen_shelters
+from jichikai.disaster.shelters import add_own_place, association_shelters, set_chosen_shelters
 from jichikai.extensions import db
 
 from .helpers import client_id, official_shelters, start
@@ -22,6 +22,30 @@ from .helpers import client_id, official_shelters, start
 
 def _count() -> int:
     return db.session.scalar(select(func.count(CheckIn.id)))
+
+
+def _race(app, work, threads: int = 4) -> list[Exception]:
+    """Run work(barrier) in threads, each in its own session and committing; the errors raised."""
+    errors = []
+    barrier = threading.Barrier(threads)
+
+    def run():
+        with app.app_context():
+            try:
+                work(barrier)
+                db.session.commit()
+            except Exception as error:  # pragma: no cover - reported by the caller
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    return errors
 
 
 def test_report_for_self_and_household_with_headcount(app, world):
@@ -142,38 +166,52 @@ def test_concurrent_duplicates_land_once(app, world):
     event = start(world)
     cid = client_id()
     event_id, member_id = event.id, world.member.id
-    results, errors = [], []
-    barrier = threading.Barrier(4)
+    results = []
 
-    def send():
-        with app.app_context():
-            try:
-                from jichikai.disaster.models import DisasterEvent
-                from jichikai.org.models import Member
+    def send(barrier):
+        from jichikai.disaster.models import DisasterEvent
+        from jichikai.org.models import Member
 
-                reporter = db.session.get(Member, member_id)
-                ev = db.session.get(DisasterEvent, event_id)
-                barrier.wait(timeout=5)
-                results.append(
-                    submit_checkin(
-                        reporter, event_id=ev.id, status="safe_home", client_id=cid
-                    ).stored
-                )
-                db.session.commit()
-            except Exception as error:  # pragma: no cover - reported below
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
+        reporter = db.session.get(Member, member_id)
+        ev = db.session.get(DisasterEvent, event_id)
+        barrier.wait(timeout=5)
+        results.append(
+            submit_checkin(reporter, event_id=ev.id, status="safe_home", client_id=cid).stored
+        )
 
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    assert not _race(app, send)
     assert _count() == 1
     assert sorted(results) == [0, 0, 0, 1]
+
+
+def test_officers_saving_the_shelter_choice_at_once_both_succeed(app, world):
+    """Each replaces the whole choice; the later one wins instead of hitting the unique key."""
+    ids = [shelter.id for shelter in official_shelters()[:2]]
+    association_id = world.association.id
+
+    def save(barrier):
+        from jichikai.org.models import Association
+
+        association = db.session.get(Association, association_id)
+        barrier.wait(timeout=5)
+        set_chosen_shelters(association, ids)
+
+    assert not _race(app, save)
+    assert [s.id for s in association_shelters(world.association)] == ids
+
+
+def test_officers_adding_own_places_at_once_keep_every_place_chosen(app, world):
+    association_id = world.association.id
+
+    def add(barrier):
+        from jichikai.org.models import Association
+
+        association = db.session.get(Association, association_id)
+        barrier.wait(timeout=5)
+        add_own_place(association, name="集会所", lat=35.86, lon=139.61)
+
+    assert not _race(app, add)
+    assert [s.name for s in association_shelters(world.association)] == ["集会所"] * 4
 
 
 # --- the pages, without JavaScript --------------------------------------------------------------
