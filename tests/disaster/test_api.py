@@ -79,7 +79,7 @@ def test_a_headcount_out_of_range_names_the_field(app, world, client, as_member,
     as_member(world.member)
     body = {"event_id": event.id, "status": "safe_home", "client_id": "abcdefgh"}
     response = client.post("/api/v1/disaster/checkins", json={**body, "headcount": headcount})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "headcount" in response.get_json()["errors"]["json"]
 
 
