@@ -31,6 +31,7 @@ from .passkeys import (
     can_recover_passkeys,
     has_passkey,
     log_in_with_passkey,
+    may_register_first_passkey,
     member_passkeys,
     must_register_passkey,
     officers_without_passkey,
@@ -87,6 +88,7 @@ def passkeys():
         passkeys=member_passkeys(current_user),
         name_form=PasskeyNameForm(),
         must_register=_must_register(),
+        password_needed=not _may_register_here(),
     )
 
 
@@ -298,12 +300,18 @@ def _json_log_in(member: Member, method: str):
 # Not even looked at: files, and a safety report in disaster mode (always taken, and its
 # one-statement path must not load the login).
 NEVER_HELD = {"static", *CHECKS_ITS_OWN_LOGIN}
+REGISTERING = {"auth.passkey_register_options", "auth.passkey_register"}
 OPEN_WHILE_REGISTERING = {
     "auth.logout",
     "auth.passkeys",
     "auth.passkey_register_options",
     "auth.passkey_register",
 }
+
+
+def _may_register_here() -> bool:
+    device = db.session.get(Device, current_user.current_device.id)
+    return may_register_first_passkey(current_user, device.method if device else "")
 
 
 def _must_register() -> bool:
@@ -332,6 +340,10 @@ def require_passkey_registration():
             return _error(message, 401)
         flash(message)
         return redirect(url_for("auth.login"))
+    if endpoint in REGISTERING and not _may_register_here():
+        return _error(
+            _("パスキーの登録は、メールアドレスとパスワードでログインしてからできます。"), 403
+        )
     if endpoint in OPEN_WHILE_REGISTERING:
         return None
     if request.path.startswith("/api/"):

@@ -415,6 +415,16 @@ def must_register_passkey(member: Member, device_method: str) -> bool:
     return passkey_required_for(member) and device_method not in PASSKEY_METHODS
 
 
+def may_register_first_passkey(member: Member, device_method: str) -> bool:
+    """Where a passkey is required, the first one is registered only after a password login.
+
+    A card or code can be re-issued by another officer, who could then log in as this officer
+    and plant a passkey of their own, locking the real officer out. The password is this
+    officer's alone (an admin sets it, audited).
+    """
+    return not must_register_passkey(member, device_method) or device_method == "password"
+
+
 def officers_without_passkey(association: Association) -> list[Member]:
     """Officers and admins who would have to register a passkey at their next login."""
     with_passkey = select(Passkey.member_id).where(Passkey.association_id == association.id)

@@ -426,11 +426,31 @@ def test_required_passkey_logs_out_an_officers_card_login(client, world, officer
     assert len(db.session.scalars(select(Passkey)).all()) == 2
 
 
-def test_required_passkey_lets_a_card_login_without_passkey_only_register(client, world, admin_key):
+def test_required_passkey_lets_a_password_login_without_passkey_only_register(
+    client, world, admin_key
+):
+    set_policy(world, "passkey")
+    assert password_login(client).status_code == 302
+    assert client.get("/admin/").headers["Location"] == "/me/passkeys"
+    assert client.post("/me/passkeys/options").status_code == 200
+
+
+def test_a_card_login_cannot_plant_the_first_passkey_where_one_is_required(
+    client, world, admin_key
+):
+    """Another officer could re-issue this officer's card, log in with it and register a
+    passkey of their own: where passkeys are required, the first one needs the password."""
     set_policy(world, "passkey")
     login(client, world.officer)
     assert client.get("/admin/").headers["Location"] == "/me/passkeys"
-    assert client.post("/me/passkeys/options").status_code == 200
+    page = client.get("/me/passkeys").get_data(as_text=True)
+    assert "パスワードでログインしてから" in page
+    assert "data-passkey-register" not in page
+    assert client.post("/me/passkeys/options").status_code == 403
+    assert client.post("/me/passkeys", json={"credential": {}}).status_code == 403
+    assert (
+        db.session.scalars(select(Passkey).where(Passkey.member_id == world.officer.id)).all() == []
+    )
 
 
 def test_required_passkey_applies_to_sessions_from_before(client, world, officer_key, admin_key):
