@@ -17,7 +17,7 @@ from jichikai.auth.services import start_device
 from jichikai.database import utcnow
 from jichikai.extensions import db, limiter
 
-from ..factories import login
+from ..factories import login, make_member
 from .authenticator import SoftAuthenticator
 
 ORIGIN = "http://localhost"  # the test client's host
@@ -564,3 +564,20 @@ def test_an_officer_who_must_register_can_still_report_their_safety(client, worl
         },
     )
     assert response.status_code == 201
+
+
+def test_the_operator_names_the_association_when_an_email_is_in_several(runner, world, admin_key):
+    twin = make_member(world.outsider_household, name="同じ 名前", email=world.admin.email)
+    db.session.commit()
+
+    ambiguous = runner.invoke(args=["passkeys", "recover", world.admin.email])
+    assert ambiguous.exit_code != 0
+    assert "--association" in ambiguous.output
+    assert actions("passkey.recover") == []
+
+    chosen = runner.invoke(
+        args=["passkeys", "recover", world.admin.email, "--association", world.association.id]
+    )
+    assert chosen.exit_code == 0, chosen.output
+    [event] = actions("passkey.recover")
+    assert event.target_id == world.admin.id != twin.id
