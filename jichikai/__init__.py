@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from .config import DefaultConfig
-from .database import engine_options
+from .database import IdConverter, engine_options
 from .files import create_private_file, private_folder, write_private
 
 
@@ -27,8 +27,6 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         app.config.update(config)
     _finish_config(app)
     _trust_proxies(app)
-
-    from .database import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_extensions(app)
