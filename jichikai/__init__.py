@@ -137,13 +137,14 @@ def _register_cli(app: Flask) -> None:
     from .disaster.cli import shelters_cli
     from .jma.cli import jma_cli
     from .org.cli import association_cli, roster_cli
-    from .push.cli import push_cli, worker_command
+    from .push.cli import outbox_cli, push_cli, worker_command
     from .serving import serve_command
 
     app.cli.add_command(association_cli)
     app.cli.add_command(roster_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(push_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(shelters_cli)
     app.cli.add_command(jma_cli)

@@ -5,7 +5,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 import segno
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -16,6 +16,18 @@ def public_url(endpoint: str, **values) -> str:
     if current_app.config.get("HTTPS"):  # the TLS proxy may have forwarded plain http
         return url_for(endpoint, _external=True, _scheme="https", **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def absolute(path: str) -> str:
+    """`path` on this site as an absolute URL, also outside a request (the worker's jobs):
+    PUBLIC_URL when configured, else the request's host, else http://localhost:5000 (the
+    embedded default; production sets PUBLIC_URL, docs/operations.md)."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not base and has_request_context():
+        base = request.host_url.rstrip("/")
+        if current_app.config.get("HTTPS") and base.startswith("http://"):
+            base = "https://" + base[len("http://") :]
+    return (base or "http://localhost:5000") + path
 
 
 def qr_data_uri(text: str, scale: int = 4) -> str:

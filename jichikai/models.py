@@ -16,6 +16,7 @@ from .notices.models import (
 )
 from .org.models import Association, Block, Household, Member, RoleAssignment, RosterImport
 from .push.models import PushDelivery, PushSubscription
+from .reach.models import Contact
 
 __all__ = [
     "Association",
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "Block",
     "CheckIn",
+    "Contact",
     "Device",
     "DisasterEvent",
     "EventShelter",

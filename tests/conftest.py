@@ -56,6 +56,8 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": True,
     # Cheap hashing keeps the per-test world fast; production uses scrypt.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # Push is on (a subject is set); a test of push being off clears it.
+    "PUSH_VAPID_SUBJECT": "mailto:ops@example.jp",
 }
 
 

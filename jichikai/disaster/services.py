@@ -18,7 +18,8 @@ from ..database import utcnow
 from ..extensions import db
 from ..org.models import Association, Block, Household, Member
 from ..org.services import blocks_of
-from ..push.services import DISASTER_TTL, KIND_DISASTER, PushMessage, notify
+from ..reach.services import notify
+from .messages import event_message
 from .models import (
     HELP_KINDS,
     KINDS,
@@ -141,19 +142,8 @@ def start_event(
     members = db.session.scalars(
         select(Member).where(Member.association_id == association.id, Member.active.is_(True))
     ).all()
-    prefix = _("【訓練】") if drill else ""
-    notify(
-        members,
-        PushMessage(
-            title=prefix + title,
-            body=message or _("安否を知らせてください。"),
-            url="/",
-            tag=f"disaster-{event.id}",
-            kind=KIND_DISASTER,
-            urgency="high",
-            ttl=DISASTER_TTL,
-        ),
-    )
+    # What it reached, for the page that started it (and the leaders' call lists).
+    event.reach = notify(members, event_message(event))
     return event
 
 
@@ -787,22 +777,7 @@ def send_due_reminders(now: datetime) -> int:
         )
         if claimed.rowcount != 1:
             continue
-        prefix = _("【訓練】") if event.drill else ""
-        notify(
-            unreported_members(event),
-            PushMessage(
-                title=prefix + _("安否をまだ知らせていません"),
-                body=_(
-                    "%(title)s：ひとことでいいので、安否を知らせてください。", title=event.title
-                ),
-                url="/",
-                tag=f"disaster-{event.id}-reminder",
-                kind=KIND_DISASTER,
-                urgency="high",
-                ttl=DISASTER_TTL,
-                topic=f"disaster-{event.id}",
-            ),
-        )
+        notify(unreported_members(event), event_message(event, reminder=True))
         sent += 1
     return sent
 

@@ -11,7 +11,8 @@ from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
 from ..org.models import ROLE_ADMIN, ROLE_OFFICER, Association, Member, RoleAssignment
-from ..push.services import DISASTER_TTL, KIND_DISASTER, KIND_URGENT, PushMessage, notify
+from ..push.services import DISASTER_TTL, KIND_DISASTER, KIND_URGENT
+from ..reach.services import Message, notify, simple
 from . import URL_PREFIX
 from .messages import (
     VPWW53,
@@ -145,14 +146,18 @@ def act(
     else:
         notify(
             officers_of(association.id),
-            PushMessage(
-                title=("【訓練】" if alert.drill else "") + f"気象庁：{alert.title}",
-                body=f"{message.headline}\n安否確認を始めますか。",
-                url=alert_path(alert),
-                tag=f"jma-{alert.id}",
+            Message(
                 kind=KIND_DISASTER,
+                compose=simple(
+                    ("【訓練】" if alert.drill else "") + f"気象庁：{alert.title}",
+                    f"{message.headline}\n安否確認を始めますか。",
+                    alert_path(alert),
+                ),
+                every_channel=True,
+                tag=f"jma-{alert.id}",
                 urgency="high",
                 ttl=DISASTER_TTL,
+                label="jma",
             ),
         )
     record(
@@ -185,14 +190,18 @@ def _start(alert: JmaAlert, association: Association, by: Member | None, now: da
 def _tell_not_started(alert: JmaAlert) -> None:
     notify(
         officers_of(alert.association_id),
-        PushMessage(
-            title=f"気象庁：{alert.title}",
-            body="安否確認を始められませんでした。すでに始まっている安否確認をお確かめください。",
-            url=alert_path(alert),
-            tag=f"jma-{alert.id}",
+        Message(
             kind=KIND_URGENT,
+            compose=simple(
+                f"気象庁：{alert.title}",
+                "安否確認を始められませんでした。すでに始まっている安否確認をお確かめください。",
+                alert_path(alert),
+            ),
+            every_channel=True,
+            tag=f"jma-{alert.id}",
             urgency="high",
             ttl=DISASTER_TTL,
+            label="jma",
         ),
     )
 
@@ -279,14 +288,14 @@ def tell_cancelled(alert: JmaAlert, message: JmaMessage, now: datetime) -> None:
         body = "気象庁が情報を取り消しました。"
     notify(
         officers_of(alert.association_id),
-        PushMessage(
-            title=f"取消：{alert.title}",
-            body=body,
-            url=alert_path(alert),
-            tag=f"jma-{alert.id}",
+        Message(
             kind=KIND_URGENT,
+            compose=simple(f"取消：{alert.title}", body, alert_path(alert)),
+            every_channel=True,
+            tag=f"jma-{alert.id}",
             urgency="high",
             ttl=DISASTER_TTL,
+            label="jma",
         ),
     )
     record("jma.cancelled", association_id=alert.association_id, target=alert)

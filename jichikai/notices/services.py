@@ -13,9 +13,12 @@ from sqlalchemy.orm import selectinload
 
 from ..database import utcnow
 from ..extensions import db
+from ..links import absolute
 from ..org.models import Association, Block, Household, Member
-from ..push.models import PushSubscription
-from ..push.services import KIND_NOTICE, KIND_URGENT, PushMessage, notify
+from ..push.services import KIND_NOTICE, KIND_URGENT
+from ..reach import tokens
+from ..reach.models import CHANNEL_PUSH
+from ..reach.services import Envelope, Message, Reach, notify
 from . import attachments
 from .errors import NoticeError, NoticeForbidden, NoticeNotFound, TooSoon
 from .models import (
@@ -69,10 +72,9 @@ class NoticeInput:
     reply_deadline: datetime | None = None
 
 
-# Stored and pushed text is in the association's language (Japanese), not the writer's.
+# Stored text is in the association's language (Japanese), not the writer's; what frames a
+# message to a member (a reminder's title, the links) is in the member's language.
 ATTENDANCE_OPTIONS = ["出席", "欠席"]
-REMINDER_TITLE = "まだ読まれていない回覧があります：{title}"
-URGENT_TITLE = "【緊急】{title}"
 
 
 def default_options(kind: str) -> list[str]:
@@ -277,33 +279,50 @@ def withdraw_notice(notice: Notice, by: Member, now: datetime | None = None) -> 
 # Publishing and reminders -------------------------------------------------------------
 
 
-def _push_message(notice: Notice, reminder: bool = False) -> PushMessage:
+def notice_message(notice: Notice, reminder: bool = False) -> Message:
+    """A circular (or its reminder) for notify(): each copy composed for its recipient.
+
+    Push shows the title and a summary; email and LINE carry the whole text, a 読みました link
+    bound to the recipient (tokens.read_url) and the circular's page.
+    """
     urgent = notice.category == CATEGORY_URGENT
-    title = notice.title
-    if reminder:
-        title = REMINDER_TITLE.format(title=notice.title)
-    elif urgent:
-        title = URGENT_TITLE.format(title=notice.title)
-    return PushMessage(
-        title=title,
-        body=summary(notice.body),
-        url=notice_url(notice),
-        tag=f"notice-{notice.id}",
+    page = notice_url(notice)
+
+    def compose(member: Member, channel: str) -> Envelope:
+        if reminder:
+            title = _("まだ読まれていない回覧があります：%(title)s", title=notice.title)
+        elif urgent:
+            title = _("【緊急】%(title)s", title=notice.title)
+        else:
+            title = notice.title
+        if channel == CHANNEL_PUSH:
+            return Envelope(title=title, body=summary(notice.body), url=page)
+        return Envelope(
+            title=title,
+            body=notice.body,
+            url=absolute(page),
+            actions=(
+                (_("読みました"), tokens.read_url(member.id, notice.id)),
+                (_("回覧を開く"), absolute(page)),
+            ),
+        )
+
+    return Message(
         kind=KIND_URGENT if urgent else KIND_NOTICE,
+        compose=compose,
+        tag=f"notice-{notice.id}",
         urgency="high" if urgent else "normal",
+        notice_id=notice.id,
+        label="reminder" if reminder else "notice",
     )
 
 
-def _subscribed_members(notice: Notice, block_ids: set[int] | None, unread_only: bool):
-    """Active members of the audience who have a push subscription (one query)."""
+def audience_members(notice: Notice, block_ids: set[int] | None, unread_only: bool):
+    """Active members of the audience (of its unread households), in one query."""
     query = (
         select(Member)
         .join(Household, Member.household_id == Household.id)
-        .where(
-            Member.association_id == notice.association_id,
-            Member.active.is_(True),
-            Member.id.in_(select(PushSubscription.member_id)),
-        )
+        .where(Member.association_id == notice.association_id, Member.active.is_(True))
     )
     if block_ids is not None:
         query = query.where(Household.block_id.in_(block_ids))
@@ -316,8 +335,9 @@ def _subscribed_members(notice: Notice, block_ids: set[int] | None, unread_only:
     return db.session.scalars(query).all()
 
 
-def publish(notice: Notice, now: datetime) -> int:
-    """Make a notice visible and queue the push to its audience, once; returns messages queued."""
+def publish(notice: Notice, now: datetime) -> Reach:
+    """Make a notice visible and queue it to its audience, once; returns what it reaches
+    (also kept on `notice.reach` for the page that posted it)."""
     claimed = db.session.execute(
         update(Notice)
         .where(Notice.id == notice.id, Notice.published_at.is_(None))
@@ -325,11 +345,12 @@ def publish(notice: Notice, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
-        return 0
+        return Reach()
     notice.published_at = now
     block_ids = None if notice.all_blocks else notice.block_ids
-    members = _subscribed_members(notice, block_ids, unread_only=False)
-    return notify(members, _push_message(notice))
+    members = audience_members(notice, block_ids, unread_only=False)
+    notice.reach = notify(members, notice_message(notice))
+    return notice.reach
 
 
 def last_reminder(notice: Notice, block: Block) -> NoticeReminder | None:
@@ -349,8 +370,8 @@ def remind_unread(notice: Notice, block: Block, by: Member, now: datetime | None
     previous = last_reminder(notice, block)
     if previous is not None and previous.sent_at > now - REMINDER_INTERVAL:
         raise TooSoon(_("お知らせは1時間に1回までです。少し待ってからお試しください。"))
-    members = _subscribed_members(notice, {block.id}, unread_only=True)
-    queued = notify(members, _push_message(notice, reminder=True))
+    members = audience_members(notice, {block.id}, unread_only=True)
+    queued = notify(members, notice_message(notice, reminder=True)).reached
     db.session.add(
         NoticeReminder(
             association_id=notice.association_id,
@@ -414,8 +435,8 @@ def remind_unread_households(now: datetime) -> int:
         if not claimed:
             continue
         block_ids = None if notice.all_blocks else notice.block_ids
-        members = _subscribed_members(notice, block_ids, unread_only=True)
-        queued = notify(members, _push_message(notice, reminder=True))
+        members = audience_members(notice, block_ids, unread_only=True)
+        queued = notify(members, notice_message(notice, reminder=True)).reached
         db.session.add(
             NoticeReminder(
                 association_id=notice.association_id,

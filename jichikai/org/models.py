@@ -95,6 +95,9 @@ class Member(UserMixin, TenantMixin, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="ja")
     text_size: Mapped[str] = mapped_column(String(10), default="normal")
     push_preference: Mapped[str] = mapped_column(String(10), default="all")
+    # The channel circulars should come by ("push", "email", "line"); None: the first working
+    # one in reach.services.CIRCULAR_ORDER. Disaster messages go to every working channel.
+    preferred_channel: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

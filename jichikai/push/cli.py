@@ -2,11 +2,11 @@
 
 import click
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from .delivery import make_sender, send_pending
-from .models import PushSubscription
+from .channels import ChannelOff, all_channels
+from .models import Outbox, PushSubscription
 from .vapid import VapidError, app_vapid, forget_app_vapid, key_path, public_key_b64, rotate
 
 
@@ -48,16 +48,53 @@ def vapid_keys(do_rotate: bool, yes: bool) -> None:
     click.echo(f"subject\t{subject}")
 
 
+def _send_channels(names: tuple[str, ...]) -> None:
+    """Send what is due on each channel (all when none is named), once; say what happened."""
+    channels = {c.name: c for c in all_channels()}
+    unknown = [n for n in names if n not in channels]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown channel {unknown[0]!r} (known: {', '.join(channels)})", param_hint="--channel"
+        )
+    off, stuck = [], 0
+    for name in names or tuple(channels):
+        try:
+            sender = channels[name].open(current_app._get_current_object())
+        except ChannelOff as error:
+            waiting = db.session.scalar(
+                select(func.count())
+                .select_from(Outbox)
+                .where(Outbox.channel == name, Outbox.status.in_(("pending", "sending")))
+            )
+            off.append(f"{name}: {error} ({waiting} waiting)")
+            stuck += waiting
+            continue
+        try:
+            click.echo(f"{name}\t{sender.send_pending()}")
+        finally:
+            sender.close()
+    for line in off:
+        click.echo(f"off\t{line}", err=True)
+    if stuck or (off and names):
+        raise click.ClickException("messages are waiting on a channel that is off")
+
+
 @push_cli.command("send-pending")
 def send_pending_command() -> None:
-    """Send every delivery that is due now, once, and exit."""
-    try:
-        sender = make_sender()
-    except VapidError as error:
-        raise click.ClickException(str(error)) from error
-    with sender:
-        summary = send_pending(sender)
-    click.echo(str(summary))
+    """Send every outbox message that is due now, on every channel, once, and exit."""
+    _send_channels(())
+
+
+@click.group("outbox", help="The outbox of every channel (Web Push, email, LINE).")
+def outbox_cli() -> None:
+    pass
+
+
+@outbox_cli.command("send-pending")
+@click.option("--channel", "names", multiple=True, help="Only this channel (repeatable).")
+def outbox_send_pending(names: tuple[str, ...]) -> None:
+    """Send what is due now, once, and exit."""
+    _send_channels(names)
 
 
 @click.command("worker")

@@ -71,11 +71,13 @@ def expire_overdue(now: datetime) -> int:
     return result.rowcount or 0
 
 
-def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
-    """Claim up to `limit` due rows (pending, or sending with an ended lease) for this worker."""
+def due_rows(channel: str, now: datetime, limit: int):
+    """The ids of up to `limit` due rows of `channel` (pending, or sending with an ended
+    lease), oldest first; FOR UPDATE SKIP LOCKED on PostgreSQL. A subquery for claim()."""
     due = (
         select(PushDelivery.id)
         .where(
+            PushDelivery.channel == channel,
             PushDelivery.status.in_(("pending", "sending")),
             PushDelivery.next_attempt_at <= now,
             PushDelivery.expires_at > now,
@@ -85,28 +87,41 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
     )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    claimed = db.session.execute(
+    return due.scalar_subquery()
+
+
+def claim(channel: str, now: datetime, limit: int, lease_seconds: float, *columns) -> list:
+    """Claim up to `limit` due rows of `channel` in one statement; returns `columns` of each
+    (plus id and attempts). Every channel's sender claims its rows with this."""
+    return db.session.execute(
         update(PushDelivery)
-        .where(PushDelivery.id.in_(due.scalar_subquery()))
+        .where(PushDelivery.id.in_(due_rows(channel, now, limit)))
         .values(
             status="sending",
             attempts=PushDelivery.attempts + 1,
             next_attempt_at=now + timedelta(seconds=lease_seconds),
         )
-        .returning(
-            PushDelivery.id,
-            PushDelivery.subscription_id,
-            PushDelivery.attempts,
-            PushDelivery.title,
-            PushDelivery.body,
-            PushDelivery.url,
-            PushDelivery.tag,
-            PushDelivery.urgency,
-            PushDelivery.topic,
-            PushDelivery.expires_at,
-        )
+        .returning(PushDelivery.id, PushDelivery.attempts, *columns)
         .execution_options(synchronize_session=False)
     ).all()
+
+
+def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[Outgoing]:
+    """Claim up to `limit` due push rows (pending, or sending with an ended lease)."""
+    claimed = claim(
+        "push",
+        now,
+        limit,
+        lease_seconds,
+        PushDelivery.subscription_id,
+        PushDelivery.title,
+        PushDelivery.body,
+        PushDelivery.url,
+        PushDelivery.tag,
+        PushDelivery.urgency,
+        PushDelivery.topic,
+        PushDelivery.expires_at,
+    )
     if not claimed:
         return []
     subscriptions = {

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Device
@@ -37,19 +37,47 @@ class PushSubscription(TenantMixin, db.Model):
 
 
 class PushDelivery(TenantMixin, db.Model):
-    """One message to one subscription; written in the same transaction as its cause.
+    """The outbox: one message to one member by one channel; written in the same transaction
+    as its cause. (The name is historical: rows of every channel live here; `Outbox` is the
+    same class.)
+
+    `channel` is "push" (one row per browser subscription), "email" or "line" (one row per
+    `reach.models.Contact`). `member_id`, `kind`, `notice_id` and `event_id` say whom and
+    what it was for, so reach can be counted per circular and per event; the title, body,
+    url and `actions` (label and URL of each button) were composed for this recipient in
+    their language when the row was queued.
 
     `status` is pending -> sending (claimed; `next_attempt_at` is then the lease's end) ->
     sent | failed (refused as malformed: our fault) | expired (TTL passed) | replaced (a newer
     message with the same topic was queued before this one left).
     """
 
-    __table_args__ = (Index("ix_push_delivery_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_push_delivery_due", "status", "next_attempt_at"),
+        Index("ix_push_delivery_channel_due", "channel", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(
+    channel: Mapped[str] = mapped_column(String(8), default="push", server_default="push")
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), index=True
+    )
+    subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("push_subscription.id", ondelete="CASCADE"), index=True
     )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member_contact.id", ondelete="CASCADE"), index=True
+    )
+    # What the message is: notice, reminder, disaster, bulletin, escalation, test, ...
+    kind: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notice.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disaster_event.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(8), default="ja", server_default="ja")
+    actions: Mapped[list | None] = mapped_column(JSON)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(500), default="/")
@@ -66,4 +94,7 @@ class PushDelivery(TenantMixin, db.Model):
     last_status: Mapped[int | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
 
-    subscription: Mapped[PushSubscription] = relationship()
+    subscription: Mapped[PushSubscription | None] = relationship()
+
+
+Outbox = PushDelivery

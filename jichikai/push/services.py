@@ -114,6 +114,24 @@ def topic_for(topic: str | None) -> str | None:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
 
 
+def outbox_row(*, url: str, tag: str, urgency: str, ttl: int, now: datetime, **values) -> dict:
+    """One pending outbox row (push or any channel): `values` name the recipient and text."""
+    return {
+        "channel": "push",
+        "url": url[:500],
+        "tag": tag[:100],
+        "urgency": urgency,
+        "ttl": ttl,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=ttl),
+        "last_error": "",
+        **values,
+    }
+
+
 def notify(members: Iterable[Member], message: PushMessage) -> int:
     """Queue `message` for every subscription of `members`; the caller's commit makes it real."""
     if message.urgency not in URGENCIES:
@@ -143,23 +161,20 @@ def notify(members: Iterable[Member], message: PushMessage) -> int:
             .execution_options(synchronize_session=False)
         )
     rows = [
-        {
-            "association_id": sub.association_id,
-            "subscription_id": sub.id,
-            "title": title,
-            "body": body,
-            "url": message.url[:500],
-            "tag": message.tag[:100],
-            "topic": topic,
-            "urgency": message.urgency,
-            "ttl": message.ttl,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "expires_at": now + timedelta(seconds=message.ttl),
-            "last_error": "",
-        }
+        outbox_row(
+            association_id=sub.association_id,
+            member_id=sub.member_id,
+            subscription_id=sub.id,
+            kind=message.kind,
+            title=title,
+            body=body,
+            url=message.url,
+            tag=message.tag,
+            topic=topic,
+            urgency=message.urgency,
+            ttl=message.ttl,
+            now=now,
+        )
         for sub in subscriptions
     ]
     db.session.execute(PushDelivery.__table__.insert(), rows)

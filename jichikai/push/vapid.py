@@ -18,13 +18,14 @@ from flask import Flask, current_app
 from py_vapid import Vapid02, b64urlencode
 
 from ..files import write_private
+from .channels import ChannelOff
 
 KEY_FILE = "vapid_private.pem"
 TOKEN_LIFETIME = 12 * 3600  # seconds; push services accept at most 24 h
 RENEW_BEFORE = 2 * 3600  # a cached token is re-signed this long before it expires
 
 
-class VapidError(Exception):
+class VapidError(ChannelOff):
     """The VAPID key or subject cannot be used."""
 
 

@@ -7,7 +7,8 @@ runs in background threads of the web process, started by the first request it s
   PostgreSQL advisory lock held on its own connection (it goes away with the process), or on
   SQLite a file lock in the instance folder. The others try again every few seconds and take
   over when the leader dies.
-- The sender loop runs in every worker process; claims with SKIP LOCKED share the rows.
+- A sender loop per channel (push/channels.py: Web Push, email, LINE) runs in every worker
+  process, each in its own thread; claims with SKIP LOCKED share the rows.
 - While the database is away, every loop logs one line when the outage starts (and one a
   minute while it lasts), one when the database is back, and waits longer between passes
   (at most WORKER_RETRY_MAX_SECONDS); no thread stops. Other errors log their stack trace.
@@ -29,8 +30,7 @@ from ..database import DatabaseOutage, utcnow
 from ..extensions import db
 from ..files import open_private
 from ..scheduling import ScheduledJob, all_jobs
-from .delivery import make_sender, send_pending
-from .vapid import VapidError
+from .channels import Channel, ChannelOff, all_channels
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +165,9 @@ class Worker:
         self.threads: list[threading.Thread] = []
         # One database for every loop: one line when it goes away, one when it is back.
         self.outage = DatabaseOutage(log, max_delay=float(app.config["WORKER_RETRY_MAX_SECONDS"]))
-        self._sender = None
-        self._vapid_warned = False
+        self.channels: dict[str, Channel] = {c.name: c for c in all_channels()}
+        self._senders: dict[str, object] = {}
+        self._off_warned: set[str] = set()
 
     @property
     def is_leader(self) -> bool:
@@ -176,7 +177,8 @@ class Worker:
         if self.run_scheduler:
             self._spawn(self._lead, "jichikai-scheduler")
         if self.run_sender:
-            self._spawn(self._send, "jichikai-push-sender")
+            for name in self.channels:
+                self._spawn(lambda name=name: self._send(name), f"jichikai-{name}-sender")
 
     def _spawn(self, target, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -187,9 +189,10 @@ class Worker:
         self.stopping.set()
         for thread in self.threads:
             thread.join(timeout)
-        if self._sender is not None and not any(t.is_alive() for t in self.threads):
-            self._sender.close()
-            self._sender = None
+        if not any(t.is_alive() for t in self.threads):
+            for sender in self._senders.values():
+                sender.close()
+            self._senders.clear()
 
     def wait(self) -> None:
         """Block until SIGTERM or SIGINT, then stop cleanly."""
@@ -237,32 +240,34 @@ class Worker:
             self.scheduler.shutdown(wait=wait)
             self.scheduler = None
 
-    def _send(self) -> None:
-        """Send what is due, then wait a little; forever."""
+    def _send(self, channel: str = "push") -> None:
+        """Send what is due on `channel`, then wait a little; forever."""
         poll = float(self.app.config["PUSH_POLL_SECONDS"])
         while not self.stopping.is_set():
-            if not self.send_pass():
+            if not self.send_pass(channel):
                 self.stopping.wait(self.outage.delay(poll))
 
-    def send_pass(self) -> bool:
-        """Send what is due now; True when more may be due at once. Never raises."""
+    def send_pass(self, channel: str = "push") -> bool:
+        """Send what is due now on `channel`; True when more may be due at once. Never raises."""
         with self.app.app_context():
             try:
-                if self._sender is None:
-                    self._sender = make_sender(self.app)
-                summary = send_pending(self._sender, max_batches=SENDER_BATCHES_PER_PASS)
+                sender = self._senders.get(channel)
+                if sender is None:
+                    sender = self._senders[channel] = self.channels[channel].open(self.app)
+                summary = sender.send_pending(max_batches=SENDER_BATCHES_PER_PASS)
                 self.outage.succeeded()
+                self._off_warned.discard(channel)
                 if summary.batches:
-                    log.info("push: %s", summary)
+                    log.info("%s: %s", channel, summary)
                 return summary.batches >= SENDER_BATCHES_PER_PASS
-            except VapidError as error:
-                if not self._vapid_warned:
-                    log.error("push sending is off: %s", error)
-                    self._vapid_warned = True
+            except ChannelOff as error:
+                if channel not in self._off_warned:
+                    log.error("%s sending is off: %s", channel, error)
+                    self._off_warned.add(channel)
             except Exception as error:
                 db.session.rollback()
                 if not self.outage.failed(error):
-                    log.exception("push sending failed")
+                    log.exception("%s sending failed", channel)
             finally:
                 db.session.remove()
         return False

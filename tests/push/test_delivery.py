@@ -315,6 +315,9 @@ def test_send_pending_command(world, emulator, runner):
 
 
 def test_send_pending_refuses_without_a_subject(app, world, emulator, runner):
+    subscribe_browser(emulator, world.member)
+    notify([world.member], PushMessage("送れない"))
+    db.session.commit()
     app.config["PUSH_VAPID_SUBJECT"] = ""
     result = runner.invoke(args=["push", "send-pending"])
     assert result.exit_code != 0

@@ -84,12 +84,13 @@ def test_the_jwt_is_cached_per_origin_and_renewed_before_expiry():
 
 @pytest.mark.parametrize("subject", ["", "ops@example.jp", "http://example.jp", "mailto:"])
 def test_the_subject_must_be_mailto_or_https(app, subject):
+    saved = app.config["PUSH_VAPID_SUBJECT"]
     app.config["PUSH_VAPID_SUBJECT"] = subject
     try:
         with pytest.raises(VapidError):
             app_subject(app)
     finally:
-        app.config["PUSH_VAPID_SUBJECT"] = ""
+        app.config["PUSH_VAPID_SUBJECT"] = saved
 
 
 def test_push_declares_its_prune_job():
