@@ -15,14 +15,16 @@ from ..reach.services import Envelope, Message
 from .models import DisasterEvent
 
 
-def answer_actions(member: Member, event: DisasterEvent) -> tuple[tuple[str, str], ...]:
+def answer_actions(
+    member: Member, event: DisasterEvent, channel: str
+) -> tuple[tuple[str, str], ...]:
     """The three one-tap answers, as (label, link); the last opens the check-in page."""
     labels = (
         (tokens.ANSWER_SAFE_HOME, _("無事です・自宅にいます")),
         (tokens.ANSWER_NEED_HELP, _("助けが必要です")),
         (tokens.ANSWER_ELSEWHERE, _("避難所・別の場所にいます")),
     )
-    return tuple((label, tokens.answer_url(member.id, event.id, a)) for a, label in labels)
+    return tuple((label, tokens.answer_url(member.id, event.id, a, channel)) for a, label in labels)
 
 
 def event_message(event: DisasterEvent, *, reminder: bool = False) -> Message:
@@ -41,7 +43,10 @@ def event_message(event: DisasterEvent, *, reminder: bool = False) -> Message:
         if event.message and not reminder:
             body = body + "\n\n" + _("安否を知らせてください。")
         return Envelope(
-            title=title, body=body, url=absolute("/"), actions=answer_actions(member, event)
+            title=title,
+            body=body,
+            url=absolute("/"),
+            actions=answer_actions(member, event, channel),
         )
 
     return Message(

@@ -180,6 +180,9 @@ class CheckIn(TenantMixin, db.Model):
     )
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     proxy: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How the answer came: "app" (the member's own page or the API), "proxy" (a leader),
+    # "email" or "line" (a one-tap link or button in a message of that channel).
+    channel: Mapped[str] = mapped_column(String(8), default="app", server_default="app")
     status: Mapped[str] = mapped_column(String(20))
     shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id", ondelete="SET NULL"))
     place: Mapped[str] = mapped_column(String(200), default="")

@@ -364,8 +364,11 @@ def _check_resend(event_id: int, rows: list[dict], stored: set[int]) -> None:
         )
 
 
-def submit_checkin(reporter: Member, **fields) -> CheckInResult:
+def submit_checkin(reporter: Member, *, channel: str = "app", **fields) -> CheckInResult:
     """Store one report for one or more members in the event it names; a resend is a no-op.
+
+    `channel` says how a member's own report came ("app", or "email"/"line" for a one-tap
+    answer); a report for someone else is always "proxy".
 
     `fields` are those of clean_report(). Raises ReportEnded when that event is no longer the
     association's active one, and ReportConflict when the same client_id came with different
@@ -395,6 +398,7 @@ def submit_checkin(reporter: Member, **fields) -> CheckInResult:
             "household_id": household_of[member_id],
             "reporter_id": reporter.id,
             "proxy": member_id != reporter.id,
+            "channel": "proxy" if member_id != reporter.id else channel,
             "status": report.status,
             "shelter_id": report.shelter_id,
             "place": report.place,

@@ -302,7 +302,7 @@ def notice_message(notice: Notice, reminder: bool = False) -> Message:
             body=notice.body,
             url=absolute(page),
             actions=(
-                (_("読みました"), tokens.read_url(member.id, notice.id)),
+                (_("読みました"), tokens.read_url(member.id, notice.id, channel)),
                 (_("回覧を開く"), absolute(page)),
             ),
         )

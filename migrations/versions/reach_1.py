@@ -111,6 +111,12 @@ def upgrade():
             ["id"],
             ondelete="CASCADE",
         )
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("channel", sa.String(length=8), server_default="app", nullable=False)
+        )
+    op.execute("UPDATE check_in SET channel = 'proxy' WHERE proxy")
+
     # Rows queued before: their member is their subscription's.
     op.execute(
         "UPDATE push_delivery SET member_id = (SELECT member_id FROM push_subscription"
@@ -147,6 +153,8 @@ def downgrade():
             "channel",
         ):
             batch_op.drop_column(column)
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.drop_column("channel")
     with op.batch_alter_table("member", schema=None) as batch_op:
         batch_op.drop_column("preferred_channel")
     op.drop_table("member_contact")

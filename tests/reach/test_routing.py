@@ -67,7 +67,7 @@ def test_disaster_goes_by_every_working_channel_with_answer_links(app, world):
     links = [url for _label, url in email.actions]
     assert len(links) == 3
     token = links[0].split("/a/")[1].split("/")[0]
-    assert tokens.load(tokens.ANSWER, token) == (world.member.id, event.id)
+    assert tokens.load(tokens.ANSWER, token) == tokens.Bearer(world.member.id, event.id, "email")
     push = next(r for r in rows if r.channel == "push")
     assert push.actions is None and push.url == "/"
     assert world.housemate.id in event.reach.unreached  # a failed address reaches nobody
@@ -122,10 +122,11 @@ def test_push_off_reaches_nobody_by_push_and_says_so(app, world):
 
 
 def test_tokens_refuse_tampering_and_other_purposes(app, world):
-    token = tokens.answer_token(world.member.id, 7)
-    assert tokens.load(tokens.ANSWER, token) == (world.member.id, 7)
+    token = tokens.answer_token(world.member.id, 7, "line")
+    assert tokens.load(tokens.ANSWER, token) == tokens.Bearer(world.member.id, 7, "line")
     assert tokens.load(tokens.READ, token) is None  # an answer link is not a read link
     assert tokens.load(tokens.ANSWER, token[:-2] + "xx") is None
     assert tokens.load(tokens.ANSWER, "") is None
     assert tokens.load(tokens.ANSWER, "a" * 300) is None
-    assert tokens.answer_token(world.member.id, 7) == token  # sent twice: the same link
+    assert tokens.answer_token(world.member.id, 7, "line") == token  # sent twice: same link
+    assert tokens.load(tokens.ANSWER, tokens.answer_token(world.member.id, 7, "fax")) is None
