@@ -5,7 +5,8 @@ A token also names the channel its message went by, so that the answer or receip
 the member was reached. The token is deterministic: the same member, event and channel give the
 same link, so a message sent twice carries the same links, and answering twice stores one
 answer. It carries no expiry of its own; the pages check that the event is still active or
-the circular still live, so a link is useless after its event ends. Changing SECRET_KEY voids every link.
+the circular still live, so a link is useless after its event ends.
+Changing SECRET_KEY voids every link.
 """
 
 from dataclasses import dataclass
