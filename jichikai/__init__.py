@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .disaster import api as disaster_api
     from .disaster import bp as disaster_bp
+    from .disaster import onetap_bp as disaster_onetap_bp
     from .disaster import views as disaster_views
     from .extensions import api
     from .health import bp as health_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from .jma import views as jma_views
     from .notices import api as notices_api
     from .notices import bp as notices_bp
+    from .notices import onetap_bp as notices_onetap_bp
     from .notices import views as notices_views
     from .org import bp as org_bp
     from .org import views as org_views
@@ -108,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     ui.add_banner(app, jma_views.pending_banner)
     api.register_blueprint(auth_api.blp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(notices_onetap_bp)
     ui.add_nav(app, notices_views.nav_items)
     ui.add_home_page(app, notices_views.home_page, priority=10)
     api.register_blueprint(notices_api.blp)
@@ -115,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     ui.add_nav(app, push_views.nav_items)
     api.register_blueprint(push_api.blp)
     app.register_blueprint(disaster_bp)
+    app.register_blueprint(disaster_onetap_bp)
     api.register_blueprint(disaster_api.blp)
     ui.add_nav(app, disaster_views.nav_items)
     ui.add_banner(app, disaster_views.banner)

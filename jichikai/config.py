@@ -37,6 +37,8 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # per client address
     LOGIN_TARGET_RATE_LIMIT = "5 per minute;20 per hour"  # per code group, card link, email
+    # One-tap answer and read links (reach/bearer.py): refused links per client address.
+    BEARER_LINK_RATE_LIMIT = "10 per minute;50 per hour"
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0 = none
     # (never trust the headers a client could send itself).
     TRUSTED_PROXIES = 0

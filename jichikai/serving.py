@@ -1,9 +1,11 @@
-"""What the HTTP servers write and send: no card links in request logs, no version numbers.
+"""What the HTTP servers write and send: no secret links in request logs, no version numbers.
 
-A card's link (`/c/<token>`) logs its holder in, so it must not end up in a log file that
-more people can read than the card. gunicorn's access log uses `AccessLogger` (set in
-gunicorn.conf.py); the development server's request log is filtered here. The reverse
-proxy's own log needs the same care (docs/operations.md).
+A card's link (`/c/<token>`) logs its holder in, and a one-tap link (`/a/<token>/...` to
+answer the safety check, `/r/<token>` to say a circular was read) acts for one member, so none
+must end up in a log file that more people can read than the card or the message.
+gunicorn's access log uses `AccessLogger` (set in gunicorn.conf.py); the development server's
+request log is filtered here. The reverse proxy's own log needs the same care
+(docs/operations.md).
 """
 
 import logging
@@ -14,17 +16,17 @@ from flask import Flask, current_app
 from gunicorn.glogging import Logger
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-CARD_LINK = re.compile(r"/c/[^/?#\s\"]+")
-REDACTED = "/c/[card]"
+CARD_LINK = re.compile(r"/([car])/[^/?#\s\"]+")
+REDACTED = {"c": "/c/[card]", "a": "/a/[link]", "r": "/r/[link]"}
 
 
 def redact(text: str) -> str:
-    """`text` with every card link's token replaced."""
-    return CARD_LINK.sub(REDACTED, text)
+    """`text` with the token of every card and one-tap link replaced."""
+    return CARD_LINK.sub(lambda found: REDACTED[found[1]], text)
 
 
 class RedactingFilter(logging.Filter):
-    """Remove card tokens from a log record (the development server's request log)."""
+    """Remove card and link tokens from a log record (the development server's request log)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -34,7 +36,7 @@ class RedactingFilter(logging.Filter):
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger, with card tokens removed from every field of the access log."""
+    """gunicorn's logger, with card and link tokens removed from every field of the access log."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -15,16 +15,23 @@ from ..reach.services import Envelope, Message
 from .models import DisasterEvent
 
 
+def answer_labels() -> dict[str, str]:
+    """The one-tap answers (tokens.ANSWERS) as the message and the answer page word them."""
+    return {
+        tokens.ANSWER_SAFE_HOME: _("無事です・自宅にいます"),
+        tokens.ANSWER_NEED_HELP: _("助けが必要です"),
+        tokens.ANSWER_ELSEWHERE: _("避難所・別の場所にいます"),
+    }
+
+
 def answer_actions(
     member: Member, event: DisasterEvent, channel: str
 ) -> tuple[tuple[str, str], ...]:
     """The three one-tap answers, as (label, link); the last opens the check-in page."""
-    labels = (
-        (tokens.ANSWER_SAFE_HOME, _("無事です・自宅にいます")),
-        (tokens.ANSWER_NEED_HELP, _("助けが必要です")),
-        (tokens.ANSWER_ELSEWHERE, _("避難所・別の場所にいます")),
+    return tuple(
+        (label, tokens.answer_url(member.id, event.id, answer, channel))
+        for answer, label in answer_labels().items()
     )
-    return tuple((label, tokens.answer_url(member.id, event.id, a, channel)) for a, label in labels)
 
 
 def event_message(event: DisasterEvent, *, reminder: bool = False) -> Message:

@@ -86,6 +86,11 @@ def help_labels() -> dict[str, str]:
     }
 
 
+def channel_labels() -> dict[str, str]:
+    """How a member's own answer came, where it was not the app (see CheckIn.channel)."""
+    return {"email": _("メールで回答"), "line": _("LINEで回答")}
+
+
 def kind_labels() -> dict[str, str]:
     return {
         "earthquake": _("地震"),
@@ -109,6 +114,7 @@ def disaster_labels():
     return {
         "status_labels": status_labels,
         "help_labels": help_labels,
+        "channel_labels": channel_labels,
         "kind_labels": kind_labels,
         "facility_labels": facility_labels,
     }

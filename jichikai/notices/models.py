@@ -20,6 +20,10 @@ CATEGORIES = (CATEGORY_GENERAL, CATEGORY_EVENT, CATEGORY_URGENT, CATEGORY_CITY)
 VIA_APP = "app"
 VIA_PROXY = "proxy"
 VIA_PAPER = "paper"
+# A one-tap 読みました link in a circular sent by email or LINE (the channel it went by).
+VIA_EMAIL = "email"
+VIA_LINE = "line"
+LINK_VIAS = (VIA_EMAIL, VIA_LINE)
 RECORDED_VIAS = (VIA_PAPER, VIA_PROXY)
 
 REPLY_ATTENDANCE = "attendance"
@@ -129,8 +133,8 @@ class Attachment(TenantMixin, db.Model):
 class ReadReceipt(TenantMixin, db.Model):
     """A household has seen a notice: a member in the app, or recorded by a leader.
 
-    App reads carry the member; paper and proxy records carry only the household and
-    who recorded them. A household counts as read when it has any receipt.
+    App reads and one-tap links (email, line) carry the member; paper and proxy records carry
+    only the household and who recorded them. A household counts as read when it has any receipt.
     """
 
     __table_args__ = (

@@ -243,7 +243,13 @@ def export_rows(notice: Notice, zone: tzinfo) -> list[list[str]]:
     block_names = {b.id: b.name for b in blocks}
     order = {b.id: i for i, b in enumerate(blocks)}
     households.sort(key=lambda h: (order[h.block_id], h.position, h.id))
-    vias = {"app": _("アプリ"), "paper": _("紙"), "proxy": _("直接")}
+    vias = {
+        "app": _("アプリ"),
+        "email": _("メール"),
+        "line": "LINE",
+        "paper": _("紙"),
+        "proxy": _("直接"),
+    }
     rows = [
         [
             _("班"),
