@@ -25,6 +25,9 @@ class Case:
     json: Callable | None = None
     headers: dict = field(default_factory=dict)
     id: str = ""
+    # Checked after the request, whoever made it: then(world) (e.g. that a one-tap link
+    # acted for its own member and nobody else).
+    then: Callable | None = None
 
     def status_for(self, role: str):
         return self.expect[role]

@@ -49,6 +49,8 @@ def test_route_permission(app, client, world, case: Case, role: str):
         login(client, member)
     url, response = _request(client, case, world)
     response.close()
+    if case.then is not None:
+        case.then(world)
     wanted = case.status_for(role)
     if wanted == LOGIN:
         if url.startswith("/api/"):

@@ -1,21 +1,23 @@
 """Permission cases of disaster mode: pages and API."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from jichikai.disaster.models import CheckIn
 from jichikai.disaster.services import active_event, start_event
 from jichikai.disaster.shelters import add_own_place
 from jichikai.extensions import db
 from jichikai.org.models import Member
+from jichikai.reach import tokens
 
-from ..matrix import LOGIN, Case, expect, logged_in, officers_only
+from ..matrix import LOGIN, Case, everyone, expect, logged_in, officers_only
+from ..reach.helpers import tampered
 
 
-def _event(world):
-    event = active_event(world.association.id)
+def _event(world, association=None):
+    association = association or world.association
+    event = active_event(association.id)
     if event is None:
-        event = start_event(
-            world.association, kind="earthquake", title="地震", message="", drill=True
-        )
+        event = start_event(association, kind="earthquake", title="地震", message="", drill=True)
         db.session.commit()
     return event
 
@@ -183,3 +185,55 @@ CASES = [
         id="api-shelters-nearby",
     ),
 ]
+
+
+# One-tap answer links (no login): whoever holds the link acts for its member and nobody else.
+
+
+def _answer_link(answer: str = "", member=lambda w: w.member, event=_event):
+    def build(world):
+        token = tokens.answer_token(member(world).id, event(world).id, "email")
+        return f"/a/{token}/{answer}" if answer else f"/a/{token}"
+
+    return build
+
+
+def _their_event(world):
+    return _event(world, world.outsider_association)
+
+
+def _answered_for_the_link_member_only(world):
+    rows = db.session.execute(select(CheckIn.member_id, CheckIn.reporter_id, CheckIn.channel)).all()
+    assert rows == [(world.member.id, world.member.id, "email")]
+
+
+CASES += [
+    Case("GET", _answer_link(), everyone(200), id="onetap-answered"),
+    Case("GET", _answer_link("safe_home"), everyone(200), id="onetap-confirm"),
+    Case(
+        "POST",
+        _answer_link("safe_home"),
+        everyone(303),
+        form=lambda w: {"after": "0", "member_ids": [w.housemate.id]},
+        then=_answered_for_the_link_member_only,
+        id="onetap-submit",
+    ),
+    Case(
+        "GET",
+        lambda w: "/a/" + tampered(_answer_link()(w)[3:]) + "/safe_home",
+        everyone(404),
+        id="onetap-forged",
+    ),
+    Case(
+        "POST",
+        _answer_link("safe_home", event=_their_event),  # A's member, B's event
+        everyone(404),
+        form=lambda w: {"after": "0"},
+        then=lambda w: _nothing_stored(),
+        id="onetap-other-association",
+    ),
+]
+
+
+def _nothing_stored():
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 0

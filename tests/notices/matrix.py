@@ -1,9 +1,13 @@
 """Permission cases of the circulars' pages and API."""
 
-from jichikai.extensions import db
-from jichikai.notices.models import REPLY_ATTENDANCE
+from sqlalchemy import func, select
 
-from ..matrix import LOGIN, Case, expect, logged_in, officers_only
+from jichikai.extensions import db
+from jichikai.notices.models import REPLY_ATTENDANCE, ReadReceipt
+from jichikai.reach import tokens
+
+from ..matrix import LOGIN, Case, everyone, expect, logged_in, officers_only
+from ..reach.helpers import tampered
 from .helpers import PDF_BYTES, make_notice, png_bytes
 
 
@@ -124,3 +128,44 @@ CASES = [
         id="api-record",
     ),
 ]
+
+
+# The 読みました link (no login): whoever holds it records the read of its member only.
+
+
+def _read_link(member=lambda w: w.member):
+    return lambda w: f"/r/{tokens.read_token(member(w).id, _notice(w).id, 'email')}"
+
+
+def _read_by_the_link_member_only(world):
+    rows = db.session.execute(select(ReadReceipt.member_id, ReadReceipt.via)).all()
+    assert rows == [(world.member.id, "email")]
+
+
+CASES += [
+    Case("GET", _read_link(), everyone(200), id="onetap-read"),
+    Case(
+        "POST",
+        _read_link(),
+        everyone(303),
+        then=_read_by_the_link_member_only,
+        id="onetap-mark-read",
+    ),
+    Case(
+        "GET",
+        lambda w: "/r/" + tampered(_read_link()(w)[3:]),
+        everyone(404),
+        id="onetap-read-forged",
+    ),
+    Case(
+        "POST",
+        _read_link(member=lambda w: w.outsider),  # B's member, A's circular
+        everyone(404),
+        then=lambda w: _no_receipt(),
+        id="onetap-read-other-association",
+    ),
+]
+
+
+def _no_receipt():
+    assert db.session.scalar(select(func.count(ReadReceipt.id))) == 0

@@ -1,4 +1,6 @@
-"""Giving members channels in tests without going through a channel's own pages."""
+"""Giving members channels in tests without going through a channel's own pages; one-tap links."""
+
+import re
 
 from jichikai.extensions import db
 from jichikai.push.models import PushSubscription
@@ -32,3 +34,19 @@ def add_contact(member, channel: str, address: str, state: str = STATE_WORKING) 
     db.session.add(contact)
     db.session.flush()
     return contact
+
+
+def tampered(token: str) -> str:
+    """A one-tap token with its signed part changed (the signature then no longer fits)."""
+    payload, signature = token.split(".")
+    return payload[:-1] + ("A" if payload[-1] != "A" else "B") + "." + signature
+
+
+def press_without_referer(client, url: str, data: dict | None = None):
+    """Over HTTPS: (a post without a CSRF token, the page's button pressed as a browser does
+    under Referrer-Policy: no-referrer, i.e. with the page's token and no Referer)."""
+    https = {"base_url": "https://localhost"}
+    refused = client.post(url, data=data or {}, **https)
+    html = client.get(url, **https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+    return refused, client.post(url, data={**(data or {}), "csrf_token": token}, **https)
