@@ -83,6 +83,9 @@ class LatestSchema(Schema):
     note = fields.Str()
     reported_at = fields.DateTime(attribute="created_at")
     proxy = fields.Bool()
+    channel = fields.Str(
+        metadata={"description": "How it came: app, proxy, email or line (a one-tap link)"}
+    )
 
 
 class CheckInRefusedSchema(Schema):

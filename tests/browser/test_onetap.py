@@ -42,9 +42,7 @@ def stored() -> list[CheckIn]:
     return list(db.session.scalars(select(CheckIn).order_by(CheckIn.id)))
 
 
-def test_a_member_answers_from_the_email_and_the_leader_sees_it(
-    browser_or_skip, public_url, world
-):
+def test_a_member_answers_from_the_email_and_the_leader_sees_it(browser_or_skip, public_url, world):
     add_contact(world.member, "email", "hanako@example.jp")
     db.session.commit()
     leader_phone = phone(browser_or_skip, public_url)
@@ -102,9 +100,7 @@ def test_a_member_answers_from_the_email_and_the_leader_sees_it(
     leader_phone.close()
 
 
-def test_the_confirm_page_is_small_and_works_without_javascript(
-    browser_or_skip, public_url, world
-):
+def test_the_confirm_page_is_small_and_works_without_javascript(browser_or_skip, public_url, world):
     add_contact(world.member, "email", "hanako@example.jp")
     db.session.commit()
     event = start(world, drill=True)

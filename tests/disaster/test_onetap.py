@@ -303,6 +303,14 @@ def test_the_roll_call_and_dashboard_show_how_the_answer_came(app, client, world
     as_member(world.officer)
     board = page(client.get(f"/disaster/events/{event.id}"))
     assert "LINEで回答" in board
+    api = client.get(f"/api/v1/disaster/events/{event.id}/rollcall").get_json()
+    channels = {
+        m["id"]: m["latest"]["channel"]
+        for h in api["households"]
+        for m in h["members"]
+        if m["latest"]
+    }
+    assert channels == {world.member.id: "email", world.housemate.id: "line"}
 
 
 def test_the_page_speaks_the_members_language(app, client, world):
