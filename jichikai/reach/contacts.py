@@ -409,3 +409,18 @@ def forget_member(member: Member, by: Member | None = None) -> None:
     db.session.execute(delete(Contact).where(Contact.member_id == member.id))
     member.preferred_channel = None
     db.session.flush()
+
+
+def prune_unconfirmed(now: datetime) -> int:
+    """Delete addresses members added whose link expired unused: someone else's address
+    typed by mistake (or on purpose) is not kept."""
+    result = db.session.execute(
+        delete(Contact)
+        .where(
+            Contact.state == STATE_UNCONFIRMED,
+            Contact.source == SOURCE_MEMBER,
+            Contact.created_at < now - CONFIRM_MAX_AGE - timedelta(days=1),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -296,3 +296,29 @@ def test_the_line_link_shows_when_line_linking_exists(configured_app, world):
         login(client, db.session.merge(world.member))
         page = client.get("/me/notifications").get_data(as_text=True)
     assert 'href="/line/link"' in page
+
+
+def test_unconfirmed_addresses_are_forgotten_after_their_link_expired(app, world):
+    from jichikai.reach.jobs import JOBS, prune_contacts
+    from jichikai.scheduling import all_jobs
+
+    assert JOBS[0] in all_jobs()
+    stale = add_contact(world.member, "email", "typo@example.jp", state=STATE_UNCONFIRMED)
+    stale.source = SOURCE_MEMBER
+    fresh = add_contact(world.member, "email", "new@example.jp", state=STATE_UNCONFIRMED)
+    fresh.source = SOURCE_MEMBER
+    working = add_contact(world.member, "email", "ok@example.jp")
+    stale.created_at = utcnow() - timedelta(days=4, hours=1)
+    working.created_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+
+    assert prune_contacts(utcnow()) == {"unconfirmed": 1}
+    assert [c.address for c in _contacts(world.member)] == ["new@example.jp", "ok@example.jp"]
+
+
+def test_removing_an_address_drops_its_queued_confirmation(client, world, as_member):
+    as_member(world.member)
+    client.post("/me/channels/email", data={"address": "hanako@example.jp"})
+    contact = _contacts(world.member)[0]
+    assert client.post(f"/me/channels/{contact.id}/delete").status_code == 302
+    assert db.session.scalar(select(func.count(Outbox.id))) == 0
