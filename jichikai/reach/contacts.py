@@ -167,6 +167,29 @@ def association_emails(association_id: int) -> dict[int, str]:
     return found
 
 
+def _email_contact(member: Member, address: str) -> Contact | None:
+    return db.session.scalars(
+        select(Contact).where(
+            Contact.member_id == member.id,
+            Contact.channel == CHANNEL_EMAIL,
+            Contact.address == address,
+        )
+    ).first()
+
+
+def _new_email(member: Member, address: str, state: str, source: str) -> Contact:
+    contact = Contact(
+        association_id=member.association_id,
+        member_id=member.id,
+        channel=CHANNEL_EMAIL,
+        address=address,
+        state=state,
+        source=source,
+    )
+    db.session.add(contact)
+    return contact
+
+
 def set_association_email(member: Member, address: str, by: Member | None) -> Contact:
     """The association vouches for `address` (already normalised): it works at once and
     replaces the association's previous address of the member.
@@ -174,13 +197,7 @@ def set_association_email(member: Member, address: str, by: Member | None) -> Co
     An address the member added themselves stays; when it is the same address, the
     association's word confirms it.
     """
-    existing = db.session.scalars(
-        select(Contact).where(
-            Contact.member_id == member.id,
-            Contact.channel == CHANNEL_EMAIL,
-            Contact.address == address,
-        )
-    ).first()
+    existing = _email_contact(member, address)
     for old in db.session.scalars(
         select(Contact).where(
             Contact.member_id == member.id,
@@ -191,16 +208,8 @@ def set_association_email(member: Member, address: str, by: Member | None) -> Co
     ):
         db.session.delete(old)
     if existing is None:
-        existing = Contact(
-            association_id=member.association_id,
-            member_id=member.id,
-            channel=CHANNEL_EMAIL,
-            address=address,
-            state=STATE_WORKING,
-            source=SOURCE_ASSOCIATION,
-            confirmed_at=utcnow(),
-        )
-        db.session.add(existing)
+        existing = _new_email(member, address, STATE_WORKING, SOURCE_ASSOCIATION)
+        existing.confirmed_at = utcnow()
     else:
         existing.source = SOURCE_ASSOCIATION
         if existing.state == STATE_UNCONFIRMED:
@@ -314,25 +323,11 @@ def add_member_email(member: Member, address: str) -> Contact:
     """The member adds an address: unconfirmed until the link in the message sent to it is
     followed. The confirmation message is queued in the member's language."""
     address = normalize_email(address)
-    existing = db.session.scalars(
-        select(Contact).where(
-            Contact.member_id == member.id,
-            Contact.channel == CHANNEL_EMAIL,
-            Contact.address == address,
-        )
-    ).first()
+    existing = _email_contact(member, address)
     if existing is not None and existing.state == STATE_WORKING:
         raise ContactError(_("このメールアドレスは、もう登録してあります。"))
     if existing is None:
-        existing = Contact(
-            association_id=member.association_id,
-            member_id=member.id,
-            channel=CHANNEL_EMAIL,
-            address=address,
-            state=STATE_UNCONFIRMED,
-            source=SOURCE_MEMBER,
-        )
-        db.session.add(existing)
+        existing = _new_email(member, address, STATE_UNCONFIRMED, SOURCE_MEMBER)
     else:
         existing.state = STATE_UNCONFIRMED
     db.session.flush()

@@ -32,3 +32,17 @@ def add_contact(member, channel: str, address: str, state: str = STATE_WORKING) 
     db.session.add(contact)
     db.session.flush()
     return contact
+
+
+def start_drill(world):
+    """A disaster drill started by the world's officer (every member is notified)."""
+    from jichikai.disaster.services import start_event
+
+    return start_event(
+        world.association,
+        kind="earthquake",
+        title="地震",
+        message="",
+        drill=True,
+        started_by=world.officer,
+    )

@@ -14,21 +14,15 @@ from jichikai.reach.contacts import (
     ADDS_PER_DAY,
     confirm_token,
     contact_for_token,
+    contacts_of,
 )
 from jichikai.reach.models import (
     SOURCE_MEMBER,
     STATE_UNCONFIRMED,
     STATE_WORKING,
-    Contact,
 )
 
 from .helpers import add_contact, add_push
-
-
-def _contacts(member) -> list[Contact]:
-    return db.session.scalars(
-        select(Contact).where(Contact.member_id == member.id).order_by(Contact.id)
-    ).all()
 
 
 def _confirm_rows(contact) -> list[Outbox]:
@@ -78,7 +72,7 @@ def test_adding_an_address_sends_a_confirmation_link_first(client, world, as_mem
     response = client.post("/me/channels/email", data={"address": "Hanako@Example.jp"})
     assert response.status_code == 302
 
-    contact = _contacts(world.member)[0]
+    contact = contacts_of(world.member)[0]
     assert (contact.address, contact.state, contact.source) == (
         "Hanako@example.jp",
         STATE_UNCONFIRMED,
@@ -183,7 +177,7 @@ def test_a_link_is_bound_to_its_member_and_address(client, world, as_member):
     assert client.post(f"/reach/confirm/{token}").status_code == 200
     assert contact.state == STATE_WORKING
     assert other.state == STATE_UNCONFIRMED
-    assert len(_contacts(world.housemate)) == 1
+    assert len(contacts_of(world.housemate)) == 1
 
     # The same contact row given another address (or to another member) voids old links.
     stale = add_contact(world.member, "email", "old@example.jp", state=STATE_UNCONFIRMED)
@@ -215,7 +209,7 @@ def test_a_mistyped_address_is_shown_again_with_the_reason(client, world, as_mem
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "@より後ろが正しくありません" in page and 'value="hanako@example"' in page
-    assert _contacts(world.member) == []
+    assert contacts_of(world.member) == []
 
 
 def test_an_address_already_working_is_not_added_twice(client, world, as_member):
@@ -232,8 +226,8 @@ def test_adding_again_replaces_the_waiting_confirmation(client, world, as_member
     as_member(world.member)
     client.post("/me/channels/email", data={"address": "hanako@example.jp"})
     client.post("/me/channels/email", data={"address": "hanako@example.jp"})
-    contact = _contacts(world.member)[0]
-    assert len(_contacts(world.member)) == 1
+    contact = contacts_of(world.member)[0]
+    assert len(contacts_of(world.member)) == 1
     assert len(_confirm_rows(contact)) == 1
 
 
@@ -246,7 +240,7 @@ def test_adding_addresses_is_limited_per_member_and_day(client, world, as_member
         assert response.status_code == 302
     refused = client.post("/me/channels/email", data={"address": "more@example.jp"})
     assert refused.status_code == 429
-    assert len(_contacts(world.member)) == ADDS_PER_DAY  # the mistyped one did not count
+    assert len(contacts_of(world.member)) == ADDS_PER_DAY  # the mistyped one did not count
 
     as_member(world.housemate)  # each member has their own allowance
     assert client.post("/me/channels/email", data={"address": "b@example.jp"}).status_code == 302
@@ -260,8 +254,8 @@ def test_a_member_removes_their_own_address_only(client, world, as_member):
     as_member(world.member)
     assert client.post(f"/me/channels/{theirs.id}/delete").status_code == 404
     assert client.post(f"/me/channels/{mine.id}/delete").status_code == 302
-    assert _contacts(world.member) == []
-    assert len(_contacts(world.housemate)) == 1
+    assert contacts_of(world.member) == []
+    assert len(contacts_of(world.housemate)) == 1
     assert world.member.preferred_channel is None  # back to automatic
 
 
@@ -313,12 +307,12 @@ def test_unconfirmed_addresses_are_forgotten_after_their_link_expired(app, world
     db.session.commit()
 
     assert prune_contacts(utcnow()) == {"unconfirmed": 1}
-    assert [c.address for c in _contacts(world.member)] == ["new@example.jp", "ok@example.jp"]
+    assert [c.address for c in contacts_of(world.member)] == ["new@example.jp", "ok@example.jp"]
 
 
 def test_removing_an_address_drops_its_queued_confirmation(client, world, as_member):
     as_member(world.member)
     client.post("/me/channels/email", data={"address": "hanako@example.jp"})
-    contact = _contacts(world.member)[0]
+    contact = contacts_of(world.member)[0]
     assert client.post(f"/me/channels/{contact.id}/delete").status_code == 302
     assert db.session.scalar(select(func.count(Outbox.id))) == 0

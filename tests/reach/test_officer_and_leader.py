@@ -4,27 +4,20 @@ ask them and see which channels exist, never the addresses; circulars follow the
 from sqlalchemy import select
 
 from jichikai.audit.models import AuditEvent
-from jichikai.disaster.services import start_event
 from jichikai.extensions import db
 from jichikai.notices.models import Notice
 from jichikai.notices.services import NoticeInput, create_notice
 from jichikai.org.services import set_member_active
 from jichikai.push.models import Outbox
+from jichikai.reach.contacts import contacts_of
 from jichikai.reach.models import (
     SOURCE_ASSOCIATION,
     SOURCE_MEMBER,
     STATE_UNCONFIRMED,
     STATE_WORKING,
-    Contact,
 )
 
-from .helpers import add_contact, add_push
-
-
-def _contacts(member) -> list[Contact]:
-    return db.session.scalars(
-        select(Contact).where(Contact.member_id == member.id).order_by(Contact.id)
-    ).all()
+from .helpers import add_contact, add_push, start_drill
 
 
 def test_an_officer_registers_a_contact_email_that_works_at_once(client, world, as_member):
@@ -35,14 +28,14 @@ def test_an_officer_registers_a_contact_email_that_works_at_once(client, world, 
     other = f"/admin/members/{world.housemate.id}/channels/email"
     assert client.post(other, data={"address": "SATO-KE@Example.JP"}).status_code == 302
 
-    (contact,) = _contacts(world.member)
+    (contact,) = contacts_of(world.member)
     assert (contact.address, contact.state, contact.source) == (
         "sato-ke@example.jp",
         STATE_WORKING,
         SOURCE_ASSOCIATION,
     )
     assert contact.confirmed_at is not None
-    assert [c.address for c in _contacts(world.housemate)] == ["SATO-KE@example.jp"]
+    assert [c.address for c in contacts_of(world.housemate)] == ["SATO-KE@example.jp"]
     assert world.member.email is None  # the login email is not touched
     assert db.session.scalars(select(Outbox)).all() == []  # no confirmation needed
 
@@ -66,7 +59,7 @@ def test_a_new_address_replaces_the_associations_old_one_only(client, world, as_
     client.post(
         f"/admin/members/{world.member.id}/channels/email", data={"address": "new@example.jp"}
     )
-    assert sorted(c.address for c in _contacts(world.member)) == [
+    assert sorted(c.address for c in contacts_of(world.member)) == [
         "mine@example.jp",
         "new@example.jp",
     ]
@@ -80,7 +73,7 @@ def test_the_association_vouching_confirms_an_address_the_member_added(client, w
     client.post(
         f"/admin/members/{world.member.id}/channels/email", data={"address": "hanako@example.jp"}
     )
-    (contact,) = _contacts(world.member)
+    (contact,) = contacts_of(world.member)
     assert contact.state == STATE_WORKING and contact.source == SOURCE_ASSOCIATION
 
 
@@ -92,7 +85,7 @@ def test_a_wrong_address_is_shown_again_with_the_reason(client, world, as_member
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="sato@@example.jp"' in page and "使えない文字" in page
-    assert _contacts(world.member) == []
+    assert contacts_of(world.member) == []
 
 
 def test_an_officer_removes_a_contact_and_sets_the_preferred_channel(client, world, as_member):
@@ -105,14 +98,14 @@ def test_an_officer_removes_a_contact_and_sets_the_preferred_channel(client, wor
     assert client.post(base + "/preferred", data={"channel": "line"}).status_code == 302
     assert world.member.preferred_channel == "line"
 
-    other = _contacts(world.housemate)[0]
+    other = contacts_of(world.housemate)[0]
     assert client.post(f"{base}/{other.id}/delete").status_code == 404  # not this member's
     assert client.post(f"{base}/{contact.id}/delete").status_code == 302
-    assert _contacts(world.member) == []
+    assert contacts_of(world.member) == []
     assert world.member.preferred_channel is None
 
 
-def test_an_officer_cannot_change_an_admins_contacts(client, world, as_member):
+def test_an_officer_cannot_change_an_adminscontacts_of(client, world, as_member):
     as_member(world.officer)
     url = f"/admin/members/{world.admin.id}/channels"
     assert client.get(url).status_code == 403
@@ -191,14 +184,7 @@ def test_a_posted_circular_goes_by_the_channel_chosen(client, world, as_member):
     assert not {(world.member.id, "push"), (world.housemate.id, "push")} & by_member
 
     # Disaster messages go by every working channel whatever the choice.
-    event = start_event(
-        world.association,
-        kind="earthquake",
-        title="地震",
-        message="",
-        drill=True,
-        started_by=world.officer,
-    )
+    event = start_drill(world)
     db.session.commit()
     channels = {
         row.channel
@@ -221,11 +207,11 @@ def test_deactivation_removes_the_members_channels_and_queued_messages(app, worl
 
     set_member_active(world.member, False, by=world.officer)
     db.session.commit()
-    assert _contacts(world.member) == []
+    assert contacts_of(world.member) == []
     assert db.session.scalars(select(Outbox).where(Outbox.member_id == world.member.id)).all() == []
     assert world.member.preferred_channel is None
     # The housemate keeps the shared address and their queued copy.
-    assert len(_contacts(world.housemate)) == 1
+    assert len(contacts_of(world.housemate)) == 1
     assert db.session.scalars(select(Outbox).where(Outbox.member_id == world.housemate.id)).all()
 
 
@@ -233,14 +219,7 @@ def test_roll_call_and_circular_pages_show_no_addresses(client, world, as_member
     add_contact(world.member, "email", "hanako.secret@example.jp")
     db.session.commit()
     notice = create_notice(world.association, world.officer, NoticeInput(title="清掃"))
-    start_event(
-        world.association,
-        kind="earthquake",
-        title="地震",
-        message="",
-        drill=True,
-        started_by=world.officer,
-    )
+    start_drill(world)
     db.session.commit()
     as_member(world.leader)
     pages = [
