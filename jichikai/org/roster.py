@@ -548,13 +548,15 @@ def apply(association: Association, roster_plan: RosterPlan, by: Member | None) 
                     elif key != "active":
                         setattr(member, key, value)
     db.session.flush()
-    if listed:
-        roster_emails_listed.send(association, emails=listed)
     for block_plan in roster_plan.blocks:
         for household_plan in block_plan.households:
             for member, changed in household_plan.updated_members:
                 if changed.get("active"):
                     set_member_active(member, True, by=by)
+    # After reactivations: a reactivated member starts without channels, then gets the
+    # address the file gives.
+    if listed:
+        roster_emails_listed.send(association, emails=listed)
     return roster_plan.totals()
 
 

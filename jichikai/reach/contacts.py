@@ -197,6 +197,8 @@ def set_association_email(member: Member, address: str, by: Member | None) -> Co
     An address the member added themselves stays; when it is the same address, the
     association's word confirms it.
     """
+    if not member.active:
+        raise ContactError(_("利用を止めている人には登録できません。先に利用を再開してください。"))
     existing = _email_contact(member, address)
     for old in db.session.scalars(
         select(Contact).where(

@@ -231,3 +231,15 @@ def test_roll_call_and_circular_pages_show_no_addresses(client, world, as_member
         response = client.get(url)
         assert response.status_code == 200, url
         assert "hanako.secret" not in response.get_data(as_text=True), url
+
+
+def test_no_address_is_registered_for_a_member_whose_use_was_stopped(client, world, as_member):
+    set_member_active(world.member, False, by=world.officer)
+    db.session.commit()
+    as_member(world.officer)
+    response = client.post(
+        f"/admin/members/{world.member.id}/channels/email", data={"address": "a@example.jp"}
+    )
+    assert response.status_code == 422
+    assert "利用を止めている人" in response.get_data(as_text=True)
+    assert contacts_of(world.member) == []

@@ -109,3 +109,13 @@ def test_the_preview_says_what_the_column_does(client, world, as_member):
     assert "連絡用メール" in preview
     help_text = client.get("/admin/roster/help").get_data(as_text=True)
     assert "連絡用" in help_text
+
+
+def test_a_member_the_roster_reactivates_keeps_the_address_it_lists(app, world):
+    from jichikai.org.services import set_member_active
+
+    set_member_active(world.member, False, by=world.officer)
+    db.session.commit()
+    _import(world, HEADER + "1班,佐藤家,佐藤 花子,back@example.jp\n")
+    assert world.member.active
+    assert _emails(world.member) == [("back@example.jp", STATE_WORKING, SOURCE_ASSOCIATION)]
