@@ -30,6 +30,7 @@ from .models import (
     CHANNEL_PUSH,
     SOURCE_ASSOCIATION,
     SOURCE_MEMBER,
+    STATE_FAILED,
     STATE_STOPPED,
     STATE_UNCONFIRMED,
     STATE_WORKING,
@@ -195,7 +196,8 @@ def set_association_email(member: Member, address: str, by: Member | None) -> Co
     replaces the association's previous address of the member.
 
     An address the member added themselves stays; when it is the same address, the
-    association's word confirms it.
+    association's word confirms it. The same address given again after it failed is tried
+    again.
     """
     if not member.active:
         raise ContactError(_("利用を止めている人には登録できません。先に利用を再開してください。"))
@@ -214,9 +216,13 @@ def set_association_email(member: Member, address: str, by: Member | None) -> Co
         existing.confirmed_at = utcnow()
     else:
         existing.source = SOURCE_ASSOCIATION
-        if existing.state == STATE_UNCONFIRMED:
+        if existing.state in (STATE_UNCONFIRMED, STATE_FAILED):
+            # Given again (the mailbox was fixed, say): worth another try. A stopped address
+            # stays stopped: the member turned it off.
             existing.state = STATE_WORKING
-            existing.confirmed_at = utcnow()
+            existing.confirmed_at = existing.confirmed_at or utcnow()
+            existing.failures = 0
+            existing.last_error = ""
     db.session.flush()
     if by is not None:
         record(

@@ -243,3 +243,20 @@ def test_no_address_is_registered_for_a_member_whose_use_was_stopped(client, wor
     assert response.status_code == 422
     assert "利用を止めている人" in response.get_data(as_text=True)
     assert contacts_of(world.member) == []
+
+
+def test_an_address_given_again_after_it_failed_is_tried_again(client, world, as_member):
+    failed = add_contact(world.member, "email", "full@example.jp", state="failed")
+    failed.last_error = "550 5.1.1 User unknown"
+    failed.failures = 3
+    stopped = add_contact(world.housemate, "email", "off@example.jp", state="stopped")
+    db.session.commit()
+    as_member(world.officer)
+    client.post(
+        f"/admin/members/{world.member.id}/channels/email", data={"address": "full@example.jp"}
+    )
+    client.post(
+        f"/admin/members/{world.housemate.id}/channels/email", data={"address": "off@example.jp"}
+    )
+    assert (failed.state, failed.failures, failed.last_error) == (STATE_WORKING, 0, "")
+    assert stopped.state == "stopped"  # the member turned it off
