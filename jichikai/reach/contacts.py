@@ -36,7 +36,7 @@ from .models import (
     STATE_WORKING,
     Contact,
 )
-from .services import CIRCULAR_ORDER, push_enabled
+from .services import CIRCULAR_ORDER, push_enabled, working_routes
 
 CONFIRM_MAX_AGE = timedelta(days=3)
 # Addresses a member may add (confirmation messages sent) per day: the app must not become a
@@ -109,31 +109,19 @@ def channel_views(member: Member, *, with_addresses: bool) -> list[ChannelView]:
     return views
 
 
-def working_channels(member: Member) -> list[str]:
-    """The channels that can carry the member's circulars now, in `CIRCULAR_ORDER`."""
-    have = {v.channel for v in channel_views(member, with_addresses=False) if v.state == "working"}
-    return [c for c in CIRCULAR_ORDER if c in have]
-
-
 def channel_marks(member_ids: list[int]) -> dict[int, list[str]]:
-    """For block leaders' lists: the working channels of each member (no addresses)."""
-    marks: dict[int, set[str]] = {member_id: set() for member_id in member_ids}
-    if not member_ids:
-        return {}
-    if push_enabled():
-        for (member_id,) in db.session.execute(
-            select(PushSubscription.member_id)
-            .where(PushSubscription.member_id.in_(member_ids))
-            .distinct()
-        ):
-            marks[member_id].add(CHANNEL_PUSH)
-    for member_id, channel in db.session.execute(
-        select(Contact.member_id, Contact.channel)
-        .where(Contact.member_id.in_(member_ids), Contact.state == STATE_WORKING)
-        .distinct()
-    ):
-        marks[member_id].add(channel)
-    return {mid: [c for c in CIRCULAR_ORDER if c in found] for mid, found in marks.items()}
+    """The channels that can carry each member's circulars now, in `CIRCULAR_ORDER`: what
+    `notify` would choose from (for block leaders' lists: no addresses)."""
+    routes = working_routes(member_ids)
+    return {
+        member_id: [c for c in CIRCULAR_ORDER if routes.get(member_id, {}).get(c)]
+        for member_id in member_ids
+    }
+
+
+def working_channels(member: Member) -> list[str]:
+    """The channels the member may choose for circulars."""
+    return channel_marks([member.id])[member.id]
 
 
 # The association's addresses ---------------------------------------------------------------
