@@ -98,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     from .push import bp as push_bp
     from .push import views as push_views
     from .pwa import bp as pwa_bp
+    from .reach import bp as reach_bp
+    from .reach import views as reach_views
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
@@ -117,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(push_bp)
     ui.add_nav(app, push_views.nav_items)
     api.register_blueprint(push_api.blp)
+    app.register_blueprint(reach_bp)
+    ui.add_section(app, "push.settings", reach_views.settings_section)
     app.register_blueprint(disaster_bp)
     app.register_blueprint(disaster_onetap_bp)
     api.register_blueprint(disaster_api.blp)
@@ -128,11 +132,15 @@ def _register_blueprints(app: Flask) -> None:
 def _connect_signals() -> None:
     """Features above org react to its changes (connecting twice is harmless)."""
     from .auth.services import end_logins
-    from .org.signals import member_access_ended
+    from .org.signals import member_access_ended, roster_emails_listed, roster_emails_wanted
     from .push.services import forget_member
+    from .reach import contacts
 
     member_access_ended.connect(end_logins)
     member_access_ended.connect(forget_member)
+    member_access_ended.connect(contacts.forget_member)
+    roster_emails_wanted.connect(contacts.roster_emails)
+    roster_emails_listed.connect(contacts.apply_roster_emails)
 
 
 def _register_cli(app: Flask) -> None:

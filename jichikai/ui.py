@@ -1,7 +1,8 @@
 """What every page's layout shows: language, text size, menu entries and banners.
 
-Features add menu entries and banners with `add_nav` and `add_banner`, so the layout
-does not need to know which features exist.
+Features add menu entries and banners with `add_nav` and `add_banner`, and sections of
+another feature's page with `add_section`, so the layout does not need to know which
+features exist.
 """
 
 from collections.abc import Callable
@@ -27,6 +28,20 @@ def add_nav(app: Flask, provider: Callable[[object], list[NavItem]]) -> None:
 def add_banner(app: Flask, provider: Callable[[object], Markup | None]) -> None:
     """Register a function giving a banner shown at the top of every page (or None)."""
     app.extensions.setdefault("jichikai.banners", []).append(provider)
+
+
+def add_section(app: Flask, page: str, provider: Callable[[object], Markup | None]) -> None:
+    """Register a function giving a section of another feature's page for the logged-in
+    member (or None): the member's settings page shows each feature's part of it."""
+    app.extensions.setdefault("jichikai.sections", {}).setdefault(page, []).append(provider)
+
+
+def page_sections(page: str) -> list[Markup]:
+    """The sections features added to `page` for the logged-in member."""
+    if not current_user.is_authenticated:
+        return []
+    providers = current_app.extensions.get("jichikai.sections", {}).get(page, [])
+    return [section for provider in providers if (section := provider(current_user))]
 
 
 def add_home_page(app: Flask, provider: Callable[[object], object | None], priority: int) -> None:
@@ -71,3 +86,4 @@ def layout_context() -> dict:
 
 def init_app(app: Flask) -> None:
     app.context_processor(layout_context)
+    app.add_template_global(page_sections)

@@ -104,7 +104,7 @@ class MemberForm(PageForm):
         _l("ふりがな"), validators=[Length(max=200, message=_l("200文字までにしてください。"))]
     )
     email = StringField(
-        _l("メールアドレス"),
+        _l("ログイン用メールアドレス"),
         validators=[
             Optional(),
             Length(max=254, message=_l("254文字までにしてください。")),
@@ -113,7 +113,10 @@ class MemberForm(PageForm):
                 message=_l("メールアドレスの形が正しくありません。"),
             ),
         ],
-        description=_l("役員だけが使います。会員は空のままでかまいません。"),
+        description=_l(
+            "役員がパスワードでログインするときに使います。会員は空のままでかまいません。"
+            "お知らせを送るメールアドレスは「連絡先と受け取る方法」で登録します。"
+        ),
     )
 
 

@@ -18,10 +18,12 @@ from sqlalchemy import delete, select, update
 
 from ..audit.services import record
 from ..database import utcnow
+from ..emails import EmailError, normalize_email
 from ..extensions import db
 from .models import Association, Block, Household, Member, RosterImport
 from .permissions import can_manage_association, can_manage_member
-from .services import create_block, normalize_email, set_member_active
+from .services import create_block, set_member_active
+from .signals import roster_emails_listed, roster_emails_wanted
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 5000
@@ -160,6 +162,7 @@ class RosterPlan:
     ignored_headers: list[str]
     encoding: str
     row_count: int
+    columns: list[str] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         keys = ("new_households", "updated_households", "new_members", "updated_members")
@@ -287,9 +290,18 @@ def _row_fields(row: RosterRow, columns: list[str], errors: list[RowError]) -> d
             )
         else:
             fields["people_count"] = int(count)
-    email = normalize_email(values.get("email"))
-    if email and ("@" not in email or " " in email):
-        found.append(_("「メール」の形が正しくありません（「%(value)s」）", value=values["email"]))
+    email = None
+    if values.get("email"):
+        try:
+            email = normalize_email(values["email"])
+        except EmailError as error:
+            found.append(
+                _(
+                    "「メール」の形が正しくありません（「%(value)s」）：%(reason)s",
+                    value=values["email"],
+                    reason=str(error),
+                )
+            )
     if found:
         errors.extend(RowError(row.line, message) for message in found)
         return None
@@ -297,7 +309,7 @@ def _row_fields(row: RosterRow, columns: list[str], errors: list[RowError]) -> d
         if values.get(key):
             fields[key] = values[key]
     if email:
-        fields["email"] = email
+        fields["notify_email"] = email
     return fields
 
 
@@ -344,19 +356,11 @@ def plan(association: Association, parsed: ParsedRoster, *, by: Member | None) -
             )
         )
     }
-    emails = {
-        email: member_id
-        for email, member_id in db.session.execute(
-            select(Member.email, Member.id).where(
-                Member.association_id == association.id, Member.email.is_not(None)
-            )
-        )
-    }
+    emails = notification_emails(association)
 
     block_plans: dict[str, BlockPlan] = {}
     household_plans: dict[tuple[str, str], tuple[HouseholdPlan, int]] = {}
     seen_people: dict[tuple[str, str, str], int] = {}
-    seen_emails: dict[str, int] = {}
     people_listed: dict[tuple[str, str], int] = {}
 
     for row in parsed.rows:
@@ -435,33 +439,17 @@ def plan(association: Association, parsed: ParsedRoster, *, by: Member | None) -
             household_plans[household_key] = (household_plan, row.line)
             block_plan.households.append(household_plan)
 
-        email = fields.get("email")
         existing_member = (
             members.get((household_plan.existing.id, person)) if household_plan.existing else None
         )
-        if email:
-            owner = emails.get(email)
-            if email in seen_emails:
-                errors.append(
-                    RowError(
-                        row.line,
-                        _("メールアドレスが%(line)d行目と同じです", line=seen_emails[email]),
-                    )
-                )
-                continue
-            if owner is not None and (existing_member is None or owner != existing_member.id):
-                errors.append(RowError(row.line, _("このメールアドレスはほかの人が使っています")))
-                continue
-            seen_emails[email] = row.line
-        member_fields = {key: fields[key] for key in ("kana", "email") if key in fields}
+        # The メール column is the member's notification email (several people of a household
+        # may share one); officers' login emails are set on the member's page only.
+        member_fields = {key: fields[key] for key in ("kana", "notify_email") if key in fields}
         if existing_member is None:
             household_plan.new_members.append({"name": person, **member_fields})
             continue
-        changed = {
-            key: value
-            for key, value in member_fields.items()
-            if getattr(existing_member, key) != value
-        }
+        current = {"kana": existing_member.kana, "notify_email": emails.get(existing_member.id)}
+        changed = {key: value for key, value in member_fields.items() if current[key] != value}
         if changed or not existing_member.active:
             if not existing_member.active:
                 changed["active"] = True
@@ -489,7 +477,22 @@ def plan(association: Association, parsed: ParsedRoster, *, by: Member | None) -
         block_plans.values(),
         key=lambda b: (b.existing is None, b.existing.position if b.existing else 0),
     )
-    return RosterPlan(ordered, errors, parsed.ignored_headers, parsed.encoding, len(parsed.rows))
+    return RosterPlan(
+        ordered,
+        errors,
+        parsed.ignored_headers,
+        parsed.encoding,
+        len(parsed.rows),
+        parsed.columns,
+    )
+
+
+def notification_emails(association: Association) -> dict[int, str]:
+    """{member id: notification email the association gave}, from the features keeping them."""
+    found: dict[int, str] = {}
+    for _receiver, result in roster_emails_wanted.send(association):
+        found.update(result or {})
+    return found
 
 
 def _conflicting(first: dict, again: dict, values: dict) -> str:
@@ -509,6 +512,7 @@ def apply(association: Association, roster_plan: RosterPlan, by: Member | None) 
     """
     if roster_plan.errors:
         raise ValueError("a roster plan with errors cannot be applied")
+    listed: dict[Member, str] = {}
     for block_plan in roster_plan.blocks:
         block = block_plan.existing or create_block(association, block_plan.name)
         last = max((h.position for h in block.households), default=0)
@@ -530,12 +534,18 @@ def apply(association: Association, roster_plan: RosterPlan, by: Member | None) 
                 for key in household_plan.changes:
                     setattr(household, key, household_plan.fields[key])
             for values in household_plan.new_members:
+                values = dict(values)
+                email = values.pop("notify_email", None)
                 member = Member(association_id=association.id, household=household, **values)
                 db.session.add(member)
                 household_plan.created_members.append(member)
+                if email:
+                    listed[member] = email
             for member, changed in household_plan.updated_members:
                 for key, value in changed.items():
-                    if key != "active":
+                    if key == "notify_email":
+                        listed[member] = value
+                    elif key != "active":
                         setattr(member, key, value)
     db.session.flush()
     for block_plan in roster_plan.blocks:
@@ -543,6 +553,10 @@ def apply(association: Association, roster_plan: RosterPlan, by: Member | None) 
             for member, changed in household_plan.updated_members:
                 if changed.get("active"):
                     set_member_active(member, True, by=by)
+    # After reactivations: a reactivated member starts without channels, then gets the
+    # address the file gives.
+    if listed:
+        roster_emails_listed.send(association, emails=listed)
     return roster_plan.totals()
 
 

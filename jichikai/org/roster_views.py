@@ -125,7 +125,7 @@ FIELD_LABELS = {
     "needs_assistance": _l("要支援"),
     "assistance_note": _l("支援メモ"),
     "kana": _l("ふりがな"),
-    "email": _l("メール"),
+    "notify_email": _l("連絡用メール"),
     "active": _l("利用の再開"),
     "new": _l("新しく登録"),
 }

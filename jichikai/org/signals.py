@@ -13,3 +13,12 @@ _signals = Namespace()
 # phones any more. Receivers revoke devices and login cards and drop push subscriptions; a
 # reactivated member starts again with a new card.
 member_access_ended = _signals.signal("member-access-ended")
+
+# The roster's メール column is each member's notification email, which reach keeps (org
+# cannot read it). The roster import asks with the association as sender; each receiver
+# returns {member id: the address the association gave}, so the preview can say what changes.
+roster_emails_wanted = _signals.signal("roster-emails-wanted")
+
+# Sent by the roster import inside its transaction, with the association as sender and
+# `emails`: {member: address} for every member whose address the file adds or changes.
+roster_emails_listed = _signals.signal("roster-emails-listed")

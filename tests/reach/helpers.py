@@ -50,3 +50,17 @@ def press_without_referer(client, url: str, data: dict | None = None):
     html = client.get(url, **https).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
     return refused, client.post(url, data={**(data or {}), "csrf_token": token}, **https)
+
+
+def start_drill(world):
+    """A disaster drill started by the world's officer (every member is notified)."""
+    from jichikai.disaster.services import start_event
+
+    return start_event(
+        world.association,
+        kind="earthquake",
+        title="地震",
+        message="",
+        drill=True,
+        started_by=world.officer,
+    )
