@@ -24,6 +24,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
+from email.header import Header
 from email.utils import formataddr, parseaddr
 
 from flask import current_app
@@ -152,6 +153,16 @@ def _encodable(charset: str, *texts: str) -> bool:
     return True
 
 
+def encoded_subject(subject: str, charset: str) -> str:
+    """The Subject as MIME encoded-words short enough that "Subject: " and the first one fit
+    on one line (Flask-Mailman's own encoding makes one long word, which the generator then
+    folds before it: readers show a leading space)."""
+    if subject.isascii():
+        return subject
+    words = Header(subject, charset, header_name="Subject").encode()
+    return " ".join(word.strip() for word in words.splitlines())
+
+
 def message_id(row_id: int, sender: str) -> str:
     """The same Message-ID for every attempt of one outbox row."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
@@ -172,7 +183,7 @@ def compose(item: Outgoing, *, sender: str, reply_to: str = "") -> EmailMessage:
         if _encodable("iso-2022-jp", subject, text, name):
             charset = "iso-2022-jp"
     message = EmailMessage(
-        subject=subject,
+        subject=encoded_subject(subject, charset),
         body=text,
         from_email=formataddr((name, sender_address), charset=charset),
         to=[item.address],
