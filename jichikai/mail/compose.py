@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.header import Header
 from email.utils import formataddr, parseaddr
 
@@ -65,8 +65,9 @@ def is_feature_phone(address: str) -> bool:
 
 
 def columns(text: str) -> int:
-    """How many columns `text` takes: full-width and wide characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """How many columns `text` takes on a Japanese phone: full-width, wide and ambiguous
+    characters (○, ▼, ①) count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
 
 
 def wrap_line(line: str, width: int = LINE_WIDTH) -> list[str]:
@@ -144,6 +145,10 @@ def message_text(item: Outgoing) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
 def _encodable(charset: str, *texts: str) -> bool:
     try:
         for text in texts:
@@ -173,13 +178,22 @@ def message_id(row_id: int, sender: str) -> str:
 
 def compose(item: Outgoing, *, sender: str, reply_to: str = "") -> EmailMessage:
     """The Flask-Mailman message of one outbox row, in the recipient's language."""
+    phone = is_feature_phone(item.address)
+    if phone:  # before wrapping: half-width kana become full-width, twice as wide
+        item = replace(
+            item,
+            title=_nfkc(item.title),
+            body=_nfkc(item.body),
+            actions=tuple((_nfkc(label), link) for label, link in item.actions),
+            association_name=_nfkc(item.association_name),
+        )
     with force_locale(item.language):
         subject, text = item.title.replace("\n", " ").strip(), message_text(item)
     sender_name, sender_address = parseaddr(sender)
     name = sender_name or item.association_name
     charset = "utf-8"
-    if is_feature_phone(item.address):
-        subject, text, name = (unicodedata.normalize("NFKC", t) for t in (subject, text, name))
+    if phone:
+        text = _nfkc(text)  # the footer too
         if _encodable("iso-2022-jp", subject, text, name):
             charset = "iso-2022-jp"
     message = EmailMessage(
