@@ -96,7 +96,7 @@ class DefaultConfig:
     MAIL_FILE_PATH = ""  # the .eml folder; empty = instance/mail
     MAIL_TIMEOUT_SECONDS = 30  # one SMTP connection attempt or command
     MAIL_BATCH_SIZE = 50  # messages sent over one SMTP connection, then it is closed
-    MAIL_CONNECTIONS = 4  # SMTP connections open at once (each sends its own batch)
+    MAIL_CONNECTIONS = 8  # SMTP connections open at once, each sending its own batch
     MAIL_LEASE_SECONDS = 120  # like PUSH_LEASE_SECONDS, for claimed email messages
     # While the database is away the worker's loops wait longer between passes, up to this.
     WORKER_RETRY_MAX_SECONDS = 10.0
