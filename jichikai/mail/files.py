@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from pathlib import Path
 
+from flask import current_app
 from flask_mailman.backends.base import BaseEmailBackend
 
 from ..files import private_folder, write_private
@@ -25,6 +26,11 @@ class EmailBackend(BaseEmailBackend):
     def __init__(self, *args, file_path=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.folder = Path(file_path or self.mailman.file_path)
+        # Shown where nothing configured logging (`make run`): INFO on this logger, and Flask's
+        # stderr handler on the app's logger ("jichikai"), which it adds when none is set.
+        if log.level == logging.NOTSET:
+            log.setLevel(logging.INFO)
+        current_app.logger  # noqa: B018 - creating it installs the handler
 
     def send_messages(self, email_messages) -> int:
         if not email_messages:
