@@ -3,7 +3,8 @@
 Claims use push.delivery.claim() and its lease (push.lease.LeaseHolder): the rows are
 `sending` while a worker holds them, the lease is renewed while their batch is out, and a
 worker that dies loses nothing (its rows are due again within MAIL_LEASE_SECONDS).
-Each batch of MAIL_BATCH_SIZE rows goes over one SMTP connection (opened, used for every
+Each batch of up to MAIL_BATCH_SIZE rows (fewer when fewer are due, so that a small event
+still uses every connection) goes over one SMTP connection (opened, used for every
 message of the batch, closed) in a thread of its own; up to MAIL_CONNECTIONS batches are out
 at once. Answers are written as they arrive.
 
@@ -19,6 +20,7 @@ the message itself refused -> failed.
 """
 
 import logging
+import math
 import queue
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..database import utcnow
 from ..extensions import db
@@ -216,6 +218,24 @@ class MailChannelSender:
         self.pool.shutdown(wait=True)
 
 
+def batch_size(settings: MailSettings, now: datetime, held: int = 0) -> int:
+    """MAIL_BATCH_SIZE, or less when fewer are due: what is due (with the `held` rows this
+    worker has out) is spread over every connection (100 messages with 8 connections: 8
+    batches of 13, not 2 of 50)."""
+    due = db.session.scalar(
+        select(func.count())
+        .select_from(Outbox)
+        .where(
+            Outbox.channel == CHANNEL_EMAIL,
+            Outbox.status.in_(("pending", "sending")),
+            Outbox.next_attempt_at <= now,
+            Outbox.expires_at > now,
+        )
+    )
+    spread = math.ceil(((due or 0) + held) / settings.connections)
+    return max(1, min(settings.batch_size, spread))
+
+
 def send_pending(sender: MailChannelSender, max_batches: int | None = None) -> MailSummary:
     """Send until nothing is due (or `max_batches` batches were started); commits as it goes.
 
@@ -242,11 +262,12 @@ def send_pending(sender: MailChannelSender, max_batches: int | None = None) -> M
         if can_start and len(in_flight) < settings.connections:
             now = utcnow()
             total.expired += expire_overdue(now)
-            items, messages, summary = claim_batch(settings, now, settings.batch_size)
+            size = batch_size(settings, now, held=len(leases.held))
+            items, messages, summary = claim_batch(settings, now, size)
             leases.hold(item.id for item in items)
             db.session.commit()  # the claim is durable before anything goes out
             total.add(summary)
-            drained = len(items) + summary.skipped < settings.batch_size
+            drained = len(items) + summary.skipped < size
             if messages:
                 claimed.update((item.id, item) for item in items)
                 in_flight.append(sender.start(messages, answers.put))

@@ -129,7 +129,8 @@ def test_a_permanent_refusal_fails_the_address_and_tells_the_officers(app, world
 
     summary = send_email()
 
-    assert summary.bounced == 1 and summary.sent == 1
+    assert summary.bounced == 1
+    assert len(smtp.to("ok@example.jp")) == 1
     [row] = email_rows(member_id=world.member.id)
     assert row.status == "failed" and row.last_status == 550
     db.session.refresh(contact)
@@ -146,8 +147,9 @@ def test_a_permanent_refusal_fails_the_address_and_tells_the_officers(app, world
         (world.admin.id, "push"),
     }
     assert all(r.url.endswith("/admin/mail") for r in told if r.channel == "push")
-    assert send_email().sent == 1
-    assert smtp.to("officer@example.jp")[0].parsed()["Subject"] == "メールが届かない宛先があります"
+    send_email()  # the officer's message, if this pass did not send it already
+    [to_officer] = smtp.to("officer@example.jp")
+    assert to_officer.parsed()["Subject"] == "メールが届かない宛先があります"
     # No further sends: reach no longer counts the address, and queued rows are not sent.
     assert world.member.id in plan([world.member], every_channel=True).unreached
     queue_simple([world.housemate], "次の回覧")

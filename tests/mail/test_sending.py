@@ -92,3 +92,17 @@ def test_parallel_connections_each_reuse_their_own(app, world, smtp):
     assert sorted(per_connection.values()) == [5] * 6
     pairs = {(r.parsed()["Subject"], r.rcpt_tos[0]) for r in smtp.received}
     assert len(pairs) == 30  # each message exactly once
+
+
+def test_a_small_send_is_spread_over_every_connection(app, world, smtp):
+    app.config.update(MAIL_BATCH_SIZE=50, MAIL_CONNECTIONS=4)
+    members = [world.member, world.housemate, world.leader, world.other_leader]
+    for n, member in enumerate(members):
+        give_email(member, f"m{n}@example.jp")
+    db.session.commit()
+    for n in range(4):
+        queue_simple(members, f"お知らせ {n}")  # 16 messages, 4 connections: 4 batches of 4
+
+    summary = send_email()
+
+    assert summary.sent == 16 and summary.batches == 4 == smtp.connections
