@@ -49,6 +49,7 @@ def _register_extensions(app: Flask) -> None:
     from . import http, i18n, serving, ui
     from .auth.services import member_for_session
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+    from .mail import settings as mail_settings
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -64,6 +65,7 @@ def _register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.user_loader(member_for_session)
     login_manager.unauthorized_handler(http.unauthorized)
+    mail_settings.init_app(app)
     api.init_app(app)
     http.init_app(app)  # after the API, so that HTML pages keep HTML errors
     serving.init_app(app)
@@ -88,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .jma import bp as jma_bp
     from .jma import views as jma_views
+    from .mail import bp as mail_bp
+    from .mail import views as mail_views
     from .notices import api as notices_api
     from .notices import bp as notices_bp
     from .notices import onetap_bp as notices_onetap_bp
@@ -125,6 +129,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(disaster_onetap_bp)
     api.register_blueprint(disaster_api.blp)
     ui.add_nav(app, disaster_views.nav_items)
+    app.register_blueprint(mail_bp)
+    ui.add_nav(app, mail_views.nav_items)
     ui.add_banner(app, disaster_views.banner)
     ui.add_home_page(app, disaster_views.home_page, priority=100)
 

@@ -83,6 +83,23 @@ class DefaultConfig:
     PUSH_LEASE_SECONDS = 30  # renewed every third while held; due again this long after a crash
     PUSH_COLLAPSE_RETRIES = True  # a message without a topic gets its own, so retries collapse
     PUSH_POLL_SECONDS = 2.0  # how often an idle sender looks for due rows
+    # Email (see docs/mail.md): Flask-Mailman's settings. No MAIL_SERVER = the embedded
+    # default: each message is written as an .eml file under instance/mail/ and logged.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25  # 587 with MAIL_USE_TLS (STARTTLS), 465 with MAIL_USE_SSL
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    # From: of every message; empty = jichikai@<PUBLIC_URL's host> (else @localhost).
+    MAIL_DEFAULT_SENDER = ""
+    MAIL_REPLY_TO = ""  # where members' replies go (an officer's address); empty = none
+    MAIL_BACKEND = ""  # empty = SMTP with MAIL_SERVER, else .eml files (jichikai.mail.files)
+    MAIL_FILE_PATH = ""  # the .eml folder; empty = instance/mail
+    MAIL_TIMEOUT_SECONDS = 30  # one SMTP connection attempt or command
+    MAIL_BATCH_SIZE = 50  # messages sent over one SMTP connection, then it is closed
+    MAIL_CONNECTIONS = 8  # SMTP connections open at once, each sending its own batch
+    MAIL_LEASE_SECONDS = 120  # like PUSH_LEASE_SECONDS, for claimed email messages
     # While the database is away the worker's loops wait longer between passes, up to this.
     WORKER_RETRY_MAX_SECONDS = 10.0
 

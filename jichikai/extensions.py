@@ -7,6 +7,7 @@ from flask_babel import Babel, Domain
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -62,3 +63,4 @@ csrf = CSRFProtect()
 babel = JichikaiBabel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = Api()
+mail = Mail()

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
-from ..org.models import ROLE_ADMIN, ROLE_OFFICER, Association, Member, RoleAssignment
+from ..org.models import Association, Member
+from ..org.services import officers_of
 from ..push.services import DISASTER_TTL, KIND_DISASTER, KIND_URGENT
 from ..reach.services import Message, notify, simple
 from . import URL_PREFIX
@@ -68,23 +69,6 @@ def start_disaster_event(
 def alert_path(alert: JmaAlert) -> str:
     """The officers' page of an alert (a path: push messages open it in the app)."""
     return f"{URL_PREFIX}/alerts/{alert.id}"
-
-
-def officers_of(association_id: int) -> list[Member]:
-    """The association's active officers and admins."""
-    return list(
-        db.session.scalars(
-            select(Member)
-            .join(RoleAssignment, RoleAssignment.member_id == Member.id)
-            .where(
-                Member.association_id == association_id,
-                Member.active.is_(True),
-                RoleAssignment.role.in_((ROLE_ADMIN, ROLE_OFFICER)),
-                RoleAssignment.ended_at.is_(None),
-            )
-            .distinct()
-        )
-    )
 
 
 def source_of(message: JmaMessage, link: str) -> dict:

@@ -13,6 +13,7 @@ from .models import (
     DEFAULT_SETTINGS,
     ROLE_ADMIN,
     ROLE_LEADER,
+    ROLE_OFFICER,
     ROLES,
     Association,
     Block,
@@ -21,6 +22,23 @@ from .models import (
     RoleAssignment,
 )
 from .signals import member_access_ended
+
+
+def officers_of(association_id: int) -> list[Member]:
+    """The association's active officers and admins."""
+    return list(
+        db.session.scalars(
+            select(Member)
+            .join(RoleAssignment, RoleAssignment.member_id == Member.id)
+            .where(
+                Member.association_id == association_id,
+                Member.active.is_(True),
+                RoleAssignment.role.in_((ROLE_ADMIN, ROLE_OFFICER)),
+                RoleAssignment.ended_at.is_(None),
+            )
+            .distinct()
+        )
+    )
 
 
 class OrgError(ValueError):
