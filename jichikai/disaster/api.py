@@ -19,6 +19,7 @@ from .schemas import (
     CheckInResultSchema,
     CheckInSchema,
     EventSchema,
+    EventStartedSchema,
     EventStartSchema,
     NearbyQuerySchema,
     NearbySchema,
@@ -57,10 +58,14 @@ def _require_officer() -> None:
 
 @blp.route("/disaster/events", methods=["POST"])
 @blp.arguments(EventStartSchema)
-@blp.response(201, EventSchema)
+@blp.response(201, EventStartedSchema)
 @api_login_required
 def start(data):
-    """Start disaster mode (officers); every member is notified with high urgency."""
+    """Start disaster mode (officers); every member is notified with high urgency.
+
+    `reach` says how many members each channel reaches and how many no channel reaches (they
+    are on their block leader's call list at once).
+    """
     _require_officer()
     try:
         event = start_event(current_user.association, started_by=current_user, **data)

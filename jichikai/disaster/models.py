@@ -213,9 +213,7 @@ class CallOutcome(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("disaster_event.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("member.id", ondelete="SET NULL")
-    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     outcome: Mapped[str] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..apitools import Id
+from .calls import started_summary
 from .models import HELP_KINDS, KINDS, STATUSES
 from .services import MAX_HEADCOUNT
 
@@ -26,6 +27,38 @@ class EventSchema(Schema):
     ended_at = fields.DateTime(allow_none=True)
     summary = fields.Dict(allow_none=True)
     source = fields.Dict(allow_none=True)
+
+
+class ReachSchema(Schema):
+    """What starting the event reached: members per channel, and members no channel reaches."""
+
+    members = fields.Int(metadata={"description": "Active members the start went to"})
+    push = fields.Function(
+        lambda reach: reach.by_channel.get("push", 0),
+        metadata={"description": "Members reached by Web Push (0 when push is off)"},
+    )
+    email = fields.Function(
+        lambda reach: reach.by_channel.get("email", 0),
+        metadata={"description": "Members reached by email"},
+    )
+    line = fields.Function(
+        lambda reach: reach.by_channel.get("line", 0),
+        metadata={"description": "Members reached by LINE"},
+    )
+    unreached = fields.Function(
+        lambda reach: len(reach.unreached),
+        metadata={
+            "description": "Members no channel reaches: on their block leader's call list at once"
+        },
+    )
+    summary = fields.Function(
+        started_summary,
+        metadata={"description": "The same in a sentence, as the page says it"},
+    )
+
+
+class EventStartedSchema(EventSchema):
+    reach = fields.Nested(ReachSchema)
 
 
 class ActiveSchema(Schema):

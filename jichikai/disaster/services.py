@@ -139,12 +139,19 @@ def start_event(
         drill=bool(drill),
         source=(source or {}).get("type"),
     )
-    members = db.session.scalars(
-        select(Member).where(Member.association_id == association.id, Member.active.is_(True))
-    ).all()
+    members = active_members(association.id)
     # What it reached, for the page that started it (and the leaders' call lists).
     event.reach = notify(members, event_message(event))
     return event
+
+
+def active_members(association_id: int) -> list[Member]:
+    """Every active member of the association: whom an event's start goes to."""
+    return list(
+        db.session.scalars(
+            select(Member).where(Member.association_id == association_id, Member.active.is_(True))
+        )
+    )
 
 
 def end_event(event: DisasterEvent, ended_by: Member | None) -> DisasterEvent:

@@ -119,6 +119,25 @@ CASES = [
         },
         id="disaster-rollcall-report",
     ),
+    Case(
+        "POST",
+        _with_event("/disaster/rollcall/calls"),
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=303,
+            other_leader=403,
+            officer=303,
+            admin=303,
+            outsider=404,
+        ),
+        form=lambda w: {
+            "event_id": _event(w).id,
+            "member_id": _paper_member_id(w),
+            "outcome": "no_answer",
+        },
+        id="disaster-rollcall-call",
+    ),
     Case("GET", lambda w: "/disaster/shelters", officers_only(), id="disaster-shelters"),
     Case(
         "POST",
