@@ -330,6 +330,17 @@ def event_reach(event: DisasterEvent, members: int) -> EventReach:
 # --- alerting the leaders --------------------------------------------------------------------
 
 
+CALL_LIST_PATH = "/disaster/rollcall"
+
+
+def _call_list_envelope(title: str, body: str, channel: str) -> Envelope:
+    """An alert that opens the roll call: in the app on push, as a link on email and LINE."""
+    if channel == CHANNEL_PUSH:
+        return Envelope(title=title, body=body, url=CALL_LIST_PATH)
+    link = absolute(CALL_LIST_PATH)
+    return Envelope(title=title, body=body, url=link, actions=((_("連絡リストを開く"), link),))
+
+
 def _leader_message(event: DisasterEvent, counts: dict[int, int], names: dict[int, str], led):
     """The alert to each leader: how many on the call lists of the blocks they lead."""
 
@@ -343,15 +354,7 @@ def _leader_message(event: DisasterEvent, counts: dict[int, int], names: dict[in
             "電話か訪問で確かめてください。",
             blocks=_("、").join(names[b] for b in blocks),
         )
-        path = "/disaster/rollcall"
-        if channel == CHANNEL_PUSH:
-            return Envelope(title=title, body=body, url=path)
-        return Envelope(
-            title=title,
-            body=body,
-            url=absolute(path),
-            actions=((_("連絡リストを開く"), absolute(path)),),
-        )
+        return _call_list_envelope(title, body, channel)
 
     return _alert(event, compose, "leaders")
 
@@ -366,15 +369,7 @@ def _officer_message(event: DisasterEvent, uncovered: list[tuple[str, int]]):
             "%(blocks)s の連絡リストを、代わりに見てください。",
             blocks=_("、").join(_("%(block)s %(n)s人", block=b, n=n) for b, n in uncovered),
         )
-        path = "/disaster/rollcall"
-        if channel == CHANNEL_PUSH:
-            return Envelope(title=title, body=body, url=path)
-        return Envelope(
-            title=title,
-            body=body,
-            url=absolute(path),
-            actions=((_("連絡リストを開く"), absolute(path)),),
-        )
+        return _call_list_envelope(title, body, channel)
 
     return _alert(event, compose, "officers")
 
