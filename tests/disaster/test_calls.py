@@ -366,6 +366,28 @@ def test_two_workers_never_alert_twice(app, world):
     assert _escalations() == []
 
 
+def test_workers_racing_for_the_alert_send_it_once(app, world):
+    add_contact(world.leader, "email", "leader@example.jp")
+    add_contact(world.leader, "line", "U-leader")
+    db.session.commit()
+    event = start(world)
+    due = event.started_at + timedelta(minutes=15)
+    from jichikai.disaster import calls
+
+    from .test_checkin import _race
+
+    def alert(barrier):
+        barrier.wait(timeout=5)
+        calls.alert_leaders(due)
+
+    assert not _race(app, alert)
+    assert {(r.member_id, r.channel) for r in _escalations()} == {
+        (world.leader.id, "email"),
+        (world.leader.id, "line"),
+    }
+    assert len(_escalations()) == 2
+
+
 def test_the_alert_is_in_each_leaders_language(app, world):
     world.leader.language = "en"
     add_contact(world.leader, "email", "leader@example.jp")
