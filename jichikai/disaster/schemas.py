@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..apitools import Id
-from .calls import started_summary
-from .models import HELP_KINDS, KINDS, STATUSES
+from .calls import MAX_NOTE, started_summary
+from .models import HELP_KINDS, KINDS, OUTCOMES, STATUSES
 from .services import MAX_HEADCOUNT
 
 
@@ -131,11 +131,39 @@ class CheckInRefusedSchema(Schema):
     stored = fields.Nested(LatestSchema, metadata={"description": "The report kept"})
 
 
+class DeliverySchema(Schema):
+    channel = fields.Str(metadata={"description": "`push`, `email` or `line`"})
+    state = fields.Str(metadata={"description": "`delivered`, `on_its_way` or `not_delivered`"})
+    delivered_at = fields.DateTime(attribute="sent_at", allow_none=True)
+
+
+class CallOutcomeSchema(Schema):
+    id = fields.Int()
+    member_id = fields.Int()
+    outcome = fields.Str(metadata={"description": "`phone`, `visit` or `no_answer`"})
+    note = fields.Str()
+    recorded_at = fields.DateTime(attribute="created_at")
+
+
 class RollCallMemberSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     latest = fields.Nested(LatestSchema, allow_none=True)
     reporter = fields.Str()
+    call_list = fields.Str(
+        allow_none=True,
+        metadata={
+            "description": "Why the member is on the leader's call list (`no_channel`, "
+            "`no_answer`), or null"
+        },
+    )
+    call_outcome = fields.Nested(
+        CallOutcomeSchema, allow_none=True, metadata={"description": "The latest call or visit"}
+    )
+    deliveries = fields.List(
+        fields.Nested(DeliverySchema),
+        metadata={"description": "What the event's messages did, one per channel"},
+    )
 
 
 class RollCallHouseholdSchema(Schema):
@@ -154,6 +182,19 @@ class RollCallSchema(Schema):
     event_id = fields.Int()
     block_ids = fields.List(fields.Int())
     households = fields.List(fields.Nested(RollCallHouseholdSchema))
+    call_list = fields.List(
+        fields.Int(), metadata={"description": "Member ids of the call list, in the order to call"}
+    )
+    call_list_grows_at = fields.DateTime(
+        metadata={"description": "When members who have not answered join the call list"}
+    )
+
+
+class CallSchema(Schema):
+    event_id = Id(required=True, strict=True)
+    member_id = Id(required=True, strict=True)
+    outcome = fields.Str(required=True, validate=validate.OneOf(OUTCOMES))
+    note = fields.Str(load_default="", validate=validate.Length(max=MAX_NOTE))
 
 
 class RollCallQuerySchema(Schema):

@@ -196,6 +196,25 @@ CASES = [
         id="api-disaster-rollcall",
     ),
     Case(
+        "POST",
+        lambda w: "/api/v1/disaster/calls",
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=201,
+            other_leader=403,
+            officer=201,
+            admin=201,
+            outsider=404,
+        ),
+        json=lambda w: {
+            "event_id": _event(w).id,
+            "member_id": _paper_member_id(w),
+            "outcome": "no_answer",
+        },
+        id="api-disaster-call",
+    ),
+    Case(
         "GET",
         lambda w: "/api/v1/shelters/nearby?lat=35.85&lon=139.61",
         logged_in(200),

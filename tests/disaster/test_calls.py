@@ -561,3 +561,50 @@ def test_dashboard_shows_reach_by_channel_answers_and_call_lists(app, world, cli
     blocks = page.split("班ごとの報告")[1]
     # 1班: 高橋 健太 has no channel (佐藤 一郎's email arrived); 2班: none of the three has one.
     assert "1人" in blocks.split("2班")[0] and "3人" in blocks.split("2班")[1]
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+def test_api_roll_call_has_the_call_list_and_deliveries(app, world, client, as_member):
+    add_contact(world.member, "email", "hanako@example.jp")
+    db.session.commit()
+    event = start(world)
+    neighbour = _paper_member(world)
+    as_member(world.leader)
+    body = client.get(f"/api/v1/disaster/events/{event.id}/rollcall").get_json()
+    members = {m["name"]: m for h in body["households"] for m in h["members"]}
+    assert members["佐藤 花子"]["call_list"] is None
+    assert members["佐藤 花子"]["deliveries"] == [
+        {"channel": "email", "state": "on_its_way", "delivered_at": None}
+    ]
+    assert members["鈴木 トメ"]["call_list"] == "no_channel"
+    assert neighbour.id in body["call_list"] and world.member.id not in body["call_list"]
+    assert body["call_list_grows_at"]
+
+
+def test_api_records_a_call(app, world, client, as_member):
+    event = start(world)
+    neighbour = _paper_member(world)
+    as_member(world.leader)
+    response = client.post(
+        "/api/v1/disaster/calls",
+        json={"event_id": event.id, "member_id": neighbour.id, "outcome": "phone", "note": "無事"},
+    )
+    assert response.status_code == 201
+    assert response.get_json()["outcome"] == "phone"
+    body = client.get(f"/api/v1/disaster/events/{event.id}/rollcall").get_json()
+    assert neighbour.id not in body["call_list"]
+    refused = client.post(
+        "/api/v1/disaster/calls",
+        json={"event_id": event.id, "member_id": neighbour.id, "outcome": "maybe"},
+    )
+    assert refused.status_code == 422 and "outcome" in refused.get_json()["errors"]["json"]
+    end_event(event, world.officer)
+    db.session.commit()
+    ended = client.post(
+        "/api/v1/disaster/calls",
+        json={"event_id": event.id, "member_id": neighbour.id, "outcome": "visit"},
+    )
+    assert ended.status_code == 409
+    assert db.session.scalar(select(func.count(CallOutcome.id))) == 1
