@@ -669,7 +669,10 @@ def dashboard(event: DisasterEvent) -> Dashboard:
 
 def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> dict:
     """What is kept of an event once the personal details are deleted: counts only."""
+    from .calls import event_reach  # the call list builds on this module
+
     board = dashboard(event)
+    reach = event_reach(event, board.total)
     return {
         "total": board.total,
         "reported": board.reported,
@@ -684,6 +687,16 @@ def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> d
         ],
         "curve": [[minutes, round(share, 4)] for minutes, share in board.curve],
         "need_help": len(board.need_help),
+        # How the messages reached members (the outbox is pruned after a month).
+        "reach": {
+            "channels": [
+                {"channel": r.channel, "sent": r.sent, "delivered": r.delivered}
+                for r in reach.channels
+            ],
+            "unreached": reach.unreached,
+            "answers": reach.answers,
+            "calls": reach.calls,
+        },
         "ended_at": (ended_at or utcnow()).isoformat(),
     }
 

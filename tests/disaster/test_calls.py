@@ -4,9 +4,10 @@ what each channel did, and the honest confirmation after starting an event."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from jichikai.disaster import jobs
+from jichikai.database import utcnow
+from jichikai.disaster import calls, jobs
 from jichikai.disaster.calls import (
     REASON_NO_ANSWER,
     REASON_NO_CHANNEL,
@@ -21,7 +22,7 @@ from jichikai.disaster.services import (
     submit_checkin,
 )
 from jichikai.extensions import db
-from jichikai.org.models import Member
+from jichikai.org.models import Member, RoleAssignment
 from jichikai.push.models import Outbox
 from jichikai.scheduling import all_jobs
 
@@ -29,6 +30,7 @@ from ..factories import make_household, make_member
 from ..notices.test_query_counts import counted
 from ..reach.helpers import add_contact, add_push
 from .helpers import client_id, start
+from .test_checkin import _race
 
 
 def _paper_member(world) -> Member:
@@ -346,14 +348,12 @@ def test_leader_is_alerted_once_after_the_delay_on_every_channel(app, world):
     assert len(_escalations()) == 3  # once
 
 
-def test_two_workers_never_alert_twice(app, world):
+def test_an_event_another_worker_claimed_is_not_alerted_again(app, world):
     add_contact(world.leader, "email", "leader@example.jp")
     db.session.commit()
     event = start(world)
     due = event.started_at + timedelta(minutes=15)
     # Another worker claimed the event between this worker's look and its claim.
-    from jichikai.disaster import calls
-
     claimed = db.session.execute(
         update(DisasterEvent)
         .where(DisasterEvent.id == event.id)
@@ -372,9 +372,6 @@ def test_workers_racing_for_the_alert_send_it_once(app, world):
     db.session.commit()
     event = start(world)
     due = event.started_at + timedelta(minutes=15)
-    from jichikai.disaster import calls
-
-    from .test_checkin import _race
 
     def alert(barrier):
         barrier.wait(timeout=5)
@@ -430,9 +427,6 @@ def test_a_leader_no_channel_reaches_means_the_officers_are_told(app, world):
 
 
 def test_a_block_without_a_leader_goes_to_the_officers(app, world):
-    from jichikai.database import utcnow
-    from jichikai.org.models import RoleAssignment
-
     db.session.execute(
         update(RoleAssignment)
         .where(RoleAssignment.member_id == world.leader.id)
@@ -608,3 +602,26 @@ def test_api_records_a_call(app, world, client, as_member):
     )
     assert ended.status_code == 409
     assert db.session.scalar(select(func.count(CallOutcome.id))) == 1
+
+
+def test_the_summary_keeps_the_reach_after_the_outbox_is_pruned(app, world, client, as_member):
+    add_contact(world.member, "email", "hanako@example.jp")
+    db.session.commit()
+    event = start(world)
+    db.session.execute(
+        update(Outbox).where(Outbox.event_id == event.id).values(status="sent", sent_at=utcnow())
+    )
+    submit_checkin(
+        world.member, event_id=event.id, status="safe_home", client_id=client_id(), channel="email"
+    )
+    record_call(event, world.housemate, "phone", "", world.leader)
+    end_event(event, world.officer)
+    db.session.execute(delete(Outbox))
+    db.session.commit()
+    reach = db.session.get(DisasterEvent, event.id).summary["reach"]
+    assert reach["channels"][1] == {"channel": "email", "sent": 1, "delivered": 1}
+    assert reach["unreached"] == 6 and reach["answers"] == {"email": 1}
+    assert reach["calls"] == {"phone": 1}
+    as_member(world.officer)
+    page = client.get(f"/disaster/events/{event.id}").get_data(as_text=True)
+    assert '<td>メール</td><td class="num">1</td><td class="num">1</td>' in page
