@@ -611,8 +611,15 @@ def sheet(event_id: int, block_id: int):
     lines = sorted(
         rollcall(event, [block.id]), key=lambda line: (line.household.position, line.household.id)
     )
+    now = utcnow()
+    calls = call_sheet(event, current_user.association, lines, now)
     return render_template(
-        "disaster/sheet.html", event=event, block=block, lines=lines, now=utcnow()
+        "disaster/sheet.html",
+        event=event,
+        block=block,
+        lines=lines,
+        now=now,
+        on_call_list={entry.member.id: entry for entry in calls.entries},
     )
 
 

@@ -625,3 +625,13 @@ def test_the_summary_keeps_the_reach_after_the_outbox_is_pruned(app, world, clie
     as_member(world.officer)
     page = client.get(f"/disaster/events/{event.id}").get_data(as_text=True)
     assert '<td>メール</td><td class="num">1</td><td class="num">1</td>' in page
+
+
+def test_the_printed_sheet_marks_the_call_list(app, world, client, as_member):
+    event = start(world)
+    record_call(event, _paper_member(world), "no_answer", "", world.leader)
+    db.session.commit()
+    as_member(world.leader)
+    page = client.get(f"/disaster/events/{event.id}/sheet/{world.block.id}").get_data(as_text=True)
+    row = page.split("鈴木 トメ")[1].split("</tr>")[0]
+    assert "※連絡リスト：知らせが届く方法がありません（つながらない" in row
