@@ -2,7 +2,7 @@
 
 Seeds 3,000 households (two members each) in 100 blocks; 70% of members have a working email
 address and 30% a LINE account. Starts an event (timed: it queues every copy), marks half of
-the outbox delivered and lets 30% of members answer, then prints p50/p95 over 30 requests and
+the outbox delivered and lets 30% of members answer, then prints p50/p95 over 50 requests and
 the SQL query count of a leader's roll call (one block, with its call list and deliveries),
 the officers' dashboard (reach by channel, call lists per block) and the time of the leaders'
 alert job. SQLite in a temporary file, or JICHIKAI_BENCH_DATABASE_URL.
@@ -44,7 +44,6 @@ BLOCKS = 100
 EMAIL_SHARE = 0.7
 LINE_SHARE = 0.3
 ANSWERED_SHARE = 0.3
-REQUESTS = 30
 
 
 def seed() -> dict:
