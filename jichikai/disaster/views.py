@@ -162,7 +162,8 @@ def disaster_labels():
     }
 
 
-bp.add_app_template_global(channel_labels, "channel_labels")
+# Named apart from the answer marks ("メールで回答") the disaster pages call channel_labels.
+bp.add_app_template_global(channel_labels, "reach_channel_labels")
 
 
 def current_event() -> DisasterEvent | None:

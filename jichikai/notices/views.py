@@ -72,7 +72,8 @@ bp.add_app_template_filter(linkify, "linkify")
 
 
 bp.add_app_template_global(category_labels, "notice_categories")
-bp.add_app_template_global(channel_labels, "channel_labels")
+# Named apart from the answer marks ("メールで回答") the disaster pages call channel_labels.
+bp.add_app_template_global(channel_labels, "reach_channel_labels")
 
 
 def _page() -> int:
