@@ -2,7 +2,14 @@
 
 from .audit.models import AuditEvent
 from .auth.models import Device, LoginCard
-from .disaster.models import AssociationShelter, CheckIn, DisasterEvent, EventShelter, Shelter
+from .disaster.models import (
+    AssociationShelter,
+    CallOutcome,
+    CheckIn,
+    DisasterEvent,
+    EventShelter,
+    Shelter,
+)
 from .health.models import WorkerHeartbeat
 from .jma.models import JmaAlert, JmaEntry, JmaFeed
 from .notices.models import (
@@ -21,6 +28,7 @@ from .reach.models import Contact
 __all__ = [
     "Association",
     "Attachment",
+    "CallOutcome",
     "AssociationShelter",
     "AuditEvent",
     "Block",

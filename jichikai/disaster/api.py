@@ -6,19 +6,28 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from ..apitools import ApiBlueprint, api_login_required
-from ..database import get_scoped_or_404
+from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
-from ..org.models import Block
+from ..org.models import Block, Member
 from ..org.services import blocks_of
+from .calls import call_sheet, record_call
 from .models import DisasterEvent
-from .permissions import can_manage_disaster, can_view_rollcall, rollcall_block_ids
+from .permissions import (
+    can_manage_disaster,
+    can_record_call,
+    can_view_rollcall,
+    rollcall_block_ids,
+)
 from .quick import quick_checkin
 from .schemas import (
     ActiveSchema,
+    CallOutcomeSchema,
+    CallSchema,
     CheckInRefusedSchema,
     CheckInResultSchema,
     CheckInSchema,
     EventSchema,
+    EventStartedSchema,
     EventStartSchema,
     NearbyQuerySchema,
     NearbySchema,
@@ -28,6 +37,7 @@ from .schemas import (
 from .services import (
     DisasterError,
     EventAlreadyActive,
+    EventEnded,
     EventNotFound,
     NotAllowed,
     ReportConflict,
@@ -57,10 +67,14 @@ def _require_officer() -> None:
 
 @blp.route("/disaster/events", methods=["POST"])
 @blp.arguments(EventStartSchema)
-@blp.response(201, EventSchema)
+@blp.response(201, EventStartedSchema)
 @api_login_required
 def start(data):
-    """Start disaster mode (officers); every member is notified with high urgency."""
+    """Start disaster mode (officers); every member is notified with high urgency.
+
+    `reach` says how many members each channel reaches and how many no channel reaches (they
+    are on their block leader's call list at once).
+    """
     _require_officer()
     try:
         event = start_event(current_user.association, started_by=current_user, **data)
@@ -192,8 +206,11 @@ def rollcall_api(query, event_id: int):
         block_ids = rollcall_block_ids(current_user, all_ids)
         if not block_ids:
             abort(403, message=_("班長か役員だけが見られます。"))
+    lines = rollcall(event, block_ids)
+    sheet = call_sheet(event, current_user.association, lines, utcnow())
+    reasons = {entry.member.id: entry.reason for entry in sheet.entries}
     households = []
-    for line in rollcall(event, block_ids):
+    for line in lines:
         households.append(
             {
                 "id": line.household.id,
@@ -210,12 +227,45 @@ def rollcall_api(query, event_id: int):
                         "name": m.member.name,
                         "latest": m.checkin,
                         "reporter": m.reporter_name,
+                        "call_list": reasons.get(m.member.id),
+                        "call_outcome": sheet.outcomes.get(m.member.id),
+                        "deliveries": sheet.deliveries.get(m.member.id, []),
                     }
                     for m in line.members
                 ],
             }
         )
-    return {"event_id": event.id, "block_ids": block_ids, "households": households}
+    return {
+        "event_id": event.id,
+        "block_ids": block_ids,
+        "households": households,
+        "call_list": [entry.member.id for entry in sheet.entries],
+        "call_list_grows_at": sheet.due_at,
+    }
+
+
+@blp.route("/disaster/calls", methods=["POST"])
+@blp.arguments(CallSchema)
+@blp.response(201, CallOutcomeSchema)
+@api_login_required
+def record_call_api(data):
+    """Record what a call or visit to a member of the call list found (their block's
+    leaders, officers): `phone` and `visit` take the member off the list, `no_answer` keeps
+    them on it. 409 when the event is not the running one."""
+    member = get_scoped_or_404(Member, data["member_id"], current_user.association_id)
+    if not can_record_call(current_user, member):
+        abort(403, message=_("この方の記録は入れられません。"))
+    event = get_scoped_or_404(DisasterEvent, data["event_id"], current_user.association_id)
+    try:
+        outcome = record_call(event, member, data["outcome"], data["note"], current_user)
+    except EventEnded as error:
+        db.session.rollback()
+        abort(409, message=str(error))
+    except DisasterError as error:
+        db.session.rollback()
+        abort(400, message=str(error))
+    db.session.commit()
+    return outcome
 
 
 @blp.route("/shelters/nearby")

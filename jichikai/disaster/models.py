@@ -135,6 +135,8 @@ class DisasterEvent(TenantMixin, db.Model):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     summary: Mapped[dict | None] = mapped_column(JSON)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # When the block leaders were alerted to their call lists (claimed once; see calls.py).
+    leaders_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     details_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     started_by: Mapped[Member | None] = relationship(foreign_keys=[started_by_id])
@@ -194,3 +196,24 @@ class CheckIn(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     shelter: Mapped[Shelter | None] = relationship()
+
+
+# What a leader found when calling or visiting a member on the call list.
+OUTCOME_PHONE = "phone"  # 電話で確認
+OUTCOME_VISIT = "visit"  # 訪問して確認
+OUTCOME_NO_ANSWER = "no_answer"  # つながらない: the member stays on the list
+OUTCOMES = (OUTCOME_PHONE, OUTCOME_VISIT, OUTCOME_NO_ANSWER)
+
+
+class CallOutcome(TenantMixin, db.Model):
+    """A leader's call or visit to a member on the call list (append-only; the latest counts)."""
+
+    __table_args__ = (Index("ix_call_outcome_event_id_member_id", "event_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("disaster_event.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

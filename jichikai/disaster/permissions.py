@@ -32,6 +32,13 @@ def can_report_for(reporter: Member, target: Member) -> bool:
     return household is not None and household.block_id in reporter.led_block_ids
 
 
+def can_record_call(leader: Member, target: Member) -> bool:
+    """Block leaders record calls and visits to their blocks' members; officers to all."""
+    if not same_association(leader, target) or target.household is None:
+        return False
+    return can_view_rollcall(leader, target.household.block)
+
+
 def rollcall_block_ids(member: Member, all_block_ids: list[int]) -> list[int]:
     """The blocks whose roll call a member may see."""
     if not member.is_authenticated:

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..apitools import Id
-from .models import HELP_KINDS, KINDS, STATUSES
+from .calls import MAX_NOTE, started_summary
+from .models import HELP_KINDS, KINDS, OUTCOMES, STATUSES
 from .services import MAX_HEADCOUNT
 
 
@@ -26,6 +27,38 @@ class EventSchema(Schema):
     ended_at = fields.DateTime(allow_none=True)
     summary = fields.Dict(allow_none=True)
     source = fields.Dict(allow_none=True)
+
+
+class ReachSchema(Schema):
+    """What starting the event reached: members per channel, and members no channel reaches."""
+
+    members = fields.Int(metadata={"description": "Active members the start went to"})
+    push = fields.Function(
+        lambda reach: reach.by_channel.get("push", 0),
+        metadata={"description": "Members reached by Web Push (0 when push is off)"},
+    )
+    email = fields.Function(
+        lambda reach: reach.by_channel.get("email", 0),
+        metadata={"description": "Members reached by email"},
+    )
+    line = fields.Function(
+        lambda reach: reach.by_channel.get("line", 0),
+        metadata={"description": "Members reached by LINE"},
+    )
+    unreached = fields.Function(
+        lambda reach: len(reach.unreached),
+        metadata={
+            "description": "Members no channel reaches: on their block leader's call list at once"
+        },
+    )
+    summary = fields.Function(
+        started_summary,
+        metadata={"description": "The same in a sentence, as the page says it"},
+    )
+
+
+class EventStartedSchema(EventSchema):
+    reach = fields.Nested(ReachSchema)
 
 
 class ActiveSchema(Schema):
@@ -101,11 +134,39 @@ class CheckInRefusedSchema(Schema):
     stored = fields.Nested(LatestSchema, metadata={"description": "The report kept"})
 
 
+class DeliverySchema(Schema):
+    channel = fields.Str(metadata={"description": "`push`, `email` or `line`"})
+    state = fields.Str(metadata={"description": "`delivered`, `on_its_way` or `not_delivered`"})
+    delivered_at = fields.DateTime(attribute="sent_at", allow_none=True)
+
+
+class CallOutcomeSchema(Schema):
+    id = fields.Int()
+    member_id = fields.Int()
+    outcome = fields.Str(metadata={"description": "`phone`, `visit` or `no_answer`"})
+    note = fields.Str()
+    recorded_at = fields.DateTime(attribute="created_at")
+
+
 class RollCallMemberSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     latest = fields.Nested(LatestSchema, allow_none=True)
     reporter = fields.Str()
+    call_list = fields.Str(
+        allow_none=True,
+        metadata={
+            "description": "Why the member is on the leader's call list (`no_channel`, "
+            "`no_answer`), or null"
+        },
+    )
+    call_outcome = fields.Nested(
+        CallOutcomeSchema, allow_none=True, metadata={"description": "The latest call or visit"}
+    )
+    deliveries = fields.List(
+        fields.Nested(DeliverySchema),
+        metadata={"description": "What the event's messages did, one per channel"},
+    )
 
 
 class RollCallHouseholdSchema(Schema):
@@ -124,6 +185,19 @@ class RollCallSchema(Schema):
     event_id = fields.Int()
     block_ids = fields.List(fields.Int())
     households = fields.List(fields.Nested(RollCallHouseholdSchema))
+    call_list = fields.List(
+        fields.Int(), metadata={"description": "Member ids of the call list, in the order to call"}
+    )
+    call_list_grows_at = fields.DateTime(
+        metadata={"description": "When members who have not answered join the call list"}
+    )
+
+
+class CallSchema(Schema):
+    event_id = Id(required=True, strict=True)
+    member_id = Id(required=True, strict=True)
+    outcome = fields.Str(required=True, validate=validate.OneOf(OUTCOMES))
+    note = fields.Str(load_default="", validate=validate.Length(max=MAX_NOTE))
 
 
 class RollCallQuerySchema(Schema):

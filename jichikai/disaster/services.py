@@ -139,12 +139,19 @@ def start_event(
         drill=bool(drill),
         source=(source or {}).get("type"),
     )
-    members = db.session.scalars(
-        select(Member).where(Member.association_id == association.id, Member.active.is_(True))
-    ).all()
+    members = active_members(association.id)
     # What it reached, for the page that started it (and the leaders' call lists).
     event.reach = notify(members, event_message(event))
     return event
+
+
+def active_members(association_id: int) -> list[Member]:
+    """Every active member of the association: whom an event's start goes to."""
+    return list(
+        db.session.scalars(
+            select(Member).where(Member.association_id == association_id, Member.active.is_(True))
+        )
+    )
 
 
 def end_event(event: DisasterEvent, ended_by: Member | None) -> DisasterEvent:
@@ -662,7 +669,10 @@ def dashboard(event: DisasterEvent) -> Dashboard:
 
 def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> dict:
     """What is kept of an event once the personal details are deleted: counts only."""
+    from .calls import event_reach  # the call list builds on this module
+
     board = dashboard(event)
+    reach = event_reach(event, board.total)
     return {
         "total": board.total,
         "reported": board.reported,
@@ -677,6 +687,16 @@ def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> d
         ],
         "curve": [[minutes, round(share, 4)] for minutes, share in board.curve],
         "need_help": len(board.need_help),
+        # How the messages reached members (the outbox is pruned after a month).
+        "reach": {
+            "channels": [
+                {"channel": r.channel, "sent": r.sent, "delivered": r.delivered}
+                for r in reach.channels
+            ],
+            "unreached": reach.unreached,
+            "answers": reach.answers,
+            "calls": reach.calls,
+        },
         "ended_at": (ended_at or utcnow()).isoformat(),
     }
 

@@ -25,10 +25,23 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..org.models import Block, Member
 from ..org.services import blocks_of
+from ..reach.reports import channel_labels, plan_summary
+from ..reach.services import plan
 from . import bp
+from .calls import (
+    REASON_NO_ANSWER,
+    REASON_NO_CHANNEL,
+    block_call_counts,
+    call_sheet,
+    event_reach,
+    reach_version,
+    record_call,
+    started_summary,
+)
 from .forms import OwnPlaceForm, ShelterMarkForm, ShelterUploadForm, StartEventForm
 from .models import (
     HELP_KINDS,
+    OUTCOMES,
     STATUS_AT_SHELTER,
     STATUS_ELSEWHERE,
     STATUS_NEED_HELP,
@@ -36,12 +49,18 @@ from .models import (
     DisasterEvent,
     Shelter,
 )
-from .permissions import can_manage_disaster, can_view_rollcall, rollcall_block_ids
+from .permissions import (
+    can_manage_disaster,
+    can_record_call,
+    can_view_rollcall,
+    rollcall_block_ids,
+)
 from .services import (
     DisasterError,
     EventNotFound,
     NotAllowed,
     active_event,
+    active_members,
     dashboard,
     end_event,
     export_rows,
@@ -109,6 +128,32 @@ def facility_labels() -> dict[str, str]:
     }
 
 
+def outcome_labels() -> dict[str, str]:
+    """What a leader's call or visit found."""
+    return {
+        "phone": _("電話で確認"),
+        "visit": _("訪問して確認"),
+        "no_answer": _("つながらない"),
+    }
+
+
+def call_reason_labels() -> dict[str, str]:
+    return {
+        REASON_NO_CHANNEL: _("知らせが届く方法がありません"),
+        REASON_NO_ANSWER: _("返事がありません"),
+    }
+
+
+def answer_channel_labels() -> dict[str, str]:
+    """How an answer came (CheckIn.channel)."""
+    return {
+        "app": _("アプリ"),
+        "email": _("メール"),
+        "line": _("LINE"),
+        "proxy": _("代わりに入力"),
+    }
+
+
 @bp.app_context_processor
 def disaster_labels():
     return {
@@ -117,7 +162,14 @@ def disaster_labels():
         "channel_labels": channel_labels,
         "kind_labels": kind_labels,
         "facility_labels": facility_labels,
+        "outcome_labels": outcome_labels,
+        "call_reason_labels": call_reason_labels,
+        "answer_channel_labels": answer_channel_labels,
     }
+
+
+# Named apart from the answer marks ("メールで回答") the disaster pages call channel_labels.
+bp.add_app_template_global(channel_labels, "reach_channel_labels")
 
 
 def current_event() -> DisasterEvent | None:
@@ -334,19 +386,25 @@ def rollcall_page():
     event = current_event()
     if event is None:
         return render_template("disaster/no_event.html")
+    now = utcnow()
     version = rollcall_version(event, block_ids)
-    # "rc2": the forms carry the event id; a page cached before must not be reused.
-    etag = f"rc2-{version}-{current_user.id}-{get_locale()}-{current_user.text_size}"
+    calls = reach_version(event, current_user.association, block_ids, now)
+    # "rc3": the page shows the call list; a page cached before must not be reused.
+    etag = f"rc3-{version}-{calls}-{current_user.id}-{get_locale()}-{current_user.text_size}"
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)
         return response
     states = shelter_states(current_user.association, event.id)
+    lines = rollcall(event, block_ids)
     response = Response(
         render_template(
             "disaster/rollcall.html",
             event=event,
-            lines=rollcall(event, block_ids),
+            lines=lines,
+            calls=call_sheet(event, current_user.association, lines, now),
+            outcomes=OUTCOMES,
+            block_id=_id_or_none(request.args.get("block_id")),
             blocks=[b for b in blocks if b.id in rollcall_block_ids(current_user, [b.id])],
             block_ids=block_ids,
             shelters=[s for s in states if s.is_open is not False],
@@ -401,6 +459,42 @@ def rollcall_report():
     return redirect(url_for("disaster.rollcall_page"))
 
 
+@bp.post("/rollcall/calls")
+@login_required
+def rollcall_call():
+    """Record what a call or visit to a member of the call list found."""
+    form = request.form
+    member_id = _id_or_none(form.get("member_id"))
+    if member_id is None:
+        abort(400)
+    # Another association's member answers 404, a member of another block 403.
+    member = get_scoped_or_404(Member, member_id, current_user.association_id)
+    if not can_record_call(current_user, member):
+        abort(403)
+    block_id = _id_or_none(form.get("block_id"))
+    back = url_for("disaster.rollcall_page", block_id=block_id) if block_id else None
+    back = back or url_for("disaster.rollcall_page")
+    event = current_event()
+    if event is None or _id_or_none(form.get("event_id")) != event.id:
+        flash(_("画面が古くなっていました。もう一度選んでください。"), "error")
+        return redirect(back), 303
+    try:
+        record_call(event, member, form.get("outcome", ""), form.get("note", ""), current_user)
+    except DisasterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back), 303
+    db.session.commit()
+    flash(
+        _(
+            "%(name)s さん：「%(outcome)s」と記録しました。",
+            name=member.name,
+            outcome=outcome_labels()[form["outcome"]],
+        )
+    )
+    return redirect(back), 303
+
+
 # --- officers: events and the dashboard ------------------------------------------------------
 
 
@@ -408,12 +502,25 @@ def rollcall_report():
 @login_required
 def index():
     require_officer()
+    return _index_page(StartEventForm())
+
+
+def _index_page(form: StartEventForm):
+    event = current_event()
+    text = ""
+    if event is None:
+        # What starting now would reach, said before the officer starts it.
+        reach = plan(active_members(current_user.association_id), every_channel=True)
+        text = plan_summary(reach)
+        if reach.unreached:
+            text += _("その方は、班長さんの連絡リストに入ります。")
     return render_template(
         "disaster/index.html",
-        event=current_event(),
-        form=StartEventForm(),
+        event=event,
+        form=form,
         past=past_events(current_user.association_id),
         confirm=ConfirmForm(),
+        plan=text,
     )
 
 
@@ -424,7 +531,7 @@ def start():
     form = StartEventForm()
     if form.validate_on_submit():
         try:
-            start_event(
+            event = start_event(
                 current_user.association,
                 kind=form.kind.data,
                 title=form.title.data,
@@ -437,15 +544,9 @@ def start():
             form.title.errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("災害モードを始めました。みなさんに通知しました。"))
+            flash(_("災害モードを始めました。") + started_summary(event.reach))
             return redirect(url_for("disaster.index"))
-    return render_template(
-        "disaster/index.html",
-        event=current_event(),
-        form=form,
-        past=past_events(current_user.association_id),
-        confirm=ConfirmForm(),
-    ), 400
+    return _index_page(form), 400
 
 
 @bp.post("/events/<int:event_id>/end")
@@ -472,10 +573,13 @@ def event_page(event_id: int):
     event = _event_or_404(event_id)
     require_officer()
     board = dashboard(event) if event.details_deleted_at is None and event.is_active else None
+    association = current_user.association
     return render_template(
         "disaster/dashboard.html",
         event=event,
         board=board,
+        reach=event_reach(event, board.total) if board else None,
+        call_counts=block_call_counts(event, utcnow(), association) if board else {},
         blocks=blocks_of(current_user.association_id),
         mark_form=ShelterMarkForm(),
         confirm=ConfirmForm(),
@@ -514,8 +618,15 @@ def sheet(event_id: int, block_id: int):
     lines = sorted(
         rollcall(event, [block.id]), key=lambda line: (line.household.position, line.household.id)
     )
+    now = utcnow()
+    calls = call_sheet(event, current_user.association, lines, now)
     return render_template(
-        "disaster/sheet.html", event=event, block=block, lines=lines, now=utcnow()
+        "disaster/sheet.html",
+        event=event,
+        block=block,
+        lines=lines,
+        now=now,
+        on_call_list={entry.member.id: entry for entry in calls.entries},
     )
 
 

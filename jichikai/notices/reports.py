@@ -13,6 +13,8 @@ from sqlalchemy.orm import aliased, selectinload
 from ..database import utcnow
 from ..extensions import db
 from ..org.models import Block, Household, Member
+from ..push.models import Outbox
+from ..reach.reports import ON_ITS_WAY, ChannelRow, channel_counts, reached_members
 from .models import Notice, ReadReceipt, Reply, ReplyOption
 from .services import FEED_PAGE_SIZE, audience_condition, live_conditions
 
@@ -57,6 +59,62 @@ def household_states(notice: Notice, households: list[Household]) -> list[Househ
     ordered = list(states.values())
     ordered.sort(key=lambda s: (s.read, s.household.position, s.household.id))
     return ordered
+
+
+def unreached_households(notice: Notice, households: list[Household]) -> set[int]:
+    """The households none of whose members a message of this circular is on its way to or
+    was delivered to: the ones paper or a visit must reach (one query)."""
+    ids = [h.id for h in households]
+    if not ids:
+        return set()
+    reached = db.session.scalars(
+        select(Member.household_id)
+        .join(Outbox, Outbox.member_id == Member.id)
+        .where(
+            Outbox.notice_id == notice.id,
+            Outbox.status.in_(ON_ITS_WAY),
+            Member.household_id.in_(ids),
+        )
+        .distinct()
+    )
+    return set(ids) - set(reached)
+
+
+@dataclass
+class NoticeReach:
+    """Reach of a circular's messages by channel, members none reached, reads by way."""
+
+    channels: list[ChannelRow]
+    members: int
+    unreached: int
+    reads: dict[str, int]  # ReadReceipt.via -> households
+
+
+def notice_reach(notice: Notice) -> NoticeReach:
+    """Per channel: members sent to, delivered to; audience members no channel reached;
+    households that read it, by how (four queries)."""
+    audience = (
+        select(func.count(Member.id))
+        .join(Household, Member.household_id == Household.id)
+        .where(Member.association_id == notice.association_id, Member.active.is_(True))
+    )
+    if not notice.all_blocks:
+        audience = audience.where(Household.block_id.in_(notice.block_ids))
+    members = db.session.scalar(audience)
+    rows = (Outbox.notice_id == notice.id,)
+    reads = dict(
+        db.session.execute(
+            select(ReadReceipt.via, func.count(func.distinct(ReadReceipt.household_id)))
+            .where(ReadReceipt.notice_id == notice.id)
+            .group_by(ReadReceipt.via)
+        ).all()
+    )
+    return NoticeReach(
+        channels=channel_counts(*rows),
+        members=members,
+        unreached=max(members - reached_members(*rows), 0),
+        reads=reads,
+    )
 
 
 def block_households(block: Block) -> list[Household]:

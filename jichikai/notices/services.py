@@ -317,6 +317,17 @@ def notice_message(notice: Notice, reminder: bool = False) -> Message:
     )
 
 
+def audience_members_of(association_id: int) -> list[Member]:
+    """Every active member in a household: whom a circular to every block goes to."""
+    return list(
+        db.session.scalars(
+            select(Member)
+            .join(Household, Member.household_id == Household.id)
+            .where(Member.association_id == association_id, Member.active.is_(True))
+        )
+    )
+
+
 def audience_members(notice: Notice, block_ids: set[int] | None, unread_only: bool):
     """Active members of the audience (of its unread households), in one query."""
     query = (

@@ -23,6 +23,8 @@ from ..forms import ConfirmForm
 from ..links import public_url, qr_data_uri
 from ..org.models import Block, Household
 from ..org.services import blocks_of
+from ..reach.reports import channel_labels, plan_summary, reach_summary
+from ..reach.services import plan
 from ..ui import NavItem
 from . import attachments, bp
 from .errors import NoticeError
@@ -41,13 +43,16 @@ from .reports import (
     export_rows,
     household_states,
     leader_notices,
+    notice_reach,
     officer_notices,
     reply_tallies,
     total_rate,
+    unreached_households,
 )
 from .services import (
     MAX_PAGE,
     answer,
+    audience_members_of,
     create_notice,
     current_reply,
     last_reminder,
@@ -67,6 +72,8 @@ bp.add_app_template_filter(linkify, "linkify")
 
 
 bp.add_app_template_global(category_labels, "notice_categories")
+# Named apart from the answer marks ("メールで回答") the disaster pages call channel_labels.
+bp.add_app_template_global(channel_labels, "reach_channel_labels")
 
 
 def _page() -> int:
@@ -243,12 +250,16 @@ def block_view(notice_id: int, block_id: int):
     """Every household of a block with its state, unread first."""
     notice = load_notice(notice_id)
     block = load_block_of(notice, block_id)
-    states = household_states(notice, block_households(block))
+    households = block_households(block)
+    states = household_states(notice, households)
+    unreached = unreached_households(notice, households)
     return render_template(
         "notices/block.html",
         notice=notice,
         block=block,
         states=states,
+        # Unread households no channel reached, in the list's order: paper or a visit.
+        unreached=[s.household for s in states if not s.read and s.household.id in unreached],
         unread=sum(1 for s in states if not s.read),
         reminder=last_reminder(notice, block),
         form=ConfirmForm(),
@@ -392,12 +403,28 @@ def new():
             _form_error(form, error)
         else:
             if notice.published_at:
-                flash(_("回覧を出しました。"))
+                flash(_("回覧を出しました。") + posted_summary(notice))
             else:
                 flash(_("回覧の公開を予約しました。"))
             return redirect(url_for("notices.report", notice_id=notice.id), code=303)
     status = 400 if request.method == "POST" else 200
-    return render_template("notices/form.html", form=form, notice=None), status
+    return render_template(
+        "notices/form.html", form=form, notice=None, plan=_posting_plan()
+    ), status
+
+
+def posted_summary(notice: Notice) -> str:
+    """What posting reached, for the officer who posted it."""
+    reach = getattr(notice, "reach", None)
+    if reach is None:
+        return ""
+    return reach_summary(reach, unreached_go_to=_("紙の回覧か、訪問で届けてください。"))
+
+
+def _posting_plan() -> str:
+    """What posting to every block now would reach, said before the officer posts it."""
+    members = audience_members_of(current_user.association_id)
+    return plan_summary(plan(members, every_channel=False))
 
 
 def _form_error(form: NoticeForm, error: NoticeError) -> None:
@@ -487,6 +514,7 @@ def report(notice_id: int):
     return render_template(
         "notices/report.html",
         notice=notice,
+        reach=notice_reach(notice) if notice.published_at else None,
         rates=rates,
         total=total_rate(rates),
         tally=reply_tallies(notice) if notice.reply_kind else None,

@@ -192,6 +192,9 @@ class AssociationForm(PageForm):
     checkin_reminder_max = _setting_field(
         _l("安否のお知らせの回数（最大）"), "checkin_reminder_max", _l("回")
     )
+    escalation_minutes = _setting_field(
+        _l("返事がない人を班長さんの連絡リストに入れるまで"), "escalation_minutes", _l("分")
+    )
     checkin_retention_days = _setting_field(
         _l("安否の記録を残す日数"), "checkin_retention_days", _l("日")
     )

@@ -21,6 +21,9 @@ DEFAULT_SETTINGS: dict = {
     "checkin_reminder_minutes": 30,
     "checkin_reminder_max": 3,
     "checkin_retention_days": 30,
+    # Minutes after an event starts when members who have not answered join their block
+    # leader's call list and the leader is alerted (disaster/calls.py).
+    "escalation_minutes": 15,
     "shelter_radius_m": 3000,
 }
 

@@ -420,6 +420,7 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "notice_reminder_hours": (1, 24 * 14),
     "checkin_reminder_minutes": (5, 24 * 60),
     "checkin_reminder_max": (0, 10),
+    "escalation_minutes": (1, 24 * 60),
     "checkin_retention_days": (1, 365),
     "shelter_radius_m": (100, 20000),
 }

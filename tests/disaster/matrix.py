@@ -121,6 +121,25 @@ CASES = [
         },
         id="disaster-rollcall-report",
     ),
+    Case(
+        "POST",
+        _with_event("/disaster/rollcall/calls"),
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=303,
+            other_leader=403,
+            officer=303,
+            admin=303,
+            outsider=404,
+        ),
+        form=lambda w: {
+            "event_id": _event(w).id,
+            "member_id": _paper_member_id(w),
+            "outcome": "no_answer",
+        },
+        id="disaster-rollcall-call",
+    ),
     Case("GET", lambda w: "/disaster/shelters", officers_only(), id="disaster-shelters"),
     Case(
         "POST",
@@ -177,6 +196,25 @@ CASES = [
         lambda w: f"/api/v1/disaster/events/{_event(w).id}/rollcall",
         expect(anonymous=LOGIN, member=403, outsider=404, default=200),
         id="api-disaster-rollcall",
+    ),
+    Case(
+        "POST",
+        lambda w: "/api/v1/disaster/calls",
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=201,
+            other_leader=403,
+            officer=201,
+            admin=201,
+            outsider=404,
+        ),
+        json=lambda w: {
+            "event_id": _event(w).id,
+            "member_id": _paper_member_id(w),
+            "outcome": "no_answer",
+        },
+        id="api-disaster-call",
     ),
     Case(
         "GET",

@@ -42,6 +42,7 @@ def _settings_form(world) -> dict:
         "notice_reminder_hours": "48",
         "checkin_reminder_minutes": "30",
         "checkin_reminder_max": "3",
+        "escalation_minutes": "15",
         "checkin_retention_days": "30",
         "shelter_radius_m": "3000",
     }

@@ -229,6 +229,7 @@ def test_settings_out_of_range_are_refused_and_nothing_is_saved(client, world, a
             "notice_reminder_hours": "0",
             "checkin_reminder_minutes": "30",
             "checkin_reminder_max": "3",
+            "escalation_minutes": "15",
             "checkin_retention_days": "30",
             "shelter_radius_m": "3000",
         },
@@ -248,6 +249,22 @@ def test_settings_are_saved(client, world, as_member):
     assert client.post("/admin/settings", data=form).status_code == 302
     assert world.association.setting("shelter_radius_m") == 1500
     assert world.association.center_lat == pytest.approx(35.85)
+
+
+def test_call_list_delay_is_a_setting_within_a_range(client, world, as_member):
+    as_member(world.officer)
+    from .matrix import _settings_form
+
+    assert world.association.setting("escalation_minutes") == 15  # the default
+    refused = client.post(
+        "/admin/settings", data={**_settings_form(world), "escalation_minutes": "0"}
+    )
+    assert refused.status_code == 422
+    assert "1から1440までの数にしてください。" in refused.get_data(as_text=True)
+    assert world.association.setting("escalation_minutes") == 15
+    form = {**_settings_form(world), "escalation_minutes": "30"}
+    assert client.post("/admin/settings", data=form).status_code == 302
+    assert world.association.setting("escalation_minutes") == 30
 
 
 # Audit log

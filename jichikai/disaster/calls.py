@@ -1,0 +1,486 @@
+"""The block leader's call list (連絡リスト): whom to call or visit, and the leaders' alert.
+
+A member is on their block's call list while they have not answered (no check-in) and either
+no channel reaches them (none of this event's messages to them is on its way or delivered)
+or `escalation_minutes` have passed since the start. A call or visit recorded as 電話で確認 or
+訪問して確認 takes them off; つながらない keeps them on, with the time it was tried.
+
+The list is computed from the check-ins, the outbox and the call outcomes, so there is
+nothing to keep in step: a member who answers by any channel, or whom a leader answers for,
+leaves it by that alone. Once per event, when the delay has passed, the leaders of blocks
+with someone on the list are alerted on every channel they have; blocks whose leaders no
+channel reaches (or with no leader) go to the officers, so that a named person knows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select, update
+
+from ..extensions import db
+from ..links import absolute
+from ..org.models import (
+    ROLE_ADMIN,
+    ROLE_LEADER,
+    ROLE_OFFICER,
+    Association,
+    Block,
+    Household,
+    Member,
+    RoleAssignment,
+)
+from ..push.models import Outbox
+from ..push.services import DISASTER_TTL, KIND_DISASTER
+from ..reach.models import CHANNEL_PUSH, CHANNELS
+from ..reach.reports import (
+    ON_ITS_WAY,
+    ChannelRow,
+    channel_counts,
+    reach_summary,
+    reached_members,
+)
+from ..reach.services import Envelope, Message, Reach, notify
+from .models import OUTCOME_NO_ANSWER, OUTCOMES, CallOutcome, CheckIn, DisasterEvent
+from .services import DisasterError, EventEnded, HouseholdLine
+
+# The outbox kinds that ask the member about their own safety (not the leaders' alerts).
+MEMBER_KINDS = ("disaster", "reminder")
+LABEL_ESCALATION = "escalation"
+
+REASON_NO_CHANNEL = "no_channel"  # no channel reaches them: on the list at once
+REASON_NO_ANSWER = "no_answer"  # reached, but no answer after the delay
+
+MAX_NOTE = 500
+
+
+# --- what each channel did ----------------------------------------------------------------
+
+STATE_DELIVERED = "delivered"
+STATE_ON_ITS_WAY = "on_its_way"
+STATE_NOT_DELIVERED = "not_delivered"
+_RANK = {STATE_DELIVERED: 0, STATE_ON_ITS_WAY: 1, STATE_NOT_DELIVERED: 2}
+
+
+@dataclass
+class Delivery:
+    """What this event's messages did on one channel for one member (the best of its rows)."""
+
+    channel: str
+    state: str
+    sent_at: datetime | None = None
+
+
+def _state(status: str) -> str | None:
+    if status == "sent":
+        return STATE_DELIVERED
+    if status in ON_ITS_WAY:
+        return STATE_ON_ITS_WAY
+    if status in ("failed", "expired"):
+        return STATE_NOT_DELIVERED
+    return None  # replaced: a newer message took its place
+
+
+def deliveries(event_id: int, member_ids: list[int] | None = None) -> dict[int, list[Delivery]]:
+    """Per member, one Delivery per channel their messages of this event went by (one query)."""
+    query = select(Outbox.member_id, Outbox.channel, Outbox.status, Outbox.sent_at).where(
+        Outbox.event_id == event_id, Outbox.kind.in_(MEMBER_KINDS)
+    )
+    if member_ids is not None:
+        if not member_ids:
+            return {}
+        query = query.where(Outbox.member_id.in_(member_ids))
+    best: dict[int, dict[str, Delivery]] = defaultdict(dict)
+    for member_id, channel, status, sent_at in db.session.execute(query):
+        state = _state(status)
+        if state is None:
+            continue
+        known = best[member_id].get(channel)
+        if known is None or _RANK[state] < _RANK[known.state]:
+            best[member_id][channel] = Delivery(channel, state, sent_at)
+        elif state == STATE_DELIVERED and sent_at and known.sent_at and sent_at < known.sent_at:
+            known.sent_at = sent_at  # when it first arrived
+    order = {channel: i for i, channel in enumerate(CHANNELS)}
+    return {
+        member_id: sorted(by_channel.values(), key=lambda d: order.get(d.channel, len(order)))
+        for member_id, by_channel in best.items()
+    }
+
+
+def is_reached(member_deliveries: list[Delivery]) -> bool:
+    return any(d.state != STATE_NOT_DELIVERED for d in member_deliveries)
+
+
+# --- the call list ------------------------------------------------------------------------
+
+
+def latest_outcomes(event_id: int, member_ids: list[int] | None = None) -> dict[int, CallOutcome]:
+    """Each member's latest call outcome in an event (one query)."""
+    latest = select(func.max(CallOutcome.id)).where(CallOutcome.event_id == event_id)
+    if member_ids is not None:
+        if not member_ids:
+            return {}
+        latest = latest.where(CallOutcome.member_id.in_(member_ids))
+    latest = latest.group_by(CallOutcome.member_id)
+    return {
+        outcome.member_id: outcome
+        for outcome in db.session.scalars(select(CallOutcome).where(CallOutcome.id.in_(latest)))
+    }
+
+
+def escalation_due_at(event: DisasterEvent, association: Association) -> datetime:
+    """When members who have not answered join the call list."""
+    return event.started_at + timedelta(minutes=int(association.setting("escalation_minutes")))
+
+
+def call_reason(
+    answered: bool, reached: bool, outcome: CallOutcome | None, due: bool
+) -> str | None:
+    """Why a member is on the call list, or None when they are not."""
+    if answered:
+        return None
+    if outcome is not None and outcome.outcome != OUTCOME_NO_ANSWER:
+        return None
+    if not reached:
+        return REASON_NO_CHANNEL
+    return REASON_NO_ANSWER if due else None
+
+
+@dataclass
+class CallEntry:
+    member: Member
+    household: Household
+    block: Block
+    reason: str
+    outcome: CallOutcome | None  # the latest: つながらない, or None when not called yet
+
+
+@dataclass
+class CallSheet:
+    """The roll call's reach: the call list, and what each channel did for every member."""
+
+    entries: list[CallEntry]
+    deliveries: dict[int, list[Delivery]]
+    outcomes: dict[int, CallOutcome]
+    due_at: datetime
+    due: bool
+
+
+def call_sheet(
+    event: DisasterEvent, association: Association, lines: list[HouseholdLine], now: datetime
+) -> CallSheet:
+    """The call list of the roll call's households, in their order (two queries)."""
+    member_ids = [m.member.id for line in lines for m in line.members]
+    by_member = deliveries(event.id, member_ids)
+    outcomes = latest_outcomes(event.id, member_ids)
+    due_at = escalation_due_at(event, association)
+    due = now >= due_at
+    entries = []
+    for line in lines:
+        for m in line.members:
+            outcome = outcomes.get(m.member.id)
+            reason = call_reason(
+                m.checkin is not None, is_reached(by_member.get(m.member.id, [])), outcome, due
+            )
+            if reason is not None:
+                entries.append(CallEntry(m.member, line.household, line.block, reason, outcome))
+    return CallSheet(entries, by_member, outcomes, due_at, due)
+
+
+def reach_version(
+    event: DisasterEvent, association: Association, block_ids: list[int], now: datetime
+) -> str:
+    """A cheap fingerprint of the call list and deliveries of the blocks, for the ETag."""
+    members = select(Member.id).where(
+        Member.household_id.in_(
+            select(Household.id).where(
+                Household.association_id == event.association_id,
+                Household.block_id.in_(block_ids),
+            )
+        )
+    )
+    outbox = db.session.execute(
+        select(
+            func.count(Outbox.id),
+            func.max(Outbox.sent_at),
+            func.count(case((Outbox.status.in_(("failed", "expired", "replaced")), 1))),
+        ).where(
+            Outbox.event_id == event.id,
+            Outbox.kind.in_(MEMBER_KINDS),
+            Outbox.member_id.in_(members),
+        )
+    ).one()
+    outcomes = db.session.execute(
+        select(func.count(CallOutcome.id), func.max(CallOutcome.id)).where(
+            CallOutcome.event_id == event.id, CallOutcome.member_id.in_(members)
+        )
+    ).one()
+    due = now >= escalation_due_at(event, association)
+    sent_at = outbox[1].timestamp() if isinstance(outbox[1], datetime) else outbox[1]
+    return f"{outbox[0]}-{sent_at}-{outbox[2]}-{outcomes[0]}-{outcomes[1]}-{int(due)}"
+
+
+def block_call_counts(event: DisasterEvent, now: datetime, association: Association) -> dict:
+    """How many members are on each block's call list (four queries, whatever the size)."""
+    members = db.session.execute(
+        select(Member.id, Household.block_id)
+        .join(Household, Member.household_id == Household.id)
+        .where(Member.association_id == event.association_id, Member.active.is_(True))
+    ).all()
+    answered = set(
+        db.session.scalars(select(CheckIn.member_id).where(CheckIn.event_id == event.id).distinct())
+    )
+    by_member = deliveries(event.id)
+    outcomes = latest_outcomes(event.id)
+    due = now >= escalation_due_at(event, association)
+    counts: dict[int, int] = defaultdict(int)
+    for member_id, block_id in members:
+        reason = call_reason(
+            member_id in answered,
+            is_reached(by_member.get(member_id, [])),
+            outcomes.get(member_id),
+            due,
+        )
+        if reason is not None:
+            counts[block_id] += 1
+    return dict(counts)
+
+
+def record_call(
+    event: DisasterEvent, member: Member, outcome: str, note: str, by: Member
+) -> CallOutcome:
+    """Record what a call or visit found (flushes). Whether `by` may is the caller's check."""
+    if event.ended_at is not None:
+        raise EventEnded(_("この災害モードは終わっています。"))
+    if outcome not in OUTCOMES:
+        raise DisasterError(_("結果を選んでください。"))
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise DisasterError(_("メモは %(n)s 文字までにしてください。", n=MAX_NOTE))
+    if member.association_id != event.association_id or not member.active:
+        raise DisasterError(_("この方の記録は入れられません。"))
+    row = CallOutcome(
+        association_id=event.association_id,
+        event_id=event.id,
+        member_id=member.id,
+        recorded_by_id=by.id,
+        outcome=outcome,
+        note=note,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def started_summary(reach: Reach) -> str:
+    """What an event's start reached, for the officer who started it (page and API)."""
+    return reach_summary(reach, unreached_go_to=_("班長さんの連絡リストに入りました。"))
+
+
+# --- the officers' view ---------------------------------------------------------------------
+
+
+@dataclass
+class EventReach:
+    """Reach of an event's messages to members, by channel, and how answers came."""
+
+    channels: list[ChannelRow]
+    unreached: int
+    answers: dict[str, int] = field(default_factory=dict)  # first answer's channel -> members
+    calls: dict[str, int] = field(default_factory=dict)  # call outcome -> members (latest)
+
+
+def event_reach(event: DisasterEvent, members: int) -> EventReach:
+    """Per channel: members sent to, delivered to; members no channel reached; answers by
+    channel (the first answer of each member) and call outcomes (four queries)."""
+    rows = (Outbox.event_id == event.id, Outbox.kind.in_(MEMBER_KINDS))
+    first = (
+        select(func.min(CheckIn.id)).where(CheckIn.event_id == event.id).group_by(CheckIn.member_id)
+    )
+    answers = dict(
+        db.session.execute(
+            select(CheckIn.channel, func.count())
+            .where(CheckIn.id.in_(first))
+            .group_by(CheckIn.channel)
+        ).all()
+    )
+    latest = (
+        select(func.max(CallOutcome.id))
+        .where(CallOutcome.event_id == event.id)
+        .group_by(CallOutcome.member_id)
+    )
+    calls = dict(
+        db.session.execute(
+            select(CallOutcome.outcome, func.count())
+            .where(CallOutcome.id.in_(latest))
+            .group_by(CallOutcome.outcome)
+        ).all()
+    )
+    return EventReach(
+        channels=channel_counts(*rows),
+        unreached=max(members - reached_members(*rows), 0),
+        answers=answers,
+        calls=calls,
+    )
+
+
+# --- alerting the leaders --------------------------------------------------------------------
+
+
+CALL_LIST_PATH = "/disaster/rollcall"
+
+
+def _call_list_envelope(title: str, body: str, channel: str) -> Envelope:
+    """An alert that opens the roll call: in the app on push, as a link on email and LINE."""
+    if channel == CHANNEL_PUSH:
+        return Envelope(title=title, body=body, url=CALL_LIST_PATH)
+    link = absolute(CALL_LIST_PATH)
+    return Envelope(title=title, body=body, url=link, actions=((_("連絡リストを開く"), link),))
+
+
+def _leader_message(event: DisasterEvent, counts: dict[int, int], names: dict[int, str], led):
+    """The alert to each leader: how many on the call lists of the blocks they lead."""
+
+    def compose(member: Member, channel: str) -> Envelope:
+        blocks = [b for b in led[member.id] if counts.get(b)]
+        n = sum(counts[b] for b in blocks)
+        prefix = _("【訓練】") if event.drill else ""
+        title = prefix + _("連絡が必要な方が %(n)s人います", n=n)
+        body = _(
+            "%(blocks)s：安否の返事がない方や、知らせが届かない方です。"
+            "電話か訪問で確かめてください。",
+            blocks=_("、").join(names[b] for b in blocks),
+        )
+        return _call_list_envelope(title, body, channel)
+
+    return _alert(event, compose, "leaders")
+
+
+def _officer_message(event: DisasterEvent, uncovered: list[tuple[str, int]]):
+    """The alert to the officers: blocks whose leader no channel reaches, and how many."""
+
+    def compose(member: Member, channel: str) -> Envelope:
+        prefix = _("【訓練】") if event.drill else ""
+        title = prefix + _("班長さんに知らせが届きません")
+        body = _(
+            "%(blocks)s の連絡リストを、代わりに見てください。",
+            blocks=_("、").join(_("%(block)s %(n)s人", block=b, n=n) for b, n in uncovered),
+        )
+        return _call_list_envelope(title, body, channel)
+
+    return _alert(event, compose, "officers")
+
+
+def _alert(event: DisasterEvent, compose, audience: str) -> Message:
+    return Message(
+        kind=KIND_DISASTER,
+        compose=compose,
+        every_channel=True,
+        tag=f"calls-{event.id}-{audience}",
+        urgency="high",
+        ttl=DISASTER_TTL,
+        event_id=event.id,
+        label=LABEL_ESCALATION,
+    )
+
+
+@dataclass
+class AlertResult:
+    events: int = 0
+    leaders: int = 0  # leaders a channel reached
+    officers: int = 0  # officers told of blocks whose leaders none reached
+    untold_blocks: int = 0  # blocks nobody could be told of (no officer reachable either)
+
+
+def _leaders(association_id: int) -> list[tuple[int, Member]]:
+    return db.session.execute(
+        select(RoleAssignment.block_id, Member)
+        .join(Member, Member.id == RoleAssignment.member_id)
+        .where(
+            RoleAssignment.association_id == association_id,
+            RoleAssignment.role == ROLE_LEADER,
+            RoleAssignment.ended_at.is_(None),
+            RoleAssignment.block_id.is_not(None),
+            Member.active.is_(True),
+        )
+        .order_by(Member.id)
+    ).all()
+
+
+def _officers(association_id: int) -> list[Member]:
+    return list(
+        db.session.scalars(
+            select(Member)
+            .where(
+                Member.id.in_(
+                    select(RoleAssignment.member_id).where(
+                        RoleAssignment.association_id == association_id,
+                        RoleAssignment.role.in_((ROLE_ADMIN, ROLE_OFFICER)),
+                        RoleAssignment.ended_at.is_(None),
+                    )
+                ),
+                Member.active.is_(True),
+            )
+            .order_by(Member.id)
+        )
+    )
+
+
+def alert_leaders(now: datetime) -> AlertResult:
+    """Once per running event, when its delay has passed, alert the leaders of blocks with
+    someone on the call list on all their channels; the officers hear of blocks whose leaders
+    no channel reaches. Claimed with a compare-and-set, so two workers never send twice."""
+    result = AlertResult()
+    events = db.session.execute(
+        select(DisasterEvent, Association)
+        .join(Association, DisasterEvent.association_id == Association.id)
+        .where(
+            DisasterEvent.active_association_id.is_not(None),
+            DisasterEvent.leaders_alerted_at.is_(None),
+        )
+    ).all()
+    for event, association in events:
+        if now < escalation_due_at(event, association):
+            continue
+        claimed = db.session.execute(
+            update(DisasterEvent)
+            .where(DisasterEvent.id == event.id, DisasterEvent.leaders_alerted_at.is_(None))
+            .values(leaders_alerted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            continue
+        result.events += 1
+        counts = {b: n for b, n in block_call_counts(event, now, association).items() if n}
+        if not counts:
+            continue
+        names = dict(  # in block order
+            db.session.execute(
+                select(Block.id, Block.name)
+                .where(Block.association_id == event.association_id)
+                .order_by(Block.position, Block.id)
+            ).all()
+        )
+        led: dict[int, list[int]] = defaultdict(list)
+        leaders: dict[int, Member] = {}
+        for block_id, leader in _leaders(event.association_id):
+            if block_id in counts:
+                led[leader.id].append(block_id)
+                leaders[leader.id] = leader
+        reach = notify(list(leaders.values()), _leader_message(event, counts, names, led))
+        result.leaders += reach.reached
+        unreached = set(reach.unreached)
+        covered = {
+            b for leader_id, blocks in led.items() if leader_id not in unreached for b in blocks
+        }
+        uncovered = [(names[b], counts[b]) for b in names if b in counts and b not in covered]
+        if uncovered:
+            told = notify(_officers(event.association_id), _officer_message(event, uncovered))
+            result.officers += told.reached
+            if not told.reached:
+                result.untold_blocks += len(uncovered)
+    db.session.flush()
+    return result
