@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import sqlite3
 import stat
 import tarfile
 import uuid
@@ -384,3 +385,29 @@ def test_postgresql_gets_the_pg_dump_command_without_the_password(tmp_path):
     assert restore.exit_code == 1
     assert "pg_restore --no-owner --single-transaction --exit-on-error" in restore.output
     assert "s3cret" not in restore.output
+
+
+def test_a_backup_made_during_a_write_holds_the_committed_rows_only(tmp_path):
+    """SQLite's online backup copies a consistent state without waiting for a writer."""
+    app = _instance_at(tmp_path / "instance", "head")
+    writer = sqlite3.connect(tmp_path / "instance" / "jichikai.sqlite3")
+    insert = (
+        "INSERT INTO association (name, municipality, timezone, settings, created_at)"
+        " VALUES (?, '', 'Asia/Tokyo', '{}', '2026-01-01 00:00:00')"
+    )
+    writer.execute(insert, ("committed",))
+    writer.commit()
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute(insert, ("in flight",))
+
+    archive = tmp_path / "during.tar.gz"
+    result = run(app, "create", str(archive))
+    writer.commit()
+    writer.close()
+    assert result.exit_code == 0, result.output
+
+    with tarfile.open(archive) as opened:
+        opened.extract("jichikai.sqlite3", tmp_path / "copy", filter="data")
+    copy = sqlite3.connect(tmp_path / "copy" / "jichikai.sqlite3")
+    assert copy.execute("SELECT name FROM association").fetchall() == [("committed",)]
+    copy.close()
