@@ -1,4 +1,7 @@
-"""`flask backup create|verify|restore`: backups of the embedded setup (docs/operations.md)."""
+"""`flask backup create|verify|restore` (the embedded setup) and `flask secret-key rotate`.
+
+See docs/operations.md, "Backups", "Restore" and "Rotating the secret key".
+"""
 
 import shlex
 from pathlib import Path
@@ -21,6 +24,7 @@ from .services import (
     pg_dump_command,
     pg_restore_command,
     restore_backup,
+    rotate_secret_key,
     secret_key_source,
     verify_backup,
 )
@@ -159,3 +163,38 @@ def _describe(manifest: dict) -> None:
     click.echo(f"version\t{manifest.get('app_version')}")
     click.echo(f"revision\t{manifest.get('alembic_revision')}")
     click.echo(f"files\t{len(manifest['files'])}")
+
+
+@click.group("secret-key", help="The key that signs sessions, one-tap links and forms.")
+def secret_key_cli() -> None:
+    pass
+
+
+@secret_key_cli.command("rotate")
+@click.option(
+    "--void-login-codes",
+    is_flag=True,
+    help="Rotate although JICHIKAI_CARD_PEPPER is not set: every typed login code stops "
+    "working (the cards' QR links keep working).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask before rotating.")
+def rotate_secret_key_command(void_login_codes: bool, yes: bool) -> None:
+    """Replace instance/secret_key with a new key (see docs/operations.md before).
+
+    Every member is logged out of every device (the cards log them in again), one-tap
+    links in messages already sent stop working, and forms open at the time are refused once.
+    """
+    if not current_app.config.get("CARD_PEPPER") and not void_login_codes:
+        raise click.ClickException(
+            "JICHIKAI_CARD_PEPPER is not set, so the login codes are hashed with the secret key. "
+            "Set JICHIKAI_CARD_PEPPER to the current key for every process and restart them, "
+            "then rotate; or give --void-login-codes."
+        )
+    if not yes:
+        click.confirm("Every member is logged out of every device. Continue?", abort=True)
+    try:
+        path = rotate_secret_key()
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"rotated\t{path}")
+    click.echo("# restart the web and worker processes now: until then they use the old key")

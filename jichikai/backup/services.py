@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import shlex
 import shutil
 import sqlite3
@@ -38,7 +39,7 @@ from sqlalchemy.engine import URL, make_url
 
 from ..database import utcnow
 from ..extensions import db
-from ..files import FILE_MODE, create_private_file, private_folder
+from ..files import FILE_MODE, create_private_file, private_folder, write_private
 from ..health.models import WorkerHeartbeat
 from ..health.services import SCHEDULER
 from ..notices import attachments
@@ -500,3 +501,21 @@ def _install(staging: Path, target: Path) -> None:
         elif name == VAPID_KEY_FILE:
             # The restored subscriptions were made for the backup's key (or none): no other.
             (instance / name).unlink(missing_ok=True)
+
+
+# --- the secret key ---------------------------------------------------------------------
+
+
+def rotate_secret_key() -> Path:
+    """Replace instance/secret_key with a new random key; processes use it once restarted."""
+    if secret_key_source() != "instance":
+        raise BackupError(
+            "the secret key is set by JICHIKAI_SECRET_KEY: change it where it is set "
+            "(docs/operations.md, Rotating the secret key)"
+        )
+    path = instance_folder() / SECRET_KEY_FILE
+    new = path.with_name(f".{SECRET_KEY_FILE}.new")
+    new.unlink(missing_ok=True)
+    write_private(new, secrets.token_hex(32).encode(), exclusive=True)
+    os.replace(new, path)
+    return path

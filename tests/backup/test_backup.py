@@ -4,7 +4,6 @@ import io
 import json
 import os
 import sqlite3
-import stat
 import tarfile
 import uuid
 from dataclasses import dataclass
@@ -30,32 +29,13 @@ from jichikai.org.models import Household, Member
 from jichikai.push.vapid import app_vapid
 
 from ..notices.helpers import PDF_BYTES, png_bytes
+from .helpers import CONFIG, flask_command, instance_app, mode
 
-CONFIG = {
-    "TESTING": True,
-    "WTF_CSRF_ENABLED": False,
-    "RATELIMIT_ENABLED": False,
-    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-}
 MODELS = (Member, Household, Notice, Attachment, DisasterEvent, CheckIn)
 
 
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-def instance_app(folder: Path) -> Flask:
-    """An application on its own instance folder: SQLite, secret key and uploads in it."""
-    return create_app(dict(CONFIG), instance_path=str(folder))
-
-
 def run(app: Flask, *args: str):
-    """`flask backup ARGS` as the `flask` command runs it (in an app context)."""
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["backup", *args])
-        db.session.remove()
-        db.engine.dispose()
-    return result
+    return flask_command(app, "backup", *args)
 
 
 def counts(app: Flask) -> dict[str, int]:
