@@ -129,6 +129,7 @@ def restore(path: Path, force: bool) -> None:
         click.echo("# PostgreSQL is restored with pg_restore into an empty database:", err=True)
         click.echo(pg_restore_command(url, str(path)))
         raise click.exceptions.Exit(1)
+    key_here = secret_key_source()  # before the restore replaces instance/secret_key
     try:
         restored = restore_backup(path, force=force)
     except BackupError as error:
@@ -148,7 +149,7 @@ def restore(path: Path, force: bool) -> None:
             "or members' sessions and the links already sent stop working",
             err=True,
         )
-    elif secret_key_source() != "instance":
+    elif key_here != "instance":
         click.echo(
             "warning: JICHIKAI_SECRET_KEY is set here, so the restored instance/secret_key "
             "is not used; members' sessions and the links already sent stop working",

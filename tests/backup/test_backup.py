@@ -146,6 +146,7 @@ def test_a_restored_instance_has_the_data_files_and_keys(source, tmp_path):
     result = run(target, "restore", str(source.archive))
     assert result.exit_code == 0, result.output
     assert "older than this code" not in result.output
+    assert "warning" not in result.output
 
     with target.app_context():
         flask_migrate.upgrade()  # at head already: changes nothing
@@ -391,3 +392,10 @@ def test_a_backup_made_during_a_write_holds_the_committed_rows_only(tmp_path):
     copy = sqlite3.connect(tmp_path / "copy" / "jichikai.sqlite3")
     assert copy.execute("SELECT name FROM association").fetchall() == [("committed",)]
     copy.close()
+
+
+def test_restore_warns_when_a_configured_key_overrides_the_restored_one(source, tmp_path):
+    target = instance_app(tmp_path / "instance", SECRET_KEY="from-the-environment")
+    result = run(target, "restore", str(source.archive))
+    assert result.exit_code == 0, result.output
+    assert "JICHIKAI_SECRET_KEY is set here" in result.output
