@@ -79,6 +79,8 @@ def _postgresql_backup(url: str, path: Path | None, now) -> None:
     """Say how to back up PostgreSQL and the instance folder's files."""
     stamp = f"{now:%Y%m%d-%H%M%S}"
     dump = path or Path(f"jichikai-{stamp}.pgdump")
+    if dump.is_dir():
+        dump = dump / f"jichikai-{stamp}.pgdump"
     click.echo(
         "# PostgreSQL is backed up with pg_dump (the password from ~/.pgpass or PGPASSWORD):",
         err=True,
@@ -89,11 +91,18 @@ def _postgresql_backup(url: str, path: Path | None, now) -> None:
     if secret_key_source() != "instance":
         kept = [name for name in kept if name != SECRET_KEY_FILE]
     uploads = attachments.upload_root()
-    command = ["tar", "--create", "--gzip", f"--file=jichikai-files-{stamp}.tar.gz"]
-    if uploads.exists():
-        command += [f"--directory={uploads.parent}", uploads.name]
-    if kept:
-        command += [f"--directory={instance}", *kept]
+    files = dump.parent / f"jichikai-files-{stamp}.tar.gz"
+    entries = [(uploads.parent, uploads.name)] if uploads.exists() else []
+    entries += [(instance, name) for name in kept]
+    if not entries:
+        return  # no attachments yet, no key in the instance folder
+    command = ["tar", "--create", "--gzip", f"--file={files}"]
+    folder = None
+    for parent, name in entries:
+        if parent != folder:
+            command.append(f"--directory={parent}")
+            folder = parent
+        command.append(name)
     click.echo("# and the attachments and keys of the instance folder:", err=True)
     click.echo(f"(umask 077 && {shlex.join(command)})")
 
