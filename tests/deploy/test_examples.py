@@ -8,6 +8,7 @@ everywhere.
 import configparser
 import datetime
 import ipaddress
+import os
 import re
 import shlex
 import shutil
@@ -218,6 +219,8 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 def nginx_or_skip() -> str:
     found = shutil.which("nginx", path="/usr/sbin:/usr/local/sbin:/usr/bin")
     if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is required in CI (apt-get install -y nginx-light)")
         pytest.skip("nginx not installed (apt-get install -y nginx-light); parser checks ran")
     return found
 
