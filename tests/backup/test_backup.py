@@ -63,8 +63,14 @@ class Source:
 def source(tmp_path_factory) -> Source:
     """The demo association with a circular (a PDF and a photo), a disaster event with
     check-ins, a push key and a logged-in phone; backed up while the app is loaded."""
-    previous = os.umask(0o022)
-    folder = tmp_path_factory.mktemp("source") / "instance"
+    previous = os.umask(0o022)  # files would be 0644 unless made private
+    try:
+        return _populated_and_backed_up(tmp_path_factory.mktemp("source") / "instance")
+    finally:
+        os.umask(previous)
+
+
+def _populated_and_backed_up(folder: Path) -> Source:
     app = instance_app(folder)
     with app.app_context():
         flask_migrate.upgrade()
@@ -110,7 +116,6 @@ def source(tmp_path_factory) -> Source:
     archive = folder.parent / "backup.tar.gz"
     result = run(app, "create", str(archive))
     assert result.exit_code == 0, result.output
-    os.umask(previous)
     return Source(
         app,
         folder,
