@@ -404,3 +404,14 @@ def test_restore_warns_when_a_configured_key_overrides_the_restored_one(source, 
     result = run(target, "restore", str(source.archive))
     assert result.exit_code == 0, result.output
     assert "JICHIKAI_SECRET_KEY is set here" in result.output
+
+
+def test_postgresql_backups_into_a_folder_name_their_files(tmp_path):
+    folder = tmp_path / "instance"
+    (folder / "uploads" / "1").mkdir(parents=True)
+    (folder / "uploads" / "1" / "k.bin").write_bytes(PDF_BYTES)
+    app = instance_app(folder, SQLALCHEMY_DATABASE_URI="postgresql://kairan@db.internal/town")
+    result = run(app, "create", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"--file={tmp_path}/jichikai-2" in result.output  # jichikai-<time>.pgdump
+    assert f"--directory={folder} uploads secret_key)" in result.output
