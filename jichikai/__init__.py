@@ -151,6 +151,7 @@ def _connect_signals() -> None:
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import passkeys_cli
+    from .backup.cli import backup_cli, secret_key_cli
     from .demo.cli import demo_command
     from .disaster.cli import shelters_cli
     from .jma.cli import jma_cli
@@ -168,6 +169,8 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(jma_cli)
     app.cli.add_command(passkeys_cli)
     app.cli.add_command(serve_command)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(secret_key_cli)
 
 
 def _finish_config(app: Flask) -> None:

@@ -7,6 +7,9 @@ class DefaultConfig:
     """Settings for the embedded default: SQLite in the instance folder, one process."""
 
     SECRET_KEY: str | None = None  # read from the environment or instance/secret_key
+    # The key of the login codes' hashes; empty = SECRET_KEY. Set it to the old secret key
+    # before rotating SECRET_KEY, or every typed code stops working (docs/operations.md).
+    CARD_PEPPER = ""
     SQLALCHEMY_DATABASE_URI: str | None = None  # DATABASE_URL, else SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A pooled PostgreSQL connection idle this long is checked before use (see database.py).

@@ -25,7 +25,8 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..org.models import Block, Member
 from ..org.services import blocks_of
-from ..reach.reports import channel_labels, plan_summary
+from ..reach.reports import channel_labels as reach_channel_labels
+from ..reach.reports import plan_summary
 from ..reach.services import plan
 from . import bp
 from .calls import (
@@ -169,7 +170,7 @@ def disaster_labels():
 
 
 # Named apart from the answer marks ("メールで回答") the disaster pages call channel_labels.
-bp.add_app_template_global(channel_labels, "reach_channel_labels")
+bp.add_app_template_global(reach_channel_labels, "reach_channel_labels")
 
 
 def current_event() -> DisasterEvent | None:
