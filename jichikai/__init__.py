@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .jma import bp as jma_bp
     from .jma import views as jma_views
+    from .line import bp as line_bp
+    from .line import views as line_views
     from .notices import api as notices_api
     from .notices import bp as notices_bp
     from .notices import views as notices_views
@@ -119,6 +121,9 @@ def _register_blueprints(app: Flask) -> None:
     ui.add_nav(app, disaster_views.nav_items)
     ui.add_banner(app, disaster_views.banner)
     ui.add_home_page(app, disaster_views.home_page, priority=100)
+    app.register_blueprint(line_bp)
+    ui.add_nav(app, line_views.nav_items)
+    ui.add_banner(app, line_views.off_banner)
 
 
 def _connect_signals() -> None:

@@ -81,6 +81,14 @@ class DefaultConfig:
     PUSH_LEASE_SECONDS = 30  # renewed every third while held; due again this long after a crash
     PUSH_COLLAPSE_RETRIES = True  # a message without a topic gets its own, so retries collapse
     PUSH_POLL_SECONDS = 2.0  # how often an idle sender looks for due rows
+    # LINE (see docs/line.md): the Messaging API's host (tests point it at an emulator).
+    LINE_API_BASE = "https://api.line.me"
+    LINE_TIMEOUT_SECONDS = 10
+    LINE_CONCURRENCY = 8  # LINE requests in flight per sender
+    LINE_BATCH_SIZE = 2000  # outbox rows claimed at a time (grouped into multicasts of 500)
+    LINE_LEASE_SECONDS = 60
+    # Wrong codes sent to the account, per LINE user and per code's first group.
+    LINE_LINK_RATE_LIMIT = "5 per minute;20 per hour"
     # While the database is away the worker's loops wait longer between passes, up to this.
     WORKER_RETRY_MAX_SECONDS = 10.0
 

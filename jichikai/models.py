@@ -5,6 +5,7 @@ from .auth.models import Device, LoginCard
 from .disaster.models import AssociationShelter, CheckIn, DisasterEvent, EventShelter, Shelter
 from .health.models import WorkerHeartbeat
 from .jma.models import JmaAlert, JmaEntry, JmaFeed
+from .line.models import LineAccount, LineLinkCode, LineWebhookEvent
 from .notices.models import (
     Attachment,
     Notice,
@@ -33,6 +34,9 @@ __all__ = [
     "JmaAlert",
     "JmaEntry",
     "JmaFeed",
+    "LineAccount",
+    "LineLinkCode",
+    "LineWebhookEvent",
     "LoginCard",
     "Member",
     "Notice",
