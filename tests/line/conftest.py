@@ -106,3 +106,22 @@ def link_code(member) -> str:
 @pytest.fixture
 def user_id() -> str:
     return new_user_id()
+
+
+@pytest.fixture
+def sender(app, line):
+    from jichikai.line.delivery import LineSender
+
+    built = LineSender(app)
+    yield built
+    built.close()
+
+
+def linked(member, user_id: str | None = None):
+    """Link `member`'s LINE directly (the webhook tests go through codes)."""
+    from jichikai.line.linking import link
+
+    user_id = user_id or new_user_id()
+    link(member, user_id)
+    db.session.commit()
+    return user_id

@@ -72,7 +72,7 @@ class LineEmulator:
         self.errors: list[str] = []
         self.requests = 0
         self._accepted_keys: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
