@@ -134,7 +134,8 @@ class LineClient:
         answer, data = self._call(self.api.get_message_quota_with_http_info)
         if data is None:
             return answer, "", None
-        return answer, str(data.type), data.value
+        kind = getattr(data.type, "value", data.type)
+        return answer, str(kind), data.value
 
     def consumption(self) -> tuple[Answer, int | None]:
         """Messages sent this month (that count against the allowance)."""
