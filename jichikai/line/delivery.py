@@ -36,7 +36,7 @@ from ..push.lease import LeaseHolder
 from ..push.models import Outbox
 from ..reach.models import CHANNEL_LINE, STATE_WORKING, Contact
 from .client import MULTICAST_MAX, Answer, LineClient
-from .messages import content_key, row_messages
+from .messages import content_key, line_actions, row_messages
 from .models import ACCOUNT_OFF, LineAccount
 from .settings import account_token, turn_off
 
@@ -132,11 +132,10 @@ def claim_rows(now: datetime, limit: int, lease_seconds: float) -> list[Row]:
     )
     rows, built = [], {}
     for c in sorted(claimed, key=lambda r: r.id):
-        key = (c.title, c.body, c.event_id, c.notice_id, c.language, repr(c.actions))
+        shown = line_actions(c.actions, c.event_id, c.notice_id)
+        key = (c.title, c.body, c.event_id, c.notice_id, c.language, shown)
         if key not in built:
-            built[key] = row_messages(
-                c.title, c.body, c.event_id, c.notice_id, c.language, c.actions
-            )
+            built[key] = row_messages(c.title, c.body, c.event_id, c.notice_id, c.language, shown)
         rows.append(
             Row(c.id, c.attempts, c.association_id, c.contact_id, c.expires_at, "", built[key])
         )

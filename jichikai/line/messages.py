@@ -9,6 +9,7 @@ link is sent in the reply to its postback, which only that member sees).
 """
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from flask_babel import force_locale
@@ -27,19 +28,27 @@ ANSWER_PREFIX = "a"
 READ_PREFIX = "r"
 
 
-def _bound_target(url: str, purpose: str) -> tuple[int, str] | None:
-    """(target id, answer) of a one-tap link of `purpose`, else None: the token's signature
-    says it is ours, whatever host the link was made for."""
-    parts = urlsplit(url).path.strip("/").split("/")
-    if purpose == tokens.ANSWER and len(parts) == 3 and parts[0] == "a":
-        bearer = tokens.load(tokens.ANSWER, parts[1])
-        if bearer is not None and parts[2] in tokens.ANSWERS:
-            return bearer.target_id, parts[2]
-    if purpose == tokens.READ and len(parts) == 2 and parts[0] == "r":
-        bearer = tokens.load(tokens.READ, parts[1])
-        if bearer is not None:
-            return bearer.target_id, ""
-    return None
+# The one-tap links of reach.tokens: /a/<token>/<answer> and /r/<token>. Rows are written by
+# notify() only, so the shape is enough (no signature to check for each of 5,000 rows).
+_ANSWER_PATH = re.compile("^/a/[^/]+/(" + "|".join(tokens.ANSWERS) + ")$")
+_READ_PATH = re.compile(r"^/r/[^/]+$")
+
+
+def line_actions(actions: list | None, event_id: int | None, notice_id: int | None) -> tuple:
+    """The row's (label, URL) actions as LINE will show them: ("postback", label, data) for
+    a member-bound answer or read link, ("uri", label, URL) for the rest. Equal for every
+    member who gets the same message, so it serves as part of the grouping key."""
+    shown = []
+    for label, url in actions or ():
+        path = urlsplit(url).path
+        answer = _ANSWER_PATH.match(path) if event_id else None
+        if answer:
+            shown.append(("postback", label, f"{ANSWER_PREFIX}:{event_id}:{answer.group(1)}"))
+        elif notice_id and _READ_PATH.match(path):
+            shown.append(("postback", label, f"{READ_PREFIX}:{notice_id}"))
+        else:
+            shown.append(("uri", label, url))
+    return tuple(shown)
 
 
 def postback(label: str, data: str) -> dict:
@@ -64,29 +73,18 @@ def buttons(text: str, alt: str, actions: list[dict], quick: bool = False) -> di
 
 
 def row_messages(
-    title: str,
-    body: str,
-    event_id: int | None,
-    notice_id: int | None,
-    language: str,
-    actions: list | None,
+    title: str, body: str, event_id: int | None, notice_id: int | None, language: str, shown
 ) -> list[dict]:
-    """The LINE messages (at most two) for one outbox row."""
+    """The LINE messages (at most two) for one outbox row; `shown` from line_actions()."""
     text = title + (f"\n\n{body}" if body else "")
     answers, links, extra = [], [], []
-    for label, url in actions or ():
-        found = event_id and _bound_target(url, tokens.ANSWER)
-        if found and found[0] == event_id:
-            answers.append(postback(label, f"{ANSWER_PREFIX}:{event_id}:{found[1]}"))
-            continue
-        found = notice_id and _bound_target(url, tokens.READ)
-        if found and found[0] == notice_id:
-            answers.append(postback(label, f"{READ_PREFIX}:{notice_id}"))
-            continue
-        if len(url) <= URI_MAX and len(answers) + len(links) < TEMPLATE_ACTIONS_MAX:
-            links.append(uri_action(label, url))
+    for kind, label, value in shown:
+        if kind == "postback":
+            answers.append(postback(label, value))
+        elif len(value) <= URI_MAX and len(answers) + len(links) < TEMPLATE_ACTIONS_MAX:
+            links.append(uri_action(label, value))
         else:
-            extra.append(f"{label}: {url}")
+            extra.append(f"{label}: {value}")
     if extra:
         text += "\n\n" + "\n".join(extra)
     if len(text) > TEXT_MAX:
