@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from ..aioserver import ThreadedSite
+
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 MULTICAST_MAX = 500
 TOKEN = "test-token-0000-line-channel"
@@ -73,9 +75,7 @@ class LineEmulator:
         self.requests = 0
         self._accepted_keys: dict[str, str] = {}
         self._lock = threading.RLock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
+        self._site = ThreadedSite("line-emulator", client_max_size=2 * 1024 * 1024)
         self.origin = ""
 
     def reset(self, tokens: tuple[str, ...] = (TOKEN,), quota=None) -> None:
@@ -241,36 +241,17 @@ class LineEmulator:
         )
 
     def start(self) -> "LineEmulator":
-        ready = threading.Event()
-
-        def run() -> None:
-            self._loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(self._loop)
-            app = web.Application(client_max_size=2 * 1024 * 1024)
-            app.router.add_post("/v2/bot/message/{kind:push|multicast|reply}", self.send)
-            app.router.add_get("/v2/bot/message/quota", self.quota_view)
-            app.router.add_get("/v2/bot/message/quota/consumption", self.consumption)
-            app.router.add_get("/v2/bot/info", self.bot_info)
-            self._runner = web.AppRunner(app, access_log=None)
-            self._loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
-            self._loop.run_until_complete(site.start())
-            port = site._server.sockets[0].getsockname()[1]
-            self.origin = f"http://127.0.0.1:{port}"
-            ready.set()
-            self._loop.run_forever()
-            self._loop.run_until_complete(self._runner.cleanup())
-            self._loop.close()
-
-        self._thread = threading.Thread(target=run, name="line-emulator", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self.origin = self._site.start(self._routes)
         return self
 
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_post("/v2/bot/message/{kind:push|multicast|reply}", self.send)
+        app.router.add_get("/v2/bot/message/quota", self.quota_view)
+        app.router.add_get("/v2/bot/message/quota/consumption", self.consumption)
+        app.router.add_get("/v2/bot/info", self.bot_info)
+
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+        self._site.stop()
 
 
 def _message_problem(message) -> str:
