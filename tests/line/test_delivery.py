@@ -250,3 +250,12 @@ def line_token() -> str:
     from .emulator import TOKEN
 
     return TOKEN
+
+
+def test_outbox_send_pending_sends_line(world, account, line, runner):
+    user = linked(world.member)
+    start(world)
+    result = runner.invoke(args=["outbox", "send-pending", "--channel", "line"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1" in result.output
+    assert len(line.messages_for(user)) == 1
