@@ -169,10 +169,10 @@ class Recorder:
         self.now = now
         self.summary = LineSummary()
         self.sent: list[Row] = []
-        self.failed: list[tuple[Row, str, int | None]] = []
+        self.failed: list[tuple[Row, str, int | None, str]] = []  # row, error, status, state
         self.later: list[dict] = []
 
-    def wait(self, rows: list[Row], until: datetime, why: str, count_attempt=False) -> None:
+    def wait(self, rows: list[Row], until: datetime, why: str) -> None:
         """Back to pending without using up an attempt (the account could not send)."""
         for row in rows:
             self.later.append(
@@ -180,7 +180,8 @@ class Recorder:
                     "id": row.id,
                     "status": "pending",
                     "next_attempt_at": until,
-                    "attempts": row.attempts if count_attempt else row.attempts - 1,
+                    "attempts": row.attempts - 1,
+                    "last_status": None,
                     "last_error": why[:500],
                 }
             )

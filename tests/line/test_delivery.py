@@ -259,3 +259,27 @@ def test_outbox_send_pending_sends_line(world, account, line, runner):
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
     assert len(line.messages_for(user)) == 1
+
+
+def test_one_batch_may_wait_retry_and_send_at_once(world, account, line, sender):
+    linked(world.member)
+    linked(world.outsider)  # ひがし has an account, にし has none
+    line.answer(500)
+    everyone = [world.member, world.outsider]
+    notify(everyone, Message(kind="disaster", compose=simple("x"), every_channel=True))
+    db.session.commit()
+    summary = sender.send_pending()
+    assert (summary.waiting, summary.retry) == (1, 1)
+    assert {r.status for r in _line_rows()} == {"pending"}
+
+
+def test_a_retry_past_the_rows_ttl_expires_it(world, account, line, sender):
+    linked(world.member)
+    line.answer(500)
+    notify(
+        [world.member],
+        Message(kind="disaster", compose=simple("x"), every_channel=True, ttl=10),
+    )
+    db.session.commit()
+    assert sender.send_pending().expired == 1
+    assert _line_rows()[0].status == "expired"
