@@ -47,6 +47,11 @@ class Answer:
         return self.status == 429 and MONTHLY_LIMIT.lower() in self.error.lower()
 
     @property
+    def refused_recipient(self) -> bool:
+        """400 naming the recipients (`to`), not the messages: one user id is refused."""
+        return self.status == 400 and ("'to'" in self.error or "to[" in self.error)
+
+    @property
     def refused_token(self) -> bool:
         return self.status in (401, 403)
 

@@ -13,8 +13,8 @@ What LINE answers decides each row:
   month's allowance used up ("monthly limit") pauses it for an hour and officers are told.
 - 401/403: LINE refused the access token; the account is off and its rows wait until
   officers save a new one.
-- 400 to a multicast: each of its members is tried alone, to find the one LINE refuses;
-  400 (and other 4xx) to a push: that row failed.
+- 400 to a multicast naming a user id (`to[n]`): each of its members is tried alone, to find
+  the one LINE refuses; 400 naming the messages, or any other 4xx: the rows failed.
 - 5xx or no answer: tried again with push.delivery.backoff, until the row's TTL.
 """
 
@@ -383,7 +383,7 @@ class LineSender:
                 request = pending.pop(future)
                 answer = future.result()
                 outcomes.append(Outcome(request.rows, answer))
-                if answer.status == 400 and len(request.user_ids) > 1:
+                if answer.refused_recipient and len(request.user_ids) > 1:
                     outcomes.pop()  # find the member LINE refuses: each alone
                     by_user = defaultdict(list)
                     for row in request.rows:

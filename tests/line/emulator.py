@@ -112,10 +112,13 @@ class LineEmulator:
 
     # Server side ----------------------------------------------------------------------------
 
-    def _error(self, status: int, message: str, headers: dict | None = None) -> web.Response:
+    def _error(
+        self, status: int, message: str, headers: dict | None = None, details=None
+    ) -> web.Response:
         with self._lock:
             self.errors.append(f"{status} {message}")
-        return web.json_response({"message": message}, status=status, headers=headers)
+        body = {"message": message, **({"details": details} if details else {})}
+        return web.json_response(body, status=status, headers=headers)
 
     def _token(self, request: web.Request) -> str | None:
         header = request.headers.get("Authorization", "")
@@ -194,11 +197,17 @@ class LineEmulator:
                 return self._error(400, f"to: size must be between 1 and {MULTICAST_MAX}")
             if len(set(to)) != len(to):
                 return self._error(400, "to: duplicate user ids")
-        for user_id in to:
-            if not isinstance(user_id, str) or not USER_ID.match(user_id):
+        for index, user_id in enumerate(to):
+            valid = isinstance(user_id, str) and USER_ID.match(user_id)
+            if valid and user_id not in self.refused:
+                continue
+            if kind == "push":
                 return self._error(400, "The property, 'to', in the request body is invalid")
-            if user_id in self.refused:
-                return self._error(400, "Failed to send messages")
+            return self._error(
+                400,
+                "The request body has 1 error(s)",
+                details=[{"message": "invalid user ID", "property": f"to[{index}]"}],
+            )
         with self._lock:
             if self.quota is not None and self.usage + len(to) > self.quota:
                 return self._error(429, "You have reached your monthly limit.")

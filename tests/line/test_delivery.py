@@ -283,3 +283,24 @@ def test_a_retry_past_the_rows_ttl_expires_it(world, account, line, sender):
     db.session.commit()
     assert sender.send_pending().expired == 1
     assert _line_rows()[0].status == "expired"
+
+
+def test_a_message_line_refuses_fails_without_trying_each_member(world, account, line, sender):
+    linked(world.member)
+    linked(world.housemate)
+    long_label = "とても長いボタンの名前" * 3
+    compose = simple("x")
+
+    def with_bad_link(member, channel):
+        envelope = compose(member, channel)
+        return envelope.__class__(
+            title=envelope.title, body="", url="/", actions=((long_label, "ftp://x"),)
+        )
+
+    notify(
+        [world.member, world.housemate],
+        Message(kind="disaster", compose=with_bad_link, every_channel=True),
+    )
+    db.session.commit()
+    summary = sender.send_pending()
+    assert (summary.failed, summary.requests) == (2, 1)
