@@ -90,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .jma import bp as jma_bp
     from .jma import views as jma_views
+    from .line import bp as line_bp
+    from .line import views as line_views
     from .mail import bp as mail_bp
     from .mail import views as mail_views
     from .notices import api as notices_api
@@ -133,6 +135,10 @@ def _register_blueprints(app: Flask) -> None:
     ui.add_nav(app, mail_views.nav_items)
     ui.add_banner(app, disaster_views.banner)
     ui.add_home_page(app, disaster_views.home_page, priority=100)
+    app.register_blueprint(line_bp)
+    ui.add_nav(app, line_views.nav_items)
+    ui.add_banner(app, line_views.off_banner)
+    reach_views.add_channel_offer(app, line_views.link_offer)
 
 
 def _connect_signals() -> None:

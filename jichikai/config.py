@@ -103,6 +103,15 @@ class DefaultConfig:
     MAIL_BATCH_SIZE = 50  # messages sent over one SMTP connection, then it is closed
     MAIL_CONNECTIONS = 8  # SMTP connections open at once, each sending its own batch
     MAIL_LEASE_SECONDS = 120  # like PUSH_LEASE_SECONDS, for claimed email messages
+
+    # LINE (see docs/line.md): the Messaging API's host (tests point it at an emulator).
+    LINE_API_BASE = "https://api.line.me"
+    LINE_TIMEOUT_SECONDS = 10
+    LINE_CONCURRENCY = 8  # LINE requests in flight per sender
+    LINE_BATCH_SIZE = 2000  # outbox rows claimed at a time (grouped into multicasts of 500)
+    LINE_LEASE_SECONDS = 60
+    # Wrong codes sent to the account, per LINE user and per code's first group.
+    LINE_LINK_RATE_LIMIT = "5 per minute;20 per hour"
     # While the database is away the worker's loops wait longer between passes, up to this.
     WORKER_RETRY_MAX_SECONDS = 10.0
 

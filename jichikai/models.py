@@ -12,6 +12,7 @@ from .disaster.models import (
 )
 from .health.models import WorkerHeartbeat
 from .jma.models import JmaAlert, JmaEntry, JmaFeed
+from .line.models import LineAccount, LineLinkCode, LineWebhookEvent
 from .notices.models import (
     Attachment,
     Notice,
@@ -41,6 +42,9 @@ __all__ = [
     "JmaAlert",
     "JmaEntry",
     "JmaFeed",
+    "LineAccount",
+    "LineLinkCode",
+    "LineWebhookEvent",
     "LoginCard",
     "Member",
     "Notice",

@@ -68,6 +68,17 @@ def _own_contact_or_404(contact_id: int) -> Contact:
 # The member's own channels ---------------------------------------------------------------
 
 
+def add_channel_offer(app, provider) -> None:
+    """Register a function giving (label, url) of a page where `member` can add a channel of
+    another feature (LINE), or None when that channel cannot be added for them now."""
+    app.extensions.setdefault("jichikai.reach.offers", []).append(provider)
+
+
+def channel_offers(member) -> list[tuple[str, str]]:
+    providers = current_app.extensions.get("jichikai.reach.offers", [])
+    return [offer for provider in providers if (offer := provider(member))]
+
+
 def settings_section(member) -> Markup:
     """お知らせの受け取り方: a section of the member's notification settings page."""
     return Markup(
@@ -76,7 +87,7 @@ def settings_section(member) -> Markup:
             channels=channel_views(member, with_addresses=True),
             preferred_form=_preferred_form(member),
             confirm=ConfirmForm(),
-            line_link="line.link" in current_app.view_functions,
+            offers=channel_offers(member),
         )
     )
 

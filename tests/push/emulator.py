@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from ..aioserver import ThreadedSite
+
 URGENCIES = {"very-low", "low", "normal", "high"}
 TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -132,9 +134,7 @@ class PushServiceEmulator:
         self.requests = 0
         self._verified: dict[str, dict] = {}
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
+        self._site = ThreadedSite("push-emulator", client_max_size=64 * 1024)
         self.origin = ""
 
     # Browser side -------------------------------------------------------------------------
@@ -228,30 +228,11 @@ class PushServiceEmulator:
         return Received(endpoint, 0, payload, int(ttl), urgency, topic, claims)
 
     def start(self) -> "PushServiceEmulator":
-        ready = threading.Event()
-
-        def run() -> None:
-            self._loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(self._loop)
-            app = web.Application(client_max_size=64 * 1024)
-            app.router.add_post("/push/{token}", self.handle)
-            self._runner = web.AppRunner(app, access_log=None)
-            self._loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
-            self._loop.run_until_complete(site.start())
-            port = site._server.sockets[0].getsockname()[1]
-            self.origin = f"http://127.0.0.1:{port}"
-            ready.set()
-            self._loop.run_forever()
-            self._loop.run_until_complete(self._runner.cleanup())
-            self._loop.close()
-
-        self._thread = threading.Thread(target=run, name="push-emulator", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self.origin = self._site.start(self._routes)
         return self
 
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_post("/push/{token}", self.handle)
+
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+        self._site.stop()

@@ -270,7 +270,7 @@ def test_the_settings_section_lists_channels_and_offers_only_working_ones(client
     assert "hanako@example.jp" in page and "届きません" in page
     assert 'value="auto"' in page and 'value="push"' in page and 'value="email"' in page
     assert 'value="line"' not in page
-    assert "/line/link" not in page  # no LINE linking in this build
+    assert "/line/link" not in page  # the association has no LINE account
 
     assert client.post("/me/channels/preferred", data={"channel": "email"}).status_code == 302
     assert world.member.preferred_channel == "email"
@@ -278,18 +278,6 @@ def test_the_settings_section_lists_channels_and_offers_only_working_ones(client
     assert world.member.preferred_channel == "email"  # not a working channel: refused
     client.post("/me/channels/preferred", data={"channel": "auto"})
     assert world.member.preferred_channel is None
-
-
-def test_the_line_link_shows_when_line_linking_exists(configured_app, world):
-    app = configured_app()
-    app.add_url_rule("/line/link", "line.link", lambda: "linking")
-    from tests.factories import login
-
-    client = app.test_client()
-    with app.app_context():
-        login(client, db.session.merge(world.member))
-        page = client.get("/me/notifications").get_data(as_text=True)
-    assert 'href="/line/link"' in page
 
 
 def test_unconfirmed_addresses_are_forgotten_after_their_link_expired(app, world):
