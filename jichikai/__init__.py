@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from .jma import bp as jma_bp
     from .jma import views as jma_views
     from .line import bp as line_bp
+    from .line import services as line_services
     from .line import views as line_views
     from .mail import bp as mail_bp
     from .mail import views as mail_views
@@ -105,6 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     from .push import views as push_views
     from .pwa import bp as pwa_bp
     from .reach import bp as reach_bp
+    from .reach import reports as reach_reports
+    from .reach import services as reach_services
     from .reach import views as reach_views
 
     app.register_blueprint(health_bp)
@@ -139,6 +142,8 @@ def _register_blueprints(app: Flask) -> None:
     ui.add_nav(app, line_views.nav_items)
     ui.add_banner(app, line_views.off_banner)
     reach_views.add_channel_offer(app, line_views.link_offer)
+    reach_services.add_availability(app, "line", line_services.sending_associations)
+    reach_reports.add_plan_warning(app, line_services.allowance_warning)
 
 
 def _connect_signals() -> None:

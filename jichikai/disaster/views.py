@@ -512,7 +512,7 @@ def _index_page(form: StartEventForm):
     if event is None:
         # What starting now would reach, said before the officer starts it.
         reach = plan(active_members(current_user.association_id), every_channel=True)
-        text = plan_summary(reach)
+        text = plan_summary(reach, current_user.association_id)
         if reach.unreached:
             text += _("その方は、班長さんの連絡リストに入ります。")
     return render_template(

@@ -11,6 +11,7 @@ page can show it at once.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..database import utcnow
@@ -119,3 +120,33 @@ def refresh_quota(account: LineAccount, now: datetime | None = None, force=False
         account.paused_until = None
     db.session.flush()
     return True
+
+
+def sending_associations(association_ids: set[int]) -> set[int]:
+    """Which of these associations have a LINE account that is not off (reach routing)."""
+    if not association_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(LineAccount.association_id).where(
+                LineAccount.association_id.in_(association_ids),
+                LineAccount.state != ACCOUNT_OFF,
+            )
+        )
+    )
+
+
+def allowance_warning(association_id: int, reach) -> str | None:
+    """A sentence for the start-event and posting forms when the LINE messages they would
+    send run past the month's free allowance."""
+    messages = reach.by_channel.get(CHANNEL_LINE, 0)
+    if not messages:
+        return None
+    association = db.session.get(Association, association_id)
+    over = allowance(association).exceeded_by(messages)
+    if not over:
+        return None
+    return _(
+        "LINEの今月の無料の数を %(n)s通こえます。こえた分は、LINEでは届きません。",
+        n=over,
+    )

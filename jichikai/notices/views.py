@@ -424,7 +424,7 @@ def posted_summary(notice: Notice) -> str:
 def _posting_plan() -> str:
     """What posting to every block now would reach, said before the officer posts it."""
     members = audience_members_of(current_user.association_id)
-    return plan_summary(plan(members, every_channel=False))
+    return plan_summary(plan(members, every_channel=False), current_user.association_id)
 
 
 def _form_error(form: NoticeForm, error: NoticeError) -> None:

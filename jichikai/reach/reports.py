@@ -7,6 +7,7 @@ words (`reach_summary`); the officers' reports count the outbox rows of one even
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
@@ -56,12 +57,22 @@ def reach_summary(reach: Reach, *, unreached_go_to: str) -> str:
     return text
 
 
-def plan_summary(reach: Reach) -> str:
+def add_plan_warning(app, provider) -> None:
+    """Register a function (association id, Reach) -> a sentence or None, added to what a
+    form says sending now would reach (LINE: the month's free allowance would run out)."""
+    app.extensions.setdefault("jichikai.reach.plan_warnings", []).append(provider)
+
+
+def plan_summary(reach: Reach, association_id: int | None = None) -> str:
     """「今送ると：…」 for a form, before anything is sent."""
     channels = channel_summary(reach) or _("どの方法でも届きません")
     text = _("今送ると：%(channels)s。", channels=channels)
     if reach.unreached and reach.by_channel:
         text += _("どの方法でも届かない方が %(n)s人います。", n=len(reach.unreached))
+    if association_id is not None:
+        for provider in current_app.extensions.get("jichikai.reach.plan_warnings", []):
+            if warning := provider(association_id, reach):
+                text += warning
     return text
 
 

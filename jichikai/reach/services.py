@@ -116,8 +116,21 @@ def push_enabled(app=None) -> bool:
     return True
 
 
+def add_availability(app, channel: str, provider) -> None:
+    """Register, for a channel that needs the association's own account (LINE), a function
+    giving which of some association ids can send by it now: a contact of an association
+    without one reaches nobody, and counting it would tell officers a lie."""
+    app.extensions.setdefault("jichikai.reach.availability", {})[channel] = provider
+
+
+def _available(channel: str, association_ids: set[int]) -> set[int]:
+    provider = current_app.extensions.get("jichikai.reach.availability", {}).get(channel)
+    return association_ids if provider is None else set(provider(association_ids))
+
+
 def working_routes(member_ids: Iterable[int]) -> dict[int, dict[str, list[Route]]]:
-    """Every working route of each member, by channel (two queries)."""
+    """Every working route of each member, by channel (two queries, and one per channel that
+    depends on the association's account)."""
     ids = list(set(member_ids))
     routes: dict[int, dict[str, list[Route]]] = defaultdict(lambda: defaultdict(list))
     if not ids:
@@ -129,12 +142,17 @@ def working_routes(member_ids: Iterable[int]) -> dict[int, dict[str, list[Route]
             .order_by(PushSubscription.id)
         ):
             routes[member_id][CHANNEL_PUSH].append(Route(CHANNEL_PUSH, subscription_id=sub_id))
-    for contact_id, member_id, channel in db.session.execute(
-        select(Contact.id, Contact.member_id, Contact.channel)
+    contacts = db.session.execute(
+        select(Contact.id, Contact.member_id, Contact.channel, Contact.association_id)
         .where(Contact.member_id.in_(ids), Contact.state == STATE_WORKING)
         .order_by(Contact.id)
-    ):
-        if channel in CHANNELS:
+    ).all()
+    available = {
+        channel: _available(channel, {c.association_id for c in contacts if c.channel == channel})
+        for channel in {c.channel for c in contacts}
+    }
+    for contact_id, member_id, channel, association_id in contacts:
+        if channel in CHANNELS and association_id in available[channel]:
             routes[member_id][channel].append(Route(channel, contact_id=contact_id))
     return {member_id: dict(by_channel) for member_id, by_channel in routes.items()}
 

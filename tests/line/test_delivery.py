@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from jichikai.database import utcnow
 from jichikai.extensions import db
@@ -17,6 +17,7 @@ from jichikai.reach.models import STATE_STOPPED, Contact
 from jichikai.reach.services import Message, notify, simple
 
 from ..disaster.helpers import start
+from ..reach.helpers import with_line_account
 from .conftest import SECRET, linked
 from .emulator import new_user_id
 
@@ -220,10 +221,18 @@ def test_the_monthly_limit_holds_rows_and_tells_officers(world, account, line, s
     assert {r.status for r in _line_rows()} == {"pending"}
 
 
+def _account_removed_after_queueing(association_id: int) -> None:
+    """Routing queues LINE rows only where an account exists: rows waiting when it goes."""
+    db.session.execute(delete(LineAccount).where(LineAccount.association_id == association_id))
+    db.session.commit()
+
+
 def test_rows_without_an_account_wait(world, line, sender):
     other = linked(world.outsider)
+    with_line_account(world.outsider.association_id)
     notify([world.outsider], Message(kind="disaster", compose=simple("x"), every_channel=True))
     db.session.commit()
+    _account_removed_after_queueing(world.outsider.association_id)
     summary = sender.send_pending()
     assert (summary.waiting, summary.waiting_associations) == (1, {world.outsider.association_id})
     assert line.sends() == [] and other
@@ -263,11 +272,13 @@ def test_outbox_send_pending_sends_line(world, account, line, runner):
 
 def test_one_batch_may_wait_retry_and_send_at_once(world, account, line, sender):
     linked(world.member)
-    linked(world.outsider)  # ひがし has an account, にし has none
+    linked(world.outsider)  # ひがし has an account, にし has none (any more)
+    with_line_account(world.outsider.association_id)
     line.answer(500)
     everyone = [world.member, world.outsider]
     notify(everyone, Message(kind="disaster", compose=simple("x"), every_channel=True))
     db.session.commit()
+    _account_removed_after_queueing(world.outsider.association_id)
     summary = sender.send_pending()
     assert (summary.waiting, summary.retry) == (1, 1)
     assert {r.status for r in _line_rows()} == {"pending"}

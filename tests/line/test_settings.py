@@ -115,3 +115,30 @@ def test_members_settings_offer_line_only_while_the_account_works(world, account
     db.session.commit()
     page = client.get("/me/notifications").get_data(as_text=True)
     assert 'href="/line/link"' not in page
+
+
+def test_the_start_form_warns_when_line_would_pass_the_free_allowance(
+    world, account, line, as_member
+):
+    from jichikai.line.services import refresh_quota
+
+    line.quota, line.usage = 200, 199
+    for member in (world.member, world.housemate, world.leader):
+        linked(member)
+    refresh_quota(db.session.scalar(select(LineAccount)), force=True)
+    db.session.commit()
+    page = as_member(world.officer).get("/disaster/").get_data(as_text=True)
+    assert "LINE 3人" in page
+    assert "LINEの今月の無料の数を 2通こえます" in page
+
+
+def test_line_contacts_reach_nobody_while_the_account_is_off(world, account, line):
+    from jichikai.reach.services import plan
+
+    linked(world.member)
+    db.session.commit()
+    assert plan([world.member], every_channel=True).by_channel == {"line": 1}
+    account.state = "off"
+    db.session.commit()
+    reach = plan([world.member], every_channel=True)
+    assert reach.by_channel == {} and reach.unreached == [world.member.id]

@@ -23,7 +23,32 @@ def add_push(member) -> PushSubscription:
     return subscription
 
 
+def with_line_account(association_id: int) -> None:
+    """A LINE contact reaches someone only where the association has an account (reach
+    routing asks the LINE feature): give the association one, unless it has one."""
+    from sqlalchemy import select
+
+    from jichikai.line.crypto import seal
+    from jichikai.line.models import LineAccount
+
+    if db.session.scalar(
+        select(LineAccount.id).where(LineAccount.association_id == association_id)
+    ):
+        return
+    db.session.add(
+        LineAccount(
+            association_id=association_id,
+            basic_id="@jichikai",
+            access_token=seal("test-token"),
+            channel_secret=seal("test-secret"),
+        )
+    )
+    db.session.flush()
+
+
 def add_contact(member, channel: str, address: str, state: str = STATE_WORKING) -> Contact:
+    if channel == "line" and state == STATE_WORKING:
+        with_line_account(member.association_id)
     contact = Contact(
         association_id=member.association_id,
         member_id=member.id,
