@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .jma import bp as jma_bp
     from .jma import views as jma_views
+    from .metrics import bp as metrics_bp
     from .notices import api as notices_api
     from .notices import bp as notices_bp
     from .notices import views as notices_views
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from .pwa import bp as pwa_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)

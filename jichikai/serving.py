@@ -1,46 +1,128 @@
-"""What the HTTP servers write and send: no card links in request logs, no version numbers.
+"""What the HTTP servers write and send: no card links in logs, no version numbers.
 
-A card's link (`/c/<token>`) logs its holder in, so it must not end up in a log file that
-more people can read than the card. gunicorn's access log uses `AccessLogger` (set in
-gunicorn.conf.py); the development server's request log is filtered here. The reverse
-proxy's own log needs the same care (docs/operations.md).
+A card's link (`/c/<token>`) logs its holder in, and a one-tap link of an email or LINE message
+(`/a/<token>/...`, `/r/<token>`) answers for its member, so neither may end up in a log file
+that more people can read than the card or the message. gunicorn's logs use `AccessLogger`
+(set in gunicorn.conf.py); the application's and the development server's log records pass
+`RedactingFilter`, and the JSON lines of `JsonFormatter` are redacted too. The reverse proxy's
+own log needs the same care (docs/operations.md).
+
+LOG_FORMAT (`JICHIKAI_LOG_FORMAT`) chooses the usual text lines or one JSON object per line
+for gunicorn, the application and the worker (see `configure_logging`).
 """
 
+import json
 import logging
+import os
 import re
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
+from flask.logging import default_handler
 from gunicorn.glogging import Logger
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 CARD_LINK = re.compile(r"/c/[^/?#\s\"]+")
 REDACTED = "/c/[card]"
+# A one-tap link's path at the start of a path or right after the host; `/data/r/...` is not one.
+ONE_TAP_LINK = re.compile(r"(^|[\s\"'=(]|//[^/\s\"'?#]+)/([ar])/[^/?#\s\"']+")
+LOG_FORMATS = ("text", "json")
+TEXT_FORMAT = "%(asctime)s %(name)s %(message)s"  # the worker's lines
+# Characters that some readers take for the end of a line; JSON leaves them as they are.
+LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 
 
 def redact(text: str) -> str:
-    """`text` with every card link's token replaced."""
-    return CARD_LINK.sub(REDACTED, text)
+    """`text` with the token of every card link and one-tap link replaced."""
+    return ONE_TAP_LINK.sub(r"\1/\2/[link]", CARD_LINK.sub(REDACTED, text))
 
 
 class RedactingFilter(logging.Filter):
-    """Remove card tokens from a log record (the development server's request log)."""
+    """Remove card and one-tap links' tokens from a log record's message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if CARD_LINK.search(message):
-            record.msg, record.args = redact(message), ()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: the handler reports it when formatting
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC), level, logger, process, message, the record's
+    `fields` (an `extra`) and any traceback, each with links redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "process": record.process,
+            "message": redact(record.getMessage()),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            for key, value in fields.items():
+                entry.setdefault(key, redact(value) if isinstance(value, str) else value)
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["exception"] = redact(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
+        return json.dumps(entry, ensure_ascii=False, default=str).translate(LINE_BREAKS)
+
+
+def log_format(value) -> str:
+    """LOG_FORMAT checked: "text" or "json"."""
+    chosen = str(value or "text").strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {LOG_FORMATS}, not {value!r}")
+    return chosen
+
+
 class AccessLogger(Logger):
-    """gunicorn's logger, with card tokens removed from every field of the access log."""
+    """gunicorn's logger: card tokens removed from every field of the access log; with
+    JICHIKAI_LOG_FORMAT=json its error and access logs write JSON lines."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.json = log_format(os.environ.get("JICHIKAI_LOG_FORMAT")) == "json"
+        if self.json:
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    handler.setFormatter(JsonFormatter())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         return {
             key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
         }
+
+    def access(self, resp, req, environ, request_time):
+        """A JSON line per request: no query string, no headers but the referer and agent."""
+        if not self.json:
+            return super().access(resp, req, environ, request_time)
+        if not self.access_log_enabled:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        fields = {
+            "remote_addr": atoms["h"],
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "status": int(atoms["s"]),
+            "bytes": atoms["B"],
+            "duration_ms": atoms["M"],
+            "referer": atoms["f"],
+            "user_agent": atoms["a"],
+        }
+        self.access_log.info(
+            "%s %s %s", atoms["m"], atoms["U"], atoms["s"], extra={"fields": fields}
+        )
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -51,10 +133,51 @@ class QuietRequestHandler(WSGIRequestHandler):
 
 
 def init_app(app: Flask) -> None:
-    """Filter the development server's request log (`flask serve` and `flask run`)."""
+    """Redact the application's and the development server's logs; LOG_FORMAT chooses lines."""
     werkzeug_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactingFilter) for f in werkzeug_log.filters):
-        werkzeug_log.addFilter(RedactingFilter())
+    _add_redacting_filter(werkzeug_log)
+    configure_logging(app)
+
+
+def configure_logging(app: Flask, level: int | None = None) -> None:
+    """Where this process's log records go, redacted, as LOG_FORMAT says.
+
+    json: one handler on the root logger writes every logger's records to stderr as JSON lines
+    (Flask's own handler is taken off, so nothing is written twice). text: Flask's handler as
+    before. `level` (the worker: INFO) is set on the root logger, which then gets a text
+    handler if it has none.
+    """
+    chosen = log_format(app.config.get("LOG_FORMAT"))
+    root = logging.getLogger()
+    ours = [handler for handler in root.handlers if getattr(handler, "_jichikai", False)]
+    if chosen == "json":
+        handler = ours[0] if ours else logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        _install(root, handler)
+        app.logger.removeHandler(default_handler)
+    elif level is not None and not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        _install(root, handler)
+    else:
+        for handler in ours:
+            if isinstance(handler.formatter, JsonFormatter):
+                root.removeHandler(handler)  # another application of this process chose json
+    _add_redacting_filter(default_handler)
+    if level is not None:
+        root.setLevel(level)
+
+
+def _install(root: logging.Logger, handler: logging.Handler) -> None:
+    handler._jichikai = True
+    _add_redacting_filter(handler)
+    if handler not in root.handlers:
+        root.addHandler(handler)
+
+
+def _add_redacting_filter(target: logging.Filterer) -> None:
+    if not any(isinstance(f, RedactingFilter) for f in target.filters):
+        target.addFilter(RedactingFilter())
 
 
 @click.command("serve")
