@@ -23,10 +23,12 @@ from flask.logging import default_handler
 from gunicorn.glogging import Logger
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-CARD_LINK = re.compile(r"/c/[^/?#\s\"]+")
+# Tokens are URL-safe Base64 (cards) or itsdangerous' signed values (one-tap links).
+TOKEN = r"[\w.~%-]+"
+CARD_LINK = re.compile(r"/c/" + TOKEN)
 REDACTED = "/c/[card]"
 # A one-tap link's path at the start of a path or right after the host; `/data/r/...` is not one.
-ONE_TAP_LINK = re.compile(r"(^|[\s\"'=(]|//[^/\s\"'?#]+)/([ar])/[^/?#\s\"']+")
+ONE_TAP_LINK = re.compile(r"(^|[\s\"'=(]|//[^/\s\"'?#]+)/([ar])/" + TOKEN)
 LOG_FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(name)s %(message)s"  # the worker's lines
 # Characters that some readers take for the end of a line; JSON leaves them as they are.
