@@ -10,7 +10,8 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,7 +29,7 @@ class DatabaseCollector(Collector):
         self.statement_timeout = statement_timeout
         self.jma_feeds = jma_feeds
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         started = time.perf_counter()
         try:
             with bounded_connection(self.statement_timeout) as connection:
@@ -52,16 +53,26 @@ class DatabaseCollector(Collector):
         yield from self._jma(feeds)
         yield from self._workers(heartbeats)
 
-    def _outbox(self, outbox: services.OutboxFigures) -> Iterator[GaugeMetricFamily]:
+    def _outbox(self, outbox: services.OutboxFigures) -> Iterator[Metric]:
         rows = GaugeMetricFamily(
             "jichikai_outbox_messages",
             "Outbox rows by channel and state: due (to send now), retry (waiting after a failed "
-            "attempt), sending (claimed by a sender), sent, failed, expired, replaced.",
+            "attempt), sending (claimed by a sender), failed (refused as malformed; kept 30 days).",
             labels=["channel", "state"],
         )
         for (channel, state), count in sorted(outbox.rows.items()):
             rows.add_metric([channel, state], count)
         yield rows
+        outcomes = CounterMetricFamily(
+            "jichikai_outbox_deliveries",
+            "Outbox rows by channel and how an attempt ended: sent, failed, expired (given up "
+            "when its time to live passed), retry (to be tried again), gone (the address no "
+            "longer exists).",
+            labels=["channel", "outcome"],
+        )
+        for (channel, outcome), count in sorted(outbox.outcomes.items()):
+            outcomes.add_metric([channel, outcome], count)
+        yield outcomes
         oldest = GaugeMetricFamily(
             "jichikai_outbox_oldest_due_seconds",
             "How long the oldest due row of each channel has waited (0: none due).",

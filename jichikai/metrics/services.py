@@ -9,51 +9,63 @@ from sqlalchemy import Connection, case, func, select
 from ..disaster.models import CheckIn, DisasterEvent
 from ..health.models import WorkerHeartbeat
 from ..jma.models import JmaFeed
-from ..push.models import Outbox
+from ..push.models import Outbox, OutboxTally
 from ..reach.models import CHANNELS
 
-# What an outbox row is doing, as /metrics counts it.
-OUTBOX_STATES = ("due", "retry", "sending", "sent", "failed", "expired", "replaced")
+# The outbox's rows still waiting, or refused as malformed, as /metrics counts them.
+OUTBOX_STATES = ("due", "retry", "sending", "failed")
+# How rows ended (push.tally), zero until the first of each.
+OUTBOX_OUTCOMES = ("sent", "failed", "expired", "retry", "gone")
 # How a check-in came (CheckIn.channel).
 CHECKIN_CHANNELS = ("app", "proxy", "email", "line")
 
 
 @dataclass
 class OutboxFigures:
-    """Rows of the outbox by channel and state, and when the oldest due row became due."""
+    """Rows of the outbox by channel and state, when the oldest due row became due, and the
+    running totals of outcomes."""
 
     rows: dict[tuple[str, str], int] = field(default_factory=dict)
     oldest_due: dict[str, datetime] = field(default_factory=dict)
+    outcomes: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def outbox_figures(connection: Connection, now: datetime) -> OutboxFigures:
-    """One grouped query over the outbox (served by its channel/status/time index).
+    """Two small queries: the rows not yet finished (and the failed ones) through the status
+    index, never the sent rows of the last month; the totals from `outbox_tally`.
 
     pending rows are `due` once their time has come, else waiting to `retry`; `sending` rows
     whose lease ended are due again (a sender died holding them).
     """
     is_due = Outbox.next_attempt_at <= now
-    query = select(
-        Outbox.channel,
-        Outbox.status,
-        func.count(),
-        func.sum(case((is_due, 1), else_=0)),
-        func.min(case((is_due, Outbox.next_attempt_at))),
-    ).group_by(Outbox.channel, Outbox.status)
+    query = (
+        select(
+            Outbox.channel,
+            Outbox.status,
+            func.count(),
+            func.sum(case((is_due, 1), else_=0)),
+            func.min(case((is_due, Outbox.next_attempt_at))),
+        )
+        .where(Outbox.status.in_(("pending", "sending", "failed")))
+        .group_by(Outbox.channel, Outbox.status)
+    )
     figures = OutboxFigures(
-        rows={(channel, state): 0 for channel in CHANNELS for state in OUTBOX_STATES}
+        rows={(channel, state): 0 for channel in CHANNELS for state in OUTBOX_STATES},
+        outcomes={(channel, outcome): 0 for channel in CHANNELS for outcome in OUTBOX_OUTCOMES},
     )
     for channel, status, count, due, oldest_due in connection.execute(query):
         due = int(due or 0)
-        if status in ("pending", "sending"):
-            _add(figures.rows, (channel, "due"), due)
-            waiting = "retry" if status == "pending" else "sending"
-            _add(figures.rows, (channel, waiting), count - due)
-            if oldest_due is not None:
-                known = figures.oldest_due.get(channel)
-                figures.oldest_due[channel] = min(oldest_due, known or oldest_due)
-        else:
+        if status == "failed":
             _add(figures.rows, (channel, status), count)
+            continue
+        _add(figures.rows, (channel, "due"), due)
+        _add(figures.rows, (channel, "retry" if status == "pending" else "sending"), count - due)
+        if oldest_due is not None:
+            known = figures.oldest_due.get(channel)
+            figures.oldest_due[channel] = min(oldest_due, known or oldest_due)
+    tally = select(OutboxTally.channel, OutboxTally.outcome, OutboxTally.count)
+    for channel, outcome, count in connection.execute(tally):
+        figures.outcomes[(channel, outcome)] = count
     return figures
 
 

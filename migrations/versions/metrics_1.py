@@ -1,4 +1,4 @@
-"""metrics: when each JMA feed was last read successfully
+"""metrics: when each JMA feed was last read successfully; running totals of outbox outcomes
 
 Revision ID: metrics_1
 Revises: reach_1
@@ -19,6 +19,14 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "outbox_tally",
+        sa.Column("channel", sa.String(length=8), nullable=False),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("channel", "outcome", name=op.f("pk_outbox_tally")),
+    )
+
     with op.batch_alter_table("jma_feed", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("last_success_at", jichikai.database.UTCDateTime(), nullable=True)
@@ -39,5 +47,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("outbox_tally")
+
     with op.batch_alter_table("jma_feed", schema=None) as batch_op:
         batch_op.drop_column("last_success_at")

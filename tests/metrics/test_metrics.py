@@ -12,9 +12,11 @@ from jichikai.extensions import db
 from jichikai.health.services import beat
 from jichikai.jma.models import JmaFeed
 from jichikai.metrics.permissions import has_token, is_local
-from jichikai.push.models import Outbox
+from jichikai.push.models import Outbox, OutboxTally
 from jichikai.push.services import PushMessage, notify
+from jichikai.push.tally import count_outcomes
 
+from ..push.helpers import send_all, subscribe_browser
 from ..reach.helpers import add_push
 from .helpers import requests_of, samples, value
 
@@ -188,9 +190,56 @@ def test_outbox_states_by_channel(client, world):
         return value(found, "jichikai_outbox_messages", channel="push", state=name)
 
     assert (state("due"), state("sending"), state("retry"), state("failed")) == (1, 1, 1, 1)
-    assert state("sent") == 0
     oldest = value(found, "jichikai_outbox_oldest_due_seconds", channel="push")
     assert 110 <= oldest <= 200
+
+
+def test_deliveries_by_outcome_as_the_sender_records_them(client, world, emulator):
+    sent, retried, gone, expired = (subscribe_browser(emulator, world.member) for _ in range(4))
+    emulator.answer(retried[0], 503)
+    emulator.answer(gone[0], 410)
+    notify([world.member], PushMessage(title="回覧板"))
+    db.session.commit()
+    db.session.execute(
+        update(Outbox)
+        .where(Outbox.subscription_id == expired[1].id)
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    email = Outbox(
+        association_id=world.association.id, channel="email", title="x", expires_at=utcnow()
+    )
+    db.session.add(email)  # an email whose time passed too: expired by the push sender's pass
+    db.session.commit()
+    before = scrape(client)
+
+    send_all()
+    found = scrape(client)
+
+    def added(channel, outcome):
+        name, labels = "jichikai_outbox_deliveries_total", {"channel": channel, "outcome": outcome}
+        return value(found, name, **labels) - value(before, name, **labels)
+
+    assert {o: added("push", o) for o in ("sent", "retry", "gone", "expired", "failed")} == {
+        "sent": 1,
+        "retry": 1,
+        "gone": 1,
+        "expired": 1,
+        "failed": 0,
+    }
+    assert added("email", "expired") == 1
+    assert value(found, "jichikai_outbox_messages", channel="push", state="retry") == 1
+
+
+def test_totals_add_up_across_transactions(app):
+    count_outcomes("line", {"sent": 2, "retry": 0})
+    db.session.commit()
+    count_outcomes("line", {"sent": 3, "failed": 1})
+    db.session.commit()
+
+    totals = {
+        (row.outcome, row.count) for row in db.session.query(OutboxTally).filter_by(channel="line")
+    }
+    assert totals == {("sent", 5), ("failed", 1)}
 
 
 def test_active_events_and_their_checkins_by_channel(client, world):
@@ -310,6 +359,7 @@ def test_no_personal_data_in_any_metric(client, world):
         "drill",
         "feed",
         "worker",
+        "outcome",
         "le",
     }
 
