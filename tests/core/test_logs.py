@@ -14,10 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from jichikai.auth.services import issue_card
-from jichikai.disaster.services import start_event
 from jichikai.extensions import db
 from jichikai.serving import JsonFormatter, configure_logging, redact
 
+from ..disaster.helpers import start
+from ..metrics.helpers import unreachable_database
 from ..servers import app_site_env, free_port, gunicorn_command, running
 
 CARD = "Nu98lvBDnI2uIddcehK1lg"
@@ -87,10 +88,7 @@ def _json_stream() -> io.StringIO:
 def test_the_application_logs_json_lines_without_card_links(
     app, configured_app, restored_logging, tmp_path
 ):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        away = f"sqlite:///file:{tmp_path}/missing/db.sqlite3?mode=ro&uri=true"
-    else:
-        away = "postgresql://postgres@127.0.0.1:1/test_metrics"  # nothing listens there
+    away = unreachable_database(app, tmp_path)
     broken = configured_app(LOG_FORMAT="json", SQLALCHEMY_DATABASE_URI=away)
     stream = _json_stream()
 
@@ -136,15 +134,7 @@ NOTE = "持病の薬があと二日分しかありません"
 def test_json_logs_carry_no_secrets_nor_notes(app, world, tmp_path):
     _card, token, _code = issue_card(world.member)
     _card, _token, code = issue_card(world.housemate)
-    event = start_event(
-        world.association,
-        kind="earthquake",
-        title="地震",
-        message="",
-        drill=True,
-        started_by=world.officer,
-    )
-    db.session.commit()
+    event = start(world, drill=True)
     access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
     port = free_port()
     env = app_site_env(app, port, JICHIKAI_LOG_FORMAT="json")

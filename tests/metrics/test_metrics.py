@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from jichikai.database import utcnow
-from jichikai.disaster.services import start_event, submit_checkin
+from jichikai.disaster.services import submit_checkin
 from jichikai.extensions import db
 from jichikai.health.services import beat
 from jichikai.jma.models import JmaFeed
@@ -16,9 +16,10 @@ from jichikai.push.models import Outbox, OutboxTally
 from jichikai.push.services import PushMessage, notify
 from jichikai.push.tally import count_outcomes
 
+from ..disaster.helpers import start
 from ..push.helpers import send_all, subscribe_browser
 from ..reach.helpers import add_push
-from .helpers import requests_of, samples, value
+from .helpers import requests_of, samples, unreachable_database, value
 
 REMOTE = "203.0.113.5"
 TOKEN = "s3cret-scrape-token"
@@ -243,15 +244,7 @@ def test_totals_add_up_across_transactions(app):
 
 
 def test_active_events_and_their_checkins_by_channel(client, world):
-    event = start_event(
-        world.association,
-        kind="earthquake",
-        title="地震",
-        message="",
-        drill=True,
-        started_by=world.officer,
-    )
-    db.session.flush()
+    event = start(world, drill=True)
     submit_checkin(world.member, event_id=event.id, status="safe_home", client_id="client-01")
     submit_checkin(
         world.leader, channel="email", event_id=event.id, status="safe_home", client_id="client-02"
@@ -326,15 +319,7 @@ def test_worker_heartbeat_age(client):
 def test_no_personal_data_in_any_metric(client, world):
     add_push(world.member)
     notify([world.member, world.officer], PushMessage(title="秘密の回覧 佐藤"))
-    event = start_event(
-        world.association,
-        kind="flood",
-        title="大雨",
-        message="",
-        drill=False,
-        started_by=world.officer,
-    )
-    db.session.flush()
+    event = start(world, kind="flood")
     submit_checkin(
         world.member,
         event_id=event.id,
@@ -347,7 +332,7 @@ def test_no_personal_data_in_any_metric(client, world):
 
     text = client.get("/metrics").get_data(as_text=True)
 
-    for secret in ("佐藤", "ひがし自治会", "officer@example.jp", "大雨", "秘密", "薬"):
+    for secret in ("佐藤", "ひがし自治会", "officer@example.jp", "地震がありました", "秘密", "薬"):
         assert secret not in text
     labels = {name for family in samples(text) for name, _value in family[1]}
     assert labels <= {
@@ -368,11 +353,7 @@ def test_no_personal_data_in_any_metric(client, world):
 
 
 def test_a_scrape_answers_while_the_database_is_away(app, configured_app, tmp_path):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        away = f"sqlite:///file:{tmp_path}/missing/db.sqlite3?mode=ro&uri=true"
-    else:
-        away = "postgresql://postgres@127.0.0.1:1/test_metrics"  # nothing listens there
-    broken = configured_app(SQLALCHEMY_DATABASE_URI=away)
+    broken = configured_app(SQLALCHEMY_DATABASE_URI=unreachable_database(app, tmp_path))
     client = broken.test_client()
     client.get("/healthz")
 
