@@ -1,11 +1,11 @@
-"""What the HTTP servers write and send: no card links in logs, no version numbers.
+"""What the HTTP servers write and send: no secret links in logs, no version numbers.
 
-A card's link (`/c/<token>`) logs its holder in, and a one-tap link of an email or LINE message
-(`/a/<token>/...`, `/r/<token>`) answers for its member, so neither may end up in a log file
-that more people can read than the card or the message. gunicorn's logs use `AccessLogger`
-(set in gunicorn.conf.py); the application's and the development server's log records pass
-`RedactingFilter`, and the JSON lines of `JsonFormatter` are redacted too. The reverse proxy's
-own log needs the same care (docs/operations.md).
+A card's link (`/c/<token>`) logs its holder in, and a one-tap link (`/a/<token>/...` to
+answer the safety check, `/r/<token>` to say a circular was read) acts for one member, so none
+must end up in a log file that more people can read than the card or the message.
+gunicorn's logs use `AccessLogger` (set in gunicorn.conf.py); the application's and the
+development server's log records pass `RedactingFilter`, and the JSON lines of `JsonFormatter`
+are redacted too. The reverse proxy's own log needs the same care (docs/operations.md).
 
 LOG_FORMAT (`JICHIKAI_LOG_FORMAT`) chooses the usual text lines or one JSON object per line
 for gunicorn, the application and the worker (see `configure_logging`).
@@ -23,12 +23,10 @@ from flask.logging import default_handler
 from gunicorn.glogging import Logger
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-# Tokens are URL-safe Base64 (cards) or itsdangerous' signed values (one-tap links).
-TOKEN = r"[\w.~%-]+"
-CARD_LINK = re.compile(r"/c/" + TOKEN)
-REDACTED = "/c/[card]"
-# A one-tap link's path at the start of a path or right after the host; `/data/r/...` is not one.
-ONE_TAP_LINK = re.compile(r"(^|[\s\"'=(]|//[^/\s\"'?#]+)/([ar])/" + TOKEN)
+# A token is URL-safe Base64 (cards) or an itsdangerous signed value (one-tap links); it ends
+# where those characters do, so that "/c/<token>: ..." keeps its colon.
+CARD_LINK = re.compile(r"/([car])/[\w.~%-]+")
+REDACTED = {"c": "/c/[card]", "a": "/a/[link]", "r": "/r/[link]"}
 LOG_FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(name)s %(message)s"  # the worker's lines
 # Characters that some readers take for the end of a line; JSON leaves them as they are.
@@ -36,21 +34,20 @@ LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "
 
 
 def redact(text: str) -> str:
-    """`text` with the token of every card link and one-tap link replaced."""
-    return ONE_TAP_LINK.sub(r"\1/\2/[link]", CARD_LINK.sub(REDACTED, text))
+    """`text` with the token of every card and one-tap link replaced."""
+    return CARD_LINK.sub(lambda found: REDACTED[found[1]], text)
 
 
 class RedactingFilter(logging.Filter):
-    """Remove card and one-tap links' tokens from a log record's message."""
+    """Remove card and link tokens from a log record's message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a malformed call: the handler reports it when formatting
             return True
-        redacted = redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
+        if CARD_LINK.search(message):
+            record.msg, record.args = redact(message), ()
         return True
 
 
@@ -88,8 +85,8 @@ def log_format(value) -> str:
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger: card tokens removed from every field of the access log; with
-    JICHIKAI_LOG_FORMAT=json its error and access logs write JSON lines."""
+    """gunicorn's logger, with card and link tokens removed from every field of the access log;
+    with JICHIKAI_LOG_FORMAT=json its error and access logs write JSON lines."""
 
     def setup(self, cfg):
         super().setup(cfg)
