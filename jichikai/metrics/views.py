@@ -22,6 +22,15 @@ def _peer_address() -> str | None:
     return original.get("REMOTE_ADDR", request.environ.get("REMOTE_ADDR"))
 
 
+def _forwarded_addresses() -> list[str]:
+    """Every address the forwarding headers name, believed (TRUSTED_PROXIES) or not."""
+    addresses = []
+    for header in ("X-Forwarded-For", "X-Real-IP"):
+        for value in request.headers.getlist(header):
+            addresses.extend(part.strip() for part in value.split(","))
+    return addresses
+
+
 def _plain(text: str, status: int, **headers: str) -> Response:
     response = Response(text + "\n", status, mimetype="text/plain", headers=headers)
     response.cache_control.no_store = True
@@ -37,9 +46,10 @@ def metrics():
     if token:
         if not has_token(request.headers.get("Authorization"), token):
             return _plain("token required", 401, **{"WWW-Authenticate": 'Bearer realm="metrics"'})
-    # Behind a trusted proxy the client (from X-Forwarded-For) and the proxy must both be
-    # local: a remote client reaching us through a proxy on this machine is not.
-    elif not is_local(_peer_address(), request.remote_addr):
+    # The peer, the client a trusted proxy names and every address a forwarding header names
+    # must all be local: a remote client reaching us through a proxy on this machine is not,
+    # even where TRUSTED_PROXIES was left at 0.
+    elif not is_local(_peer_address(), request.remote_addr, *_forwarded_addresses()):
         return _plain("only from this machine without METRICS_TOKEN", 403)
 
     registry = CollectorRegistry()

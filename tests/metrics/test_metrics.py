@@ -68,9 +68,29 @@ def test_behind_a_trusted_proxy_both_the_proxy_and_the_client_must_be_local(
     assert response.status_code == status
 
 
-def test_forwarded_for_is_ignored_without_trusted_proxies(client):
-    response = client.get(
-        "/metrics", headers={"X-Forwarded-For": "127.0.0.1"}, environ_base={"REMOTE_ADDR": REMOTE}
+@pytest.mark.parametrize(
+    ("peer", "headers", "status"),
+    [
+        (REMOTE, {"X-Forwarded-For": "127.0.0.1"}, 403),  # never believed without proxies
+        # A proxy on this machine while TRUSTED_PROXIES was left at 0:
+        ("127.0.0.1", {"X-Forwarded-For": REMOTE}, 403),
+        ("127.0.0.1", {"X-Real-IP": REMOTE}, 403),
+        ("127.0.0.1", {"X-Forwarded-For": "127.0.0.1"}, 200),
+    ],
+)
+def test_without_trusted_proxies_a_forwarded_remote_client_is_still_refused(
+    client, peer, headers, status
+):
+    response = client.get("/metrics", headers=headers, environ_base={"REMOTE_ADDR": peer})
+    assert response.status_code == status
+
+
+def test_two_proxies_with_one_trusted_do_not_let_the_first_ones_client_in(configured_app):
+    proxied = configured_app(TRUSTED_PROXIES=1)
+    response = proxied.test_client().get(
+        "/metrics",
+        headers={"X-Forwarded-For": f"{REMOTE}, 127.0.0.1"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
     )
     assert response.status_code == 403
 
