@@ -174,6 +174,10 @@ def _finish_config(app: Flask) -> None:
 
     _configure_https(app)
 
+    from .serving import log_format
+
+    app.config["LOG_FORMAT"] = log_format(app.config.get("LOG_FORMAT"))  # before any extension
+
 
 def _configure_https(app: Flask) -> None:
     """Over HTTPS: cookies only over TLS, links built with https (HSTS is in http.py).
