@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from .line import views as line_views
     from .mail import bp as mail_bp
     from .mail import views as mail_views
+    from .metrics import bp as metrics_bp
     from .notices import api as notices_api
     from .notices import bp as notices_bp
     from .notices import onetap_bp as notices_onetap_bp
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .reach import views as reach_views
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
@@ -203,6 +205,10 @@ def _finish_config(app: Flask) -> None:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 
     _configure_https(app)
+
+    from .serving import log_format
+
+    app.config["LOG_FORMAT"] = log_format(app.config.get("LOG_FORMAT"))  # before any extension
 
 
 def _configure_https(app: Flask) -> None:

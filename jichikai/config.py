@@ -22,6 +22,13 @@ class DefaultConfig:
     # /readyz: the database must answer within this, and a worker have beaten this recently.
     READY_DATABASE_TIMEOUT_SECONDS = 2.0
     READY_WORKER_HEARTBEAT_SECONDS = 60
+    # /metrics (see docs/operations.md, "Metrics"): with a token, a scrape must send it as
+    # `Authorization: Bearer <token>`; without one, only this machine (127.0.0.1, ::1) may
+    # scrape. The database's figures are given up after this many seconds.
+    METRICS_TOKEN = ""
+    METRICS_DATABASE_TIMEOUT_SECONDS = 2.0
+    # "text" (the usual lines) or "json" (one JSON object per line); see "Logs".
+    LOG_FORMAT = "text"
 
     # Members stay logged in for a year on their phone; each login is a revocable device.
     PERMANENT_SESSION_LIFETIME = timedelta(days=365)

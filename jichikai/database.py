@@ -3,12 +3,13 @@
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from flask import abort
-from sqlalchemy import DateTime, ForeignKey, Select, select
+from sqlalchemy import Connection, DateTime, ForeignKey, Select, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -108,9 +109,12 @@ def engine_options(url: str, config) -> dict:
     PostgreSQL: a connect timeout, a server-side statement timeout, and TCP keepalives plus
     `tcp_user_timeout` so that a read blocked by a network partition fails instead of
     holding the web worker until gunicorn kills it. SQLite: how long to wait for a lock.
-    Options already in SQLALCHEMY_ENGINE_OPTIONS win.
+    Errors never carry the statement's parameters. Options already in
+    SQLALCHEMY_ENGINE_OPTIONS win.
     """
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # A failed statement's error (and so the log) never shows the values: notes, names, codes.
+    options.setdefault("hide_parameters", True)
     connect_args = dict(options.get("connect_args") or {})
     statement = float(config["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
     if url.startswith("sqlite"):
@@ -179,6 +183,17 @@ def configure_engine(engine, ping_after_idle: float | None = None) -> None:
         except engine.dialect.loaded_dbapi.Error as error:
             # The pool discards this connection and checks out a fresh one.
             raise DisconnectionError("the database connection was gone") from error
+
+
+@contextmanager
+def bounded_connection(statement_timeout: float) -> Iterator[Connection]:
+    """A connection (in a transaction) whose statements are cut after `statement_timeout`
+    seconds on PostgreSQL; opening it is bounded by the connect timeout (engine_options)."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            milliseconds = max(1, int(statement_timeout * 1000))
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+        yield connection
 
 
 # A database that is away -------------------------------------------------------------------

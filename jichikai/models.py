@@ -23,7 +23,7 @@ from .notices.models import (
     ReplyOption,
 )
 from .org.models import Association, Block, Household, Member, RoleAssignment, RosterImport
-from .push.models import PushDelivery, PushSubscription
+from .push.models import OutboxTally, PushDelivery, PushSubscription
 from .reach.models import Contact
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "Notice",
     "NoticeBlock",
     "NoticeReminder",
+    "OutboxTally",
     "PushDelivery",
     "PushSubscription",
     "ReadReceipt",

@@ -53,6 +53,15 @@ def site_env(url: str, port: int, **extra: str) -> dict[str, str]:
     }
 
 
+def app_site_env(app, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a site process on the test `app`'s database and secret key."""
+    env = site_env(app.config["SQLALCHEMY_DATABASE_URI"], port, **extra)
+    env["JICHIKAI_SECRET_KEY"] = app.config["SECRET_KEY"]  # login codes are keyed with it
+    if "PROMETHEUS_MULTIPROC_DIR" not in extra:
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return env
+
+
 @contextmanager
 def running(args: list[str], port: int, env: dict | None = None, stderr: Path | None = None):
     """Start `args`, wait until `port` answers, and stop the process afterwards."""

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import bounded_connection
 from ..extensions import db
 from .models import WorkerHeartbeat
 
@@ -62,10 +63,7 @@ def readiness(
     """
     result = Readiness()
     try:
-        with db.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                milliseconds = max(1, int(statement_timeout * 1000))
-                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+        with bounded_connection(statement_timeout) as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
             beat_at = connection.scalar(
                 select(WorkerHeartbeat.beat_at).where(WorkerHeartbeat.name == SCHEDULER)

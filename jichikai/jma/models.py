@@ -34,6 +34,8 @@ class JmaFeed(db.Model):
     last_modified: Mapped[str] = mapped_column(String(64), default="")
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_result: Mapped[str] = mapped_column(String(200), default="")
+    # When a poll last read it (or heard it was not modified); /metrics shows its age.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class JmaEntry(db.Model):

@@ -202,7 +202,7 @@ def _poll_feed(
         report.say(f"feed {url}: failed ({error})")
         return
     if answer.status == 304:
-        _end_feed(url, "not modified")
+        _end_feed(url, "not modified", read_at=now)
         report.say(f"feed {url}: not modified")
         return
     try:
@@ -226,7 +226,7 @@ def _poll_feed(
     for entry in sorted(new, key=lambda e: e.updated or now):  # oldest first
         _handle_entry_alone(entry, run)
     # Last: a poll that dies half-way sees the same feed again next time.
-    _end_feed(url, f"{len(entries)} entries", last_modified=answer.last_modified)
+    _end_feed(url, f"{len(entries)} entries", last_modified=answer.last_modified, read_at=now)
 
 
 def _begin_feed(url: str, now: datetime) -> str:
@@ -242,10 +242,15 @@ def _begin_feed(url: str, now: datetime) -> str:
     return last_modified or ""
 
 
-def _end_feed(url: str, result: str, last_modified: str | None = None) -> None:
+def _end_feed(
+    url: str, result: str, last_modified: str | None = None, read_at: datetime | None = None
+) -> None:
+    """Record how the feed's poll ended; `read_at`: the poll that read it (a success)."""
     values: dict = {"last_result": result[:200]}
     if last_modified is not None:
         values["last_modified"] = last_modified[:64]
+    if read_at is not None:
+        values["last_success_at"] = read_at
     db.session.execute(update(JmaFeed).where(JmaFeed.url == url).values(**values))
     db.session.commit()
 

@@ -34,6 +34,7 @@ from ..push.channels import ChannelOff
 from ..push.delivery import backoff, claim, expire_overdue
 from ..push.lease import LeaseHolder
 from ..push.models import Outbox
+from ..push.tally import count_outcomes
 from ..reach.models import CHANNEL_LINE, STATE_WORKING, Contact
 from .client import MULTICAST_MAX, Answer, LineClient
 from .messages import content_key, line_actions, row_messages
@@ -241,6 +242,15 @@ class Recorder:
         if self.later:
             db.session.execute(update(Outbox), self.later)
         self.summary.sent = len(self.sent)
+        count_outcomes(
+            CHANNEL_LINE,
+            {
+                "sent": self.summary.sent,
+                "failed": self.summary.failed,
+                "retry": self.summary.retry,
+                "expired": self.summary.expired,
+            },
+        )
         db.session.flush()
         return self.summary
 

@@ -36,6 +36,7 @@ from ..org.models import Association
 from ..push.delivery import _answers, backoff, claim, expire_overdue
 from ..push.lease import LeaseHolder
 from ..push.models import Outbox
+from ..push.tally import count_outcomes
 from ..reach.models import CHANNEL_EMAIL, STATE_UNCONFIRMED, STATE_WORKING, Contact
 from .compose import Outgoing, compose
 from .sender import BOUNCED, REFUSED, RETRY, SENT, MailResult, send_batch
@@ -192,6 +193,15 @@ def record_results(
             .execution_options(synchronize_session=False)
         )
     mark_undeliverable(bounced, now)
+    count_outcomes(
+        CHANNEL_EMAIL,
+        {
+            "sent": summary.sent,
+            "retry": summary.retry,
+            "expired": summary.expired,
+            "failed": summary.bounced + summary.refused,
+        },
+    )
     db.session.flush()
     return summary
 

@@ -103,10 +103,10 @@ def worker_command(no_scheduler: bool) -> None:
     """Run the scheduled jobs (one scheduler across processes) and the push sender."""
     import logging
 
+    from ..serving import configure_logging
     from .worker import Worker
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(current_app, logging.INFO)  # text lines or JSON (LOG_FORMAT), redacted
     worker = Worker(current_app._get_current_object(), run_scheduler=not no_scheduler)
     worker.start()
     click.echo("worker running; stop with Ctrl-C or SIGTERM")

@@ -28,6 +28,7 @@ from .lease import LeaseHolder
 from .models import PushDelivery, PushSubscription
 from .sender import Outgoing, Result, Sender
 from .services import payload
+from .tally import count_outcomes
 from .vapid import VapidSigner, app_subject, app_vapid
 
 log = logging.getLogger(__name__)
@@ -62,13 +63,16 @@ class SendSummary:
 
 def expire_overdue(now: datetime) -> int:
     """Give up on queued rows whose TTL passed before they could be sent."""
-    result = db.session.execute(
+    channels = db.session.scalars(
         update(PushDelivery)
         .where(PushDelivery.status.in_(("pending", "sending")), PushDelivery.expires_at <= now)
         .values(status="expired", last_error="TTL passed before sending")
+        .returning(PushDelivery.channel)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    ).all()
+    for channel, count in Counter(channels).items():
+        count_outcomes(channel, {"expired": count})
+    return len(channels)
 
 
 def due_rows(channel: str, now: datetime, limit: int):
@@ -281,6 +285,16 @@ def apply_results(
     summary.sent, summary.failed = len(sent), len(failed)
     summary.retry, summary.expired = len(retry), len(expired)
     summary.gone = sum(1 for r in results if r.status in GONE)
+    count_outcomes(
+        "push",
+        {
+            "sent": summary.sent,
+            "failed": summary.failed,
+            "retry": summary.retry,
+            "expired": summary.expired,
+            "gone": summary.gone,
+        },
+    )
     db.session.flush()
     return summary
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Device
@@ -98,3 +98,15 @@ class PushDelivery(TenantMixin, db.Model):
 
 
 Outbox = PushDelivery
+
+
+class OutboxTally(db.Model):
+    """How many outbox rows of each channel ended each way since the table was made: the
+    counters /metrics shows (jichikai_outbox_deliveries_total). Added to in the transaction
+    that records the results (`push.tally.count_outcomes`), so every process sees them."""
+
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # sent, failed, expired, retry (tried, to be tried again), gone (the address no longer
+    # exists), ...
+    outcome: Mapped[str] = mapped_column(String(12), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -17,6 +17,7 @@ GLOBAL_TABLES = {
     "jma_entry",
     "worker_heartbeat",
     "passkey_challenge",
+    "outbox_tally",  # running totals of outbox outcomes for /metrics, by channel only
 }
 
 

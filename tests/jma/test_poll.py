@@ -1,6 +1,7 @@
 """Polling a local JMA: fetch once, If-Modified-Since, failures skipped, events started once."""
 
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -317,3 +318,17 @@ def test_a_claim_left_by_a_poll_that_died_is_taken_over_after_the_lease(watching
     assert (entry.status, entry.attempts) == ("processed", 2)
     assert jma.fetches_of("data/VXSE53_sakura_5plus.xml") == 1
     assert len(started.calls) == 1
+
+
+def test_the_last_successful_read_of_a_feed_is_kept_through_failures(watching, jma, started):
+    feed = jma.serve_feed("eqvol.xml", [], last_modified="a")
+    _poll(feed, now=NOW)
+    later = NOW + timedelta(minutes=1)
+    _poll(feed, now=later)  # not modified: read too
+    jma.serve("eqvol.xml", b"", status=503)
+    _poll(feed, now=later + timedelta(minutes=1))
+
+    state = db.session.scalar(select(JmaFeed).where(JmaFeed.url == feed))
+    assert state.last_result.startswith("error:")
+    assert state.last_polled_at == later + timedelta(minutes=1)
+    assert state.last_success_at == later

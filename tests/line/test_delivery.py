@@ -315,3 +315,13 @@ def test_a_message_line_refuses_fails_without_trying_each_member(world, account,
     db.session.commit()
     summary = sender.send_pending()
     assert (summary.failed, summary.requests) == (2, 1)
+
+
+def test_sent_line_messages_count_in_the_delivery_totals(world, account, line, sender):
+    from jichikai.push.models import OutboxTally
+
+    linked(world.member)
+    linked(world.housemate)
+    start(world)
+    sender.send_pending()
+    assert db.session.get(OutboxTally, ("line", "sent")).count == 2

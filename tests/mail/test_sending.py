@@ -106,3 +106,14 @@ def test_a_small_send_is_spread_over_every_connection(app, world, smtp):
     summary = send_email()
 
     assert summary.sent == 16 and summary.batches == 4 == smtp.connections
+
+
+def test_sent_mail_counts_in_the_delivery_totals(app, world, smtp):
+    from jichikai.push.models import OutboxTally
+
+    give_email(world.member, "hanako@example.jp")
+    db.session.commit()
+    queue_simple([world.member], "お知らせ")
+    send_email()
+    tally = db.session.get(OutboxTally, ("email", "sent"))
+    assert tally is not None and tally.count == 1
