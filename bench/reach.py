@@ -6,18 +6,20 @@
 Each channel's service runs in its own process on 127.0.0.1, as it would be elsewhere:
 - email: an SMTP server (aiosmtpd, tests/mail/smtp_server.py) answering every command
   (EHLO, MAIL, RCPT, DATA, QUIT) after `--latency` seconds;
-- push: the push service emulator (tests/push/emulator.py), answering after `--latency`.
+- push: the push service emulator (tests/push/emulator.py), answering after `--latency`;
+- LINE: the Messaging API emulator (tests/line/emulator.py), answering after `--latency`
+  (one association's official account; identical messages go by multicast of 500).
 
-Members get channels at random (seeded): Web Push, email (one in ten at a carrier's
-feature-phone domain), both, or none. The event is started with disaster.services.start_event
-(reach.notify queues every working channel); then each channel's sender runs in its own
-thread until nothing is due, as the worker's loops do. Printed per channel: messages, time
-until the last one was accepted, messages per second. For email it also measures, on a sample
-of `--naive-sample` of the same messages, one SMTP connection per message (Flask-Mailman's
-EmailMessage.send() with a new connection each) and one reused connection without
-parallelism, and prints the ratios.
+Members get channels at random (seeded, each independently): Web Push, email (one in ten at a
+carrier's feature-phone domain), LINE, several, or none. The event is started with
+disaster.services.start_event (reach.notify queues every working channel); then each
+channel's sender runs in its own thread until nothing is due, as the worker's loops do.
+Printed per channel: messages, time until the last one was accepted, messages per second.
+For email it also measures, on a sample of `--naive-sample` of the same messages, one SMTP
+connection per message (Flask-Mailman's EmailMessage.send() with a new connection each) and
+one reused connection without parallelism, and prints the ratios.
 
-Adding a channel (LINE): write a `ChannelBench` (start its emulator process, point the app's
+Adding a channel: write a `ChannelBench` (start its emulator process, point the app's
 settings at it, give members contacts) and append it to `CHANNELS`; the rest follows.
 """
 
@@ -93,6 +95,19 @@ class Emulator:
         self.process.join(5)
 
 
+def _line(latency: float):
+    from tests.line.emulator import TOKEN, LineEmulator
+
+    emulator = LineEmulator(latency=latency).start()
+    return emulator, (emulator.origin, TOKEN)
+
+
+def _line_counts(emulator) -> tuple[int, int]:
+    """Messages LINE accepted (one per user of each multicast), and the requests."""
+    sends = emulator.sends()
+    return sum(len(r.to) for r in sends), len(sends)
+
+
 def _smtp_counts(server) -> tuple[int, int]:
     return len(server.received), server.connections
 
@@ -144,6 +159,41 @@ def _add_email(emulator: Emulator, members: list) -> None:
     )
 
 
+def _add_line(emulator: Emulator, members: list) -> None:
+    from jichikai.extensions import db
+    from jichikai.line.crypto import seal
+    from jichikai.line.models import LineAccount
+    from jichikai.reach.models import Contact
+
+    if not members:
+        return
+    _origin, token = emulator.info
+    db.session.add(
+        LineAccount(
+            association_id=members[0].association_id,
+            basic_id="@bench",
+            access_token=seal(token),
+            channel_secret=seal("bench-secret"),
+        )
+    )
+    db.session.execute(
+        Contact.__table__.insert(),
+        [
+            {
+                "association_id": m.association_id,
+                "member_id": m.id,
+                "channel": "line",
+                "address": f"U{m.id:032x}",
+                "state": "working",
+                "source": "channel",
+                "last_error": "",
+                "failures": 0,
+            }
+            for m in members
+        ],
+    )
+
+
 def _add_push(emulator: Emulator, members: list) -> None:
     from jichikai.extensions import db
     from jichikai.push.models import PushSubscription
@@ -184,8 +234,14 @@ CHANNELS = [
         _add_email,
         _smtp_counts,
     ),
-    # ChannelBench("line", share, start its emulator, {"LINE_API_URL": ...}, add LINE
-    # contacts, accepted count) - once the LINE channel exists.
+    ChannelBench(
+        "line",
+        0.4,
+        lambda a: Emulator(lambda: _line(a.latency)),
+        lambda e: {"LINE_API_BASE": e.info[0]},
+        _add_line,
+        _line_counts,
+    ),
 ]
 
 
@@ -414,6 +470,12 @@ def main() -> None:
                     f"{summary.sent / seconds if seconds else 0:8.1f}"
                 )
             print(f"all channels: the last message accepted after {total:.2f} s")
+            whole = queued + total
+            verdict = "met" if whole < 60 else "NOT met"
+            print(
+                f"the whole association reached (queueing + sending) in {whole:.2f} s: "
+                f"target under 60 s {verdict}"
+            )
             _accepted, connections = emulators["email"].ask(_smtp_counts)
             print(f"email: {connections} SMTP connections for {results['email'][1].sent} messages")
 
