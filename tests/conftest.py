@@ -11,6 +11,7 @@ from jichikai import create_app, database_url
 from jichikai.extensions import db, limiter
 
 from .factories import World, build_world, login
+from .mail.smtp_server import SmtpServer
 
 PG_URL = os.environ.get("JICHIKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -158,3 +159,35 @@ def csrf_enabled(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+MAIL_KEYS = (
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_BACKEND",
+    "MAIL_DEFAULT_SENDER",
+    "MAIL_REPLY_TO",
+    "MAIL_BATCH_SIZE",
+    "MAIL_CONNECTIONS",
+    "MAIL_TIMEOUT_SECONDS",
+    "MAIL_FILE_PATH",
+)
+
+
+@pytest.fixture
+def smtp(app):
+    """An SMTP server on 127.0.0.1 (aiosmtpd, tests/mail/smtp_server.py), and the app's
+    MAIL_* settings pointing at it."""
+    server = SmtpServer().start()
+    saved = {key: app.config.get(key) for key in MAIL_KEYS}
+    app.config.update(
+        MAIL_SERVER=server.host,
+        MAIL_PORT=server.port,
+        MAIL_BACKEND="",
+        MAIL_DEFAULT_SENDER="jichikai@kairan.example.jp",
+        MAIL_CONNECTIONS=1,
+        MAIL_TIMEOUT_SECONDS=5,
+    )
+    yield server
+    server.stop()
+    app.config.update(saved)

@@ -8,6 +8,7 @@ from jichikai.extensions import db
 from jichikai.push.models import Outbox
 
 from ..disaster.helpers import start
+from ..mail.helpers import send_email
 from ..reach.helpers import add_contact
 from .conftest import axe_problems, screenshot
 from .test_disaster import phone
@@ -37,12 +38,22 @@ def email_links(member, event) -> dict[str, str]:
     return {label: url for label, url in rows[0].actions}
 
 
+def received_links(smtp, address: str) -> dict[str, str]:
+    """The links of the mail the SMTP server took for `address`: each "▼label" line is
+    followed by its link alone on the next line."""
+    [mail] = [m for m in smtp.received if address in m.rcpt_tos]
+    lines = mail.parsed().get_content().splitlines()
+    return {line[1:]: lines[n + 1] for n, line in enumerate(lines) if line.startswith("▼")}
+
+
 def stored() -> list[CheckIn]:
     db.session.rollback()
     return list(db.session.scalars(select(CheckIn).order_by(CheckIn.id)))
 
 
-def test_a_member_answers_from_the_email_and_the_leader_sees_it(browser_or_skip, public_url, world):
+def test_a_member_answers_from_the_email_and_the_leader_sees_it(
+    browser_or_skip, public_url, world, smtp
+):
     add_contact(world.member, "email", "hanako@example.jp")
     db.session.commit()
     leader_phone = phone(browser_or_skip, public_url)
@@ -50,7 +61,11 @@ def test_a_member_answers_from_the_email_and_the_leader_sees_it(browser_or_skip,
     log_in_by_card(leader, world.leader)
 
     event = start(world, drill=True)
-    links = email_links(world.member, event)
+    queued = email_links(world.member, event)
+    summary = send_email()  # the email channel's sender, through a real SMTP server
+    assert summary.sent == 1
+    links = received_links(smtp, "hanako@example.jp")
+    assert links["無事です・自宅にいます"] == queued["無事です・自宅にいます"]
     safe = links["無事です・自宅にいます"]
     assert safe.startswith(public_url + "/a/")
 
