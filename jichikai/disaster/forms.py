@@ -3,8 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    BooleanField,
     FloatField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -12,7 +12,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from ..forms import PageForm
 
@@ -34,7 +41,27 @@ class StartEventForm(PageForm):
         validators=[DataRequired(_l("題名を入れてください。")), Length(max=200)],
     )
     message = TextAreaField(_l("みなさんへのお知らせ"), validators=[Length(max=2000)])
-    drill = BooleanField(_l("訓練です"))
+    # No default: a stray tap must not start a real event (or a drill) by omission.
+    drill = RadioField(
+        _l("訓練ですか、本番ですか"),
+        choices=[SelectChoice("drill", _l("訓練")), SelectChoice("real", _l("本番"))],
+        validators=[
+            InputRequired(_l("訓練か本番かを選んでください。")),
+            AnyOf(["drill", "real"], message=_l("訓練か本番かを選んでください。")),
+        ],
+        validate_choice=False,
+    )
+
+    @property
+    def is_drill(self) -> bool:
+        return self.drill.data == "drill"
+
+
+class EndEventForm(PageForm):
+    """Sent only from the confirmation page: without "yes" nothing ends."""
+
+    # No default: an empty POST must not count as confirmed; the page writes value="yes".
+    confirmed = HiddenField(validators=[AnyOf(["yes"])])
 
 
 class ShelterUploadForm(PageForm):

@@ -13,7 +13,7 @@ class EventStartSchema(Schema):
     kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
     title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     message = fields.Str(load_default="", validate=validate.Length(max=2000))
-    drill = fields.Bool(load_default=False)
+    drill = fields.Bool(required=True)
 
 
 class EventSchema(Schema):

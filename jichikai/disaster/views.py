@@ -39,7 +39,13 @@ from .calls import (
     record_call,
     started_summary,
 )
-from .forms import OwnPlaceForm, ShelterMarkForm, ShelterUploadForm, StartEventForm
+from .forms import (
+    EndEventForm,
+    OwnPlaceForm,
+    ShelterMarkForm,
+    ShelterUploadForm,
+    StartEventForm,
+)
 from .models import (
     HELP_KINDS,
     OUTCOMES,
@@ -506,48 +512,77 @@ def index():
     return _index_page(StartEventForm())
 
 
+def _plan_text() -> str:
+    """Who starting an event now would reach, and how, said before the officer starts it."""
+    reach = plan(active_members(current_user.association_id), every_channel=True)
+    text = plan_summary(reach, current_user.association_id)
+    if reach.unreached:
+        text += _("その方は、班長さんの連絡リストに入ります。")
+    return text
+
+
 def _index_page(form: StartEventForm):
     event = current_event()
-    text = ""
-    if event is None:
-        # What starting now would reach, said before the officer starts it.
-        reach = plan(active_members(current_user.association_id), every_channel=True)
-        text = plan_summary(reach, current_user.association_id)
-        if reach.unreached:
-            text += _("その方は、班長さんの連絡リストに入ります。")
     return render_template(
         "disaster/index.html",
         event=event,
         form=form,
         past=past_events(current_user.association_id),
-        confirm=ConfirmForm(),
-        plan=text,
+        plan=_plan_text() if event is None else "",
     )
 
 
 @bp.post("/events")
 @login_required
 def start():
+    """Three steps on one address: the form, its confirmation page, then the start itself.
+
+    The confirmation page carries the same fields hidden; they are validated again here, so
+    only what the officer saw (and nothing tampered) starts an event.
+    """
     require_officer()
     form = StartEventForm()
-    if form.validate_on_submit():
-        try:
-            event = start_event(
-                current_user.association,
-                kind=form.kind.data,
-                title=form.title.data,
-                message=form.message.data or "",
-                drill=form.drill.data,
-                started_by=current_user,
-            )
-        except DisasterError as error:
-            db.session.rollback()
-            form.title.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("災害モードを始めました。") + started_summary(event.reach))
-            return redirect(url_for("disaster.index"))
-    return _index_page(form), 400
+    if not form.validate_on_submit():
+        return _index_page(form), 400
+    step = request.form.get("step")
+    if step == "back":
+        return _index_page(form)
+    if step != "confirm":
+        return render_template(
+            "disaster/start_confirm.html",
+            form=form,
+            kind_label=kind_labels()[form.kind.data],
+            plan=_plan_text(),
+        )
+    try:
+        event = start_event(
+            current_user.association,
+            kind=form.kind.data,
+            title=form.title.data,
+            message=form.message.data or "",
+            drill=form.is_drill,
+            started_by=current_user,
+        )
+    except DisasterError as error:
+        db.session.rollback()
+        form.title.errors.append(str(error))
+        return _index_page(form), 400
+    db.session.commit()
+    flash(_("災害モードを始めました。") + started_summary(event.reach))
+    return redirect(url_for("disaster.index"))
+
+
+@bp.get("/events/<int:event_id>/end")
+@login_required
+def end_page(event_id: int):
+    """What ending would close, and how many have answered, before the officer ends it."""
+    event = _event_or_404(event_id)
+    require_officer()
+    if not event.is_active:
+        return redirect(url_for("disaster.event_page", event_id=event.id))
+    return render_template(
+        "disaster/end_confirm.html", event=event, board=dashboard(event), form=EndEventForm()
+    )
 
 
 @bp.post("/events/<int:event_id>/end")
@@ -555,8 +590,9 @@ def start():
 def end(event_id: int):
     event = _event_or_404(event_id)
     require_officer()
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    if not EndEventForm().validate_on_submit():
+        # Not sent from the confirmation page: show it instead of ending.
+        return redirect(url_for("disaster.end_page", event_id=event.id), 303)
     try:
         end_event(event, current_user)
     except DisasterError as error:

@@ -61,9 +61,16 @@ def test_drill_nearest_shelter_roll_call_and_paper_household(
     log_in_by_card(page, world.officer)
     page.goto("/disaster/")
     page.get_by_label("題名").fill("防災訓練")
-    page.get_by_label("訓練です").check()
-    page.get_by_role("button", name="始める").click()
+    page.get_by_label("訓練", exact=True).check()
+    page.get_by_role("button", name="次へ（確かめる）").click()
     page.wait_for_load_state()
+    # The second screen says it is a drill and who will be told; nothing has started yet.
+    assert page.get_by_text("これは「訓練」です。").is_visible()
+    assert page.get_by_text("だれに、どうやって知らせるか").is_visible()
+    assert "災害モード：" not in page.content()  # no banner: nothing started yet
+    page.get_by_role("button", name="はじめる").click()
+    page.wait_for_load_state()
+    assert "【訓練】災害モード：防災訓練" in page.locator(".banner").inner_text()
 
     # A member, located in 桜区, reports: 避難所 -> nearest first -> 栄和小学校.
     member_phone = phone(
@@ -109,6 +116,18 @@ def test_drill_nearest_shelter_roll_call_and_paper_household(
     page.wait_for_load_state()
     assert axe_problems(page) == []
     screenshot(page, "dashboard")
+
+    # Ending asks first: the page says how many have answered; only its button ends the drill.
+    page.goto("/disaster/")
+    page.get_by_role("link", name="災害モードを終える").click()
+    page.wait_for_load_state()
+    assert "まだ安否を知らせていない方" in page.content()
+    assert axe_problems(page) == []
+    screenshot(page, "end-confirm")
+    page.get_by_role("button", name="終える", exact=True).click()
+    page.wait_for_load_state()
+    assert "災害モードを終えました。" in page.content()
+    assert page.locator(".banner").count() == 0
 
 
 def test_online_check_in_is_one_small_request_and_the_page_stays(page, world):

@@ -58,11 +58,36 @@ CASES = [
     Case(
         "POST",
         lambda w: "/disaster/events",
+        officers_only(200),
+        form=lambda w: {"kind": "earthquake", "title": "訓練", "message": "", "drill": "drill"},
+        id="disaster-start-confirm-page",
+    ),
+    Case(
+        "POST",
+        lambda w: "/disaster/events",
         officers_only(302),
-        form=lambda w: {"kind": "earthquake", "title": "訓練", "message": "", "drill": "y"},
+        form=lambda w: {
+            "kind": "earthquake",
+            "title": "訓練",
+            "message": "",
+            "drill": "drill",
+            "step": "confirm",
+        },
         id="disaster-start",
     ),
-    Case("POST", _event_url("/end"), officers_in_a, id="disaster-end"),
+    Case(
+        "GET",
+        _event_url("/end"),
+        expect(anonymous=LOGIN, officer=200, admin=200, outsider=404, default=403),
+        id="disaster-end-page",
+    ),
+    Case(
+        "POST",
+        _event_url("/end"),
+        officers_in_a,
+        form=lambda w: {"confirmed": "yes"},
+        id="disaster-end",
+    ),
     Case(
         "GET",
         _event_url(),

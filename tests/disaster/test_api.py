@@ -18,12 +18,22 @@ def test_start_and_end(app, world, client, as_member):
     assert response.status_code == 201
     event = response.get_json()
     assert event["kind"] == "flood" and event["active"]
-    again = client.post("/api/v1/disaster/events", json={"kind": "fire", "title": "火事"})
+    again = client.post(
+        "/api/v1/disaster/events", json={"kind": "fire", "title": "火事", "drill": True}
+    )
     assert again.status_code == 409
     assert client.get("/api/v1/disaster/active").get_json()["event"]["id"] == event["id"]
     ended = client.post(f"/api/v1/disaster/events/{event['id']}/end")
     assert ended.status_code == 200 and ended.get_json()["summary"]["total"] == 7
     assert client.post(f"/api/v1/disaster/events/{event['id']}/end").status_code == 409
+    assert client.get("/api/v1/disaster/active").get_json()["event"] is None
+
+
+def test_drill_has_no_default(app, world, client, as_member):
+    as_member(world.officer)
+    response = client.post("/api/v1/disaster/events", json={"kind": "flood", "title": "大雨"})
+    assert response.status_code == 422
+    assert "drill" in response.get_json()["errors"]["json"]
     assert client.get("/api/v1/disaster/active").get_json()["event"] is None
 
 

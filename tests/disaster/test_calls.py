@@ -456,7 +456,13 @@ def test_escalation_rows_do_not_count_as_reaching_the_leader_for_their_own_safet
 def _start_page(client):
     return client.post(
         "/disaster/events",
-        data={"kind": "earthquake", "title": "地震", "message": "", "drill": "y"},
+        data={
+            "kind": "earthquake",
+            "title": "地震",
+            "message": "",
+            "drill": "drill",
+            "step": "confirm",
+        },
         follow_redirects=True,
     ).get_data(as_text=True)
 

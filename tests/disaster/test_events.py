@@ -1,7 +1,7 @@
 """Starting and ending disaster mode: one active event, push to everyone, banner, summary."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jichikai.audit.models import AuditEvent
 from jichikai.disaster.models import DisasterEvent
@@ -114,17 +114,3 @@ def test_banner_on_every_page_and_home_becomes_the_checkin(app, world, client, a
     assert "いまの様子を知らせてください" in home
     assert "【訓練】" in home
     assert "安否を知らせる" in client.get("/me/settings").get_data(as_text=True)
-
-
-def test_officer_starts_and_ends_through_the_pages(app, world, client, as_member):
-    as_member(world.officer)
-    response = client.post(
-        "/disaster/events", data={"kind": "flood", "title": "大雨", "message": "川に近づかない"}
-    )
-    assert response.status_code == 302
-    event = active_event(world.association.id)
-    assert event.kind == "flood" and not event.drill
-    assert client.post("/disaster/events", data={"kind": "flood", "title": "x"}).status_code == 400
-    assert client.post(f"/disaster/events/{event.id}/end").status_code == 302
-    assert db.session.scalar(select(func.count(DisasterEvent.id))) == 1
-    assert "まとめ" in client.get(f"/disaster/events/{event.id}").get_data(as_text=True)
