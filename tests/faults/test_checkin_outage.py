@@ -47,7 +47,9 @@ def test_a_report_kept_through_an_outage_is_not_stored_in_the_next_event(
     _refused_during_an_outage(database_proxy, member, report)
     # Back online, the officers end the drill and a real event starts before the phone resends.
     assert officer.post(f"{EVENTS}/{drill.id}/end").status_code == 200
-    started = officer.post(EVENTS, json={"kind": "earthquake", "title": "地震がありました"})
+    started = officer.post(
+        EVENTS, json={"kind": "earthquake", "title": "地震がありました", "drill": False}
+    )
     assert started.status_code == 201
     event_id = started.get_json()["id"]
     resent = member.post(CHECKINS, json=report)
