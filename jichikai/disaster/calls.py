@@ -45,7 +45,7 @@ from ..reach.reports import (
 )
 from ..reach.services import Envelope, Message, Reach, notify
 from .models import OUTCOME_NO_ANSWER, OUTCOMES, CallOutcome, CheckIn, DisasterEvent
-from .services import DisasterError, EventEnded, HouseholdLine
+from .services import DisasterError, EventEnded, HouseholdLine, latest_per_member
 
 # The outbox kinds that ask the member about their own safety (not the leaders' alerts).
 MEMBER_KINDS = ("disaster", "reminder")
@@ -119,16 +119,7 @@ def is_reached(member_deliveries: list[Delivery]) -> bool:
 
 def latest_outcomes(event_id: int, member_ids: list[int] | None = None) -> dict[int, CallOutcome]:
     """Each member's latest call outcome in an event (one query)."""
-    latest = select(func.max(CallOutcome.id)).where(CallOutcome.event_id == event_id)
-    if member_ids is not None:
-        if not member_ids:
-            return {}
-        latest = latest.where(CallOutcome.member_id.in_(member_ids))
-    latest = latest.group_by(CallOutcome.member_id)
-    return {
-        outcome.member_id: outcome
-        for outcome in db.session.scalars(select(CallOutcome).where(CallOutcome.id.in_(latest)))
-    }
+    return latest_per_member(CallOutcome, event_id, member_ids)
 
 
 def escalation_due_at(event: DisasterEvent, association: Association) -> datetime:

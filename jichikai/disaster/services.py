@@ -423,20 +423,22 @@ def submit_checkin(reporter: Member, *, channel: str = "app", **fields) -> Check
     return CheckInResult(stored=len(stored), member_ids=ids, event_id=event.id)
 
 
-def latest_checkins(event_id: int, member_ids: list[int] | None = None) -> dict[int, CheckIn]:
-    """Each member's latest report in an event."""
-    latest = select(func.max(CheckIn.id)).where(CheckIn.event_id == event_id)
+def latest_per_member(model, event_id: int, member_ids: list[int] | None = None, *options):
+    """Each member's latest row of `model` (CheckIn, CallOutcome) in an event, by member id
+    (one query); `member_ids` narrows it, `options` are loader options."""
+    latest = select(func.max(model.id)).where(model.event_id == event_id)
     if member_ids is not None:
         if not member_ids:
             return {}
-        latest = latest.where(CheckIn.member_id.in_(member_ids))
-    latest = latest.group_by(CheckIn.member_id)
-    return {
-        checkin.member_id: checkin
-        for checkin in db.session.scalars(
-            select(CheckIn).where(CheckIn.id.in_(latest)).options(selectinload(CheckIn.shelter))
-        )
-    }
+        latest = latest.where(model.member_id.in_(member_ids))
+    latest = latest.group_by(model.member_id)
+    rows = db.session.scalars(select(model).where(model.id.in_(latest)).options(*options))
+    return {row.member_id: row for row in rows}
+
+
+def latest_checkins(event_id: int, member_ids: list[int] | None = None) -> dict[int, CheckIn]:
+    """Each member's latest report in an event."""
+    return latest_per_member(CheckIn, event_id, member_ids, selectinload(CheckIn.shelter))
 
 
 def household_members(member: Member) -> list[Member]:
