@@ -2,12 +2,14 @@
 
 import os
 import shutil
+import logging
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+log = logging.getLogger(__name__)
 CHROMIUM = os.environ.get("JICHIKAI_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CHROMIUM_ARGS = [
@@ -86,12 +88,30 @@ def page(context):
     return page
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under test-output/screenshots for people to look at."""
+def screenshot(page, name: str) -> Path | None:
+    """Save a full-page screenshot under test-output/screenshots for people to look at.
+
+    A screenshot is a picture for people, not a check: when Chromium cannot capture the whole
+    page in time (seen once in CI on a busy machine), it falls back to the visible part, and if
+    that fails too it logs a warning instead of failing the test that took it. Assertions never depend
+    on a screenshot.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    try:
+        page.screenshot(path=str(path), full_page=True, animations="disabled", timeout=15_000)
+        return path
+    except PlaywrightError as error:
+        first = error
+    try:
+        page.screenshot(path=str(path), animations="disabled", timeout=15_000)
+        log.warning(f"screenshot {name}: full page failed ({first.message}); saved the viewport")
+        return path
+    except PlaywrightError as error:
+        log.warning(f"screenshot {name} not saved: {error.message}")
+        return None
 
 
 def axe_problems(page) -> list[str]:
