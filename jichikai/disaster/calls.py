@@ -43,7 +43,7 @@ from ..reach.reports import (
     reach_summary,
     reached_members,
 )
-from ..reach.services import Envelope, Message, Reach, notify
+from ..reach.services import Action, Envelope, Message, Reach, notify
 from .models import OUTCOME_NO_ANSWER, OUTCOMES, CallOutcome, CheckIn, DisasterEvent
 from .services import DisasterError, EventEnded, HouseholdLine, latest_per_member
 
@@ -329,7 +329,9 @@ def _call_list_envelope(title: str, body: str, channel: str) -> Envelope:
     if channel == CHANNEL_PUSH:
         return Envelope(title=title, body=body, url=CALL_LIST_PATH)
     link = absolute(CALL_LIST_PATH)
-    return Envelope(title=title, body=body, url=link, actions=((_("連絡リストを開く"), link),))
+    return Envelope(
+        title=title, body=body, url=link, actions=(Action(_("連絡リストを開く"), link),)
+    )
 
 
 def _leader_message(event: DisasterEvent, counts: dict[int, int], names: dict[int, str], led):

@@ -11,7 +11,7 @@ from ..org.models import Member
 from ..push.services import DISASTER_TTL, KIND_DISASTER
 from ..reach import tokens
 from ..reach.models import CHANNEL_PUSH
-from ..reach.services import Envelope, Message
+from ..reach.services import Action, Envelope, Message, does_answer
 from .models import DisasterEvent
 
 
@@ -24,12 +24,10 @@ def answer_labels() -> dict[str, str]:
     }
 
 
-def answer_actions(
-    member: Member, event: DisasterEvent, channel: str
-) -> tuple[tuple[str, str], ...]:
-    """The three one-tap answers, as (label, link); the last opens the check-in page."""
+def answer_actions(member: Member, event: DisasterEvent, channel: str) -> tuple[Action, ...]:
+    """The three one-tap answers as actions; the last opens the check-in page."""
     return tuple(
-        (label, tokens.answer_url(member.id, event.id, answer, channel))
+        Action(label, tokens.answer_url(member.id, event.id, answer, channel), does_answer(answer))
         for answer, label in answer_labels().items()
     )
 

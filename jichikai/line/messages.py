@@ -9,13 +9,12 @@ link is sent in the reply to its postback, which only that member sees).
 """
 
 import json
-import re
-from urllib.parse import urlsplit
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..reach import tokens
+from ..reach.services import DOES_READ
 
 TEXT_MAX = 5000
 LABEL_MAX = 20
@@ -28,23 +27,18 @@ ANSWER_PREFIX = "a"
 READ_PREFIX = "r"
 
 
-# The one-tap links of reach.tokens: /a/<token>/<answer> and /r/<token>. Rows are written by
-# notify() only, so the shape is enough (no signature to check for each of 5,000 rows).
-_ANSWER_PATH = re.compile("^/a/[^/]+/(" + "|".join(tokens.ANSWERS) + ")$")
-_READ_PATH = re.compile(r"^/r/[^/]+$")
-
-
 def line_actions(actions: list | None, event_id: int | None, notice_id: int | None) -> tuple:
-    """The row's (label, URL) actions as LINE will show them: ("postback", label, data) for
-    a member-bound answer or read link, ("uri", label, URL) for the rest. Equal for every
-    member who gets the same message, so it serves as part of the grouping key."""
+    """The row's actions as LINE will show them: ("postback", label, data) for a one-tap
+    answer or read (known by the action's `does`, see reach.services.Action), ("uri", label,
+    URL) for the rest. Equal for every member who gets the same message, so it serves as part
+    of the grouping key."""
     shown = []
-    for label, url in actions or ():
-        path = urlsplit(url).path
-        answer = _ANSWER_PATH.match(path) if event_id else None
-        if answer:
-            shown.append(("postback", label, f"{ANSWER_PREFIX}:{event_id}:{answer.group(1)}"))
-        elif notice_id and _READ_PATH.match(path):
+    for label, url, *rest in actions or ():
+        does = rest[0] if rest else ""
+        kind, _sep, answer = does.partition(":")
+        if event_id and kind == "answer" and answer in tokens.ANSWERS:
+            shown.append(("postback", label, f"{ANSWER_PREFIX}:{event_id}:{answer}"))
+        elif notice_id and does == DOES_READ:
             shown.append(("postback", label, f"{READ_PREFIX}:{notice_id}"))
         else:
             shown.append(("uri", label, url))

@@ -18,7 +18,7 @@ from ..org.models import Association, Block, Household, Member
 from ..push.services import KIND_NOTICE, KIND_URGENT
 from ..reach import tokens
 from ..reach.models import CHANNEL_PUSH
-from ..reach.services import Envelope, Message, Reach, notify
+from ..reach.services import DOES_READ, Action, Envelope, Message, Reach, notify
 from . import attachments
 from .errors import NoticeError, NoticeForbidden, NoticeNotFound, TooSoon
 from .models import (
@@ -302,8 +302,8 @@ def notice_message(notice: Notice, reminder: bool = False) -> Message:
             body=notice.body,
             url=absolute(page),
             actions=(
-                (_("読みました"), tokens.read_url(member.id, notice.id, channel)),
-                (_("回覧を開く"), absolute(page)),
+                Action(_("読みました"), tokens.read_url(member.id, notice.id, channel), DOES_READ),
+                Action(_("回覧を開く"), absolute(page)),
             ),
         )
 

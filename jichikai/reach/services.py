@@ -13,6 +13,7 @@ Circulars go to the member's preferred working channel, else the first working o
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
@@ -50,15 +51,37 @@ MAX_TITLE = 200
 MAX_URL = 500
 
 
+class Action(NamedTuple):
+    """A button or link under a message: its label, its absolute URL and what it does.
+
+    `does` names the one-tap answers a channel may carry its own way: "answer:<answer>" (a
+    disaster answer, see reach.tokens.ANSWERS) or "read" (a circular's 読みました); empty for a
+    plain link. LINE turns those two into postbacks shared by every recipient, so no channel
+    has to recognise them from the shape of a URL.
+    """
+
+    label: str
+    url: str
+    does: str = ""
+
+
+DOES_READ = "read"
+
+
+def does_answer(answer: str) -> str:
+    """The `does` of a one-tap disaster answer."""
+    return f"answer:{answer}"
+
+
 @dataclass(frozen=True)
 class Envelope:
     """What one recipient gets on one channel. `body` is the whole text on email and LINE
-    (short on push); `actions` are (label, absolute URL) buttons or links, one per line."""
+    (short on push); `actions` are Action buttons or links, one per line."""
 
     title: str
     body: str = ""
     url: str = "/"
-    actions: tuple[tuple[str, str], ...] = ()
+    actions: tuple[Action, ...] = ()
 
 
 # compose(member, channel) -> Envelope, called with the member's language in force.
@@ -272,6 +295,6 @@ def simple(title: str, body: str = "", path: str = "/") -> Composer:
     push opens `path`; email and LINE carry it as an absolute link."""
     on_push = Envelope(title=title, body=body, url=path)
     elsewhere = Envelope(
-        title=title, body=body, url=absolute(path), actions=((_("開く"), absolute(path)),)
+        title=title, body=body, url=absolute(path), actions=(Action(_("開く"), absolute(path)),)
     )
     return lambda member, channel: on_push if channel == CHANNEL_PUSH else elsewhere

@@ -35,7 +35,7 @@ def email_links(member, event) -> dict[str, str]:
         select(Outbox).where(Outbox.member_id == member.id, Outbox.event_id == event.id)
     ).all()
     assert [row.channel for row in rows] == ["email"]  # an email address and nothing else
-    return {label: url for label, url in rows[0].actions}
+    return {label: url for label, url, *_does in rows[0].actions}
 
 
 def received_links(smtp, address: str) -> dict[str, str]:

@@ -64,8 +64,12 @@ def test_disaster_goes_by_every_working_channel_with_answer_links(app, world):
     assert {r.channel for r in rows} == {"push", "email", "line"}
     assert all(r.event_id == event.id and r.urgency == "high" for r in rows)
     email = next(r for r in rows if r.channel == "email")
-    links = [url for _label, url in email.actions]
+    links = [url for _label, url, _does in email.actions]
     assert len(links) == 3
+    # Each answer says what it does, so LINE need not guess it from the URL.
+    assert [does for *_link, does in email.actions] == [
+        f"answer:{answer}" for answer in tokens.ANSWERS
+    ]
     token = links[0].split("/a/")[1].split("/")[0]
     assert tokens.load(tokens.ANSWER, token) == tokens.Bearer(world.member.id, event.id, "email")
     push = next(r for r in rows if r.channel == "push")
