@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from seeding import member_rows, recreate_postgresql  # noqa: E402
+from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 
 SECRET = "bench-secret-" + secrets.token_hex(8)
 USER_AGENT = "checkin-storm"  # with 127.0.0.1, what the session's "_id" was made from
@@ -103,17 +104,9 @@ def free_port() -> int:
 
 
 def fresh_database(backend: str, pg_url: str, folder: Path) -> str:
-    from jichikai import database_url
-
     if backend == "sqlite":
         return f"sqlite:///{folder / 'bench.sqlite3'}"
-    base, name = pg_url.rsplit("/", 1)
-    admin = create_engine(database_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return pg_url
+    return recreate_postgresql(pg_url)
 
 
 def build_world(url: str, members: int, seed: int) -> tuple[list[Plan], list[int], int]:
@@ -173,21 +166,7 @@ def build_world(url: str, members: int, seed: int) -> tuple[list[Plan], list[int
             .order_by(Household.id)
         ).all()
         db.session.execute(
-            insert(Member),
-            [
-                {
-                    "association_id": association.id,
-                    "household_id": household_ids[i // 2],
-                    "name": f"会員{i}",
-                    "kana": "",
-                    "language": "ja",
-                    "text_size": "normal",
-                    "push_preference": "all",
-                    "active": True,
-                    "created_at": now,
-                }
-                for i in range(members)
-            ],
+            insert(Member), member_rows(association.id, household_ids, members, 2, now)
         )
         member_ids = db.session.scalars(
             select(Member.id)

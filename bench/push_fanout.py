@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from seeding import insert_members, insert_push_subscriptions  # noqa: E402
+
 
 def run_emulator(count: int, latency: float, pipe) -> None:
     """Child process: the push service with `count` browser subscriptions."""
@@ -73,7 +75,6 @@ def seed(subscriptions: list[dict]) -> list:
     from jichikai.extensions import db
     from jichikai.org.models import Member
     from jichikai.org.services import create_association, create_block, create_household
-    from jichikai.push.models import PushSubscription
 
     association, _admin = create_association(
         "ベンチ自治会", "bench@example.jp", "管理", "さいたま市桜区"
@@ -81,41 +82,12 @@ def seed(subscriptions: list[dict]) -> list:
     block = create_block(association, "1班")
     households = [create_household(block, f"世帯{i}") for i in range(len(subscriptions) // 10 + 1)]
     db.session.flush()
-    db.session.execute(
-        Member.__table__.insert(),
-        [
-            {
-                "association_id": association.id,
-                "household_id": households[i // 10].id,
-                "name": f"会員{i}",
-                "kana": "",
-                "language": "ja",
-                "text_size": "normal",
-                "push_preference": "all",
-                "active": True,
-            }
-            for i in range(len(subscriptions))
-        ],
-    )
+    household_ids = [h.id for h in households]
+    insert_members(association.id, household_ids, len(subscriptions), per_household=10)
     members = db.session.scalars(
         db.select(Member).where(Member.association_id == association.id, Member.name != "管理")
     ).all()
-    db.session.execute(
-        PushSubscription.__table__.insert(),
-        [
-            {
-                "association_id": association.id,
-                "member_id": member.id,
-                "endpoint": sub["endpoint"],
-                "p256dh": sub["keys"]["p256dh"],
-                "auth": sub["keys"]["auth"],
-                "user_agent": "bench",
-                "last_error": "",
-                "failures": 0,
-            }
-            for member, sub in zip(members, subscriptions, strict=True)
-        ],
-    )
+    insert_push_subscriptions(members, subscriptions)
     db.session.commit()
     return [m.id for m in members]
 

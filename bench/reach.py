@@ -39,6 +39,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from seeding import (  # noqa: E402  (bench/ is the script's own folder)
+    insert_contacts,
+    insert_members,
+    insert_push_subscriptions,
+    recreate_postgresql,
+)
+
 CARRIERS = ("docomo.ne.jp", "ezweb.ne.jp", "softbank.ne.jp", "i.softbank.jp")
 
 
@@ -137,33 +144,14 @@ def _domain(rng: random.Random) -> str:
 
 
 def _add_email(emulator: Emulator, members: list) -> None:
-    from jichikai.extensions import db
-    from jichikai.reach.models import Contact
-
     rng = random.Random(13)
-    db.session.execute(
-        Contact.__table__.insert(),
-        [
-            {
-                "association_id": m.association_id,
-                "member_id": m.id,
-                "channel": "email",
-                "address": f"m{m.id}@{_domain(rng)}",
-                "state": "working",
-                "source": "association",
-                "last_error": "",
-                "failures": 0,
-            }
-            for m in members
-        ],
-    )
+    insert_contacts(members, "email", lambda m: f"m{m.id}@{_domain(rng)}", "association")
 
 
 def _add_line(emulator: Emulator, members: list) -> None:
     from jichikai.extensions import db
     from jichikai.line.crypto import seal
     from jichikai.line.models import LineAccount
-    from jichikai.reach.models import Contact
 
     if not members:
         return
@@ -176,45 +164,12 @@ def _add_line(emulator: Emulator, members: list) -> None:
             channel_secret=seal("bench-secret"),
         )
     )
-    db.session.execute(
-        Contact.__table__.insert(),
-        [
-            {
-                "association_id": m.association_id,
-                "member_id": m.id,
-                "channel": "line",
-                "address": f"U{m.id:032x}",
-                "state": "working",
-                "source": "channel",
-                "last_error": "",
-                "failures": 0,
-            }
-            for m in members
-        ],
-    )
+    insert_contacts(members, "line", lambda m: f"U{m.id:032x}", "channel")
 
 
 def _add_push(emulator: Emulator, members: list) -> None:
-    from jichikai.extensions import db
-    from jichikai.push.models import PushSubscription
-
     _origin, subscriptions = emulator.info
-    db.session.execute(
-        PushSubscription.__table__.insert(),
-        [
-            {
-                "association_id": m.association_id,
-                "member_id": m.id,
-                "endpoint": s["endpoint"],
-                "p256dh": s["keys"]["p256dh"],
-                "auth": s["keys"]["auth"],
-                "user_agent": "bench",
-                "last_error": "",
-                "failures": 0,
-            }
-            for m, s in zip(members, subscriptions, strict=False)
-        ],
-    )
+    insert_push_subscriptions(members, subscriptions)
 
 
 CHANNELS = [
@@ -267,19 +222,7 @@ def build_app(database: str, instance: str, settings: dict):
 def fresh_database(url: str | None, folder: str) -> str:
     if not url:
         return f"sqlite:///{folder}/bench.sqlite3"
-    from sqlalchemy import create_engine, text
-
-    from jichikai import database_url
-
-    base, name = url.rsplit("/", 1)
-    if not name.startswith("bench_mail"):
-        raise SystemExit("the benchmark's PostgreSQL database must be named bench_mail...")
-    admin = create_engine(database_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url
+    return recreate_postgresql(url, "bench_mail")
 
 
 def seed(count: int, emulators: dict[str, Emulator], seed_value: int) -> dict[str, int]:
@@ -292,22 +235,7 @@ def seed(count: int, emulators: dict[str, Emulator], seed_value: int) -> dict[st
     block = create_block(association, "1班")
     households = [create_household(block, f"世帯{i}") for i in range(count // 2 + 1)]
     db.session.flush()
-    db.session.execute(
-        Member.__table__.insert(),
-        [
-            {
-                "association_id": association.id,
-                "household_id": households[i // 2].id,
-                "name": f"会員{i}",
-                "kana": "",
-                "language": "ja",
-                "text_size": "normal",
-                "push_preference": "all",
-                "active": True,
-            }
-            for i in range(count)
-        ],
-    )
+    insert_members(association.id, [h.id for h in households], count, per_household=2)
     members = db.session.scalars(
         db.select(Member).where(Member.association_id == association.id, Member.id != admin.id)
     ).all()
@@ -344,7 +272,7 @@ def email_sample(app, emulator: Emulator, sample: int) -> dict[str, float]:
     from sqlalchemy import select
 
     from jichikai.extensions import db
-    from jichikai.mail.compose import Outgoing, compose
+    from jichikai.mail.compose import compose, outgoing
     from jichikai.mail.sender import send_batch
     from jichikai.mail.settings import get_connection, mail_settings
     from jichikai.push.models import Outbox
@@ -363,15 +291,7 @@ def email_sample(app, emulator: Emulator, sample: int) -> dict[str, float]:
             (
                 row.id,
                 compose(
-                    Outgoing(
-                        row.id,
-                        address,
-                        row.title,
-                        row.body,
-                        tuple(map(tuple, row.actions)),
-                        row.language,
-                        "ベンチ自治会",
-                    ),
+                    outgoing(row, address, "ベンチ自治会"),
                     sender=settings.sender,
                 ),
             )

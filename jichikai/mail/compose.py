@@ -129,6 +129,20 @@ class Outgoing:
     association_name: str
 
 
+def outgoing(row, address: str, association_name: str) -> Outgoing:
+    """What one outbox row (any object with the Outbox columns) sends to `address`: each
+    action as its label and link (what it does is for channels with buttons, not mail)."""
+    return Outgoing(
+        id=row.id,
+        address=address,
+        title=row.title,
+        body=row.body or "",
+        actions=tuple((str(a[0]), str(a[1])) for a in row.actions or ()),
+        language=row.language,
+        association_name=association_name,
+    )
+
+
 def message_text(item: Outgoing) -> str:
     """The plain text of the message, wrapped; the links each on a line of their own."""
     lines = [*wrap(item.title), ""]

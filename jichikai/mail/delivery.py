@@ -38,7 +38,7 @@ from ..push.lease import LeaseHolder
 from ..push.models import Outbox
 from ..push.tally import count_outcomes
 from ..reach.models import CHANNEL_EMAIL, STATE_UNCONFIRMED, STATE_WORKING, Contact
-from .compose import Outgoing, compose
+from .compose import compose, outgoing
 from .sender import BOUNCED, REFUSED, RETRY, SENT, MailResult, send_batch
 from .services import mark_undeliverable
 from .settings import MailSettings, mail_settings
@@ -130,15 +130,7 @@ def claim_batch(
             state = contact.state if contact else "missing"
             skipped[f"not sent: the address is {state}"].append(row.id)
             continue
-        item = Outgoing(
-            id=row.id,
-            address=contact.address,
-            title=row.title,
-            body=row.body or "",
-            actions=tuple((str(a[0]), str(a[1])) for a in row.actions or ()),
-            language=row.language,
-            association_name=names.get(row.association_id, ""),
-        )
+        item = outgoing(row, contact.address, names.get(row.association_id, ""))
         claimed.append(Claimed(row.id, row.attempts, contact.id, row.expires_at))
         messages.append((row.id, compose(item, sender=settings.sender, reply_to=settings.reply_to)))
     for error, ids in skipped.items():
