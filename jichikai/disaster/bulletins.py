@@ -137,7 +137,7 @@ def post_bulletin(
         if missing:
             raise DisasterError(_("場所を入れてください。"))
         params = {k: v for k, v in params.items() if k in phrase.takes}
-        if any(len(v) > MAX_PARAM for k, v in params.items() if k != "headline"):
+        if any(len(v) > MAX_PARAM for k, v in params.items() if k in ("place", "time")):
             raise DisasterError(_("場所や時間は %(n)s 文字までにしてください。", n=MAX_PARAM))
         text = ""
     else:

@@ -24,6 +24,7 @@ ACTION_STARTED = "started"  # disaster mode was started
 ACTION_PROPOSED = "proposed"  # officers were asked to start it
 ACTION_DISMISSED = "dismissed"  # an officer decided not to start it
 ACTION_NOT_STARTED = "not_started"  # starting failed (another event is running); officers told
+ACTION_BULLETIN = "bulletin"  # an event was running: a bulletin told its members instead
 
 
 class JmaFeed(db.Model):
