@@ -20,7 +20,7 @@ from .bulletins import (
     bulletin_text,
     bulletins_for,
     event_bulletins,
-    help_checkins,
+    household_needing_help,
     latest_help_updates,
     post_bulletin,
     update_help,
@@ -28,7 +28,8 @@ from .bulletins import (
 from .forms import BulletinForm
 from .models import CheckIn, DisasterEvent
 from .permissions import can_manage_disaster, can_report_for
-from .services import DisasterError, active_event, household_members
+from .services import DisasterError, active_event
+from .views import current_event
 
 # Pages whose top shows the bulletins and the help-request form while an event runs.
 TOP_OF = ("home.index", "disaster.checkin", "disaster.checkin_submit")
@@ -181,11 +182,11 @@ def top_section(member) -> Markup | None:
     """The bulletins, and the help-request form, at the top of the home and check-in pages."""
     if request.endpoint not in TOP_OF:
         return None
-    event = active_event(member.association_id)
+    event = current_event()
     if event is None:
         return None
     shown = bulletins_for(event, member)
-    needing = help_checkins(event, household_members(member))
+    needing = household_needing_help(event, member)
     if not shown and not needing:
         return None
     updates = latest_help_updates(event.id) if needing else {}
@@ -194,11 +195,7 @@ def top_section(member) -> Markup | None:
         template.render(
             event=event,
             bulletins=shown,
-            needing=[
-                (person, needing[person.id], updates.get(needing[person.id].id))
-                for person in household_members(member)
-                if person.id in needing
-            ],
+            needing=[(person, checkin, updates.get(checkin.id)) for person, checkin in needing],
             bulletin_text=bulletin_text,
         )
     )

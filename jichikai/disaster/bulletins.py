@@ -250,7 +250,7 @@ def bulletins_for(event: DisasterEvent, member: Member) -> list[Bulletin]:
     Officers read every bulletin of the event.
     """
     found = event_bulletins(event.id)
-    if member.is_officer:
+    if member.is_officer or not any(b.block_ids for b in found):
         return found
     own = {member.household.block_id} if member.household is not None else set()
     mine = own | set(member.led_block_ids)
@@ -272,6 +272,28 @@ def help_checkins(event: DisasterEvent, people: list[Member]) -> dict[int, Check
     """Of `people`, those whose latest report is 助けが必要: their report, by member id."""
     latest = latest_checkins(event.id, [m.id for m in people])
     return {mid: c for mid, c in latest.items() if c.status == STATUS_NEED_HELP}
+
+
+def household_needing_help(event: DisasterEvent, member: Member) -> list[tuple[Member, CheckIn]]:
+    """The member and their household whose latest report is 助けが必要 (one query)."""
+    query = (
+        select(CheckIn, Member)
+        .join(Member, CheckIn.member_id == Member.id)
+        .where(CheckIn.event_id == event.id, Member.active.is_(True))
+        .order_by(CheckIn.id)
+    )
+    if member.household_id is None:
+        query = query.where(Member.id == member.id)
+    else:
+        query = query.where(Member.household_id == member.household_id)
+    latest: dict[int, tuple[Member, CheckIn]] = {}
+    for checkin, person in db.session.execute(query):
+        latest[person.id] = (person, checkin)
+    return [
+        (person, checkin)
+        for person, checkin in sorted(latest.values(), key=lambda pair: pair[0].id)
+        if checkin.status == STATUS_NEED_HELP
+    ]
 
 
 def update_help(event: DisasterEvent, reporter: Member, member: Member, text: str) -> HelpUpdate:

@@ -31,6 +31,8 @@ def kind_choices():
         SelectChoice("flood", _l("洪水")),
         SelectChoice("landslide", _l("土砂災害")),
         SelectChoice("fire", _l("火災")),
+        SelectChoice("tsunami", _l("津波")),
+        SelectChoice("volcano", _l("火山")),
         SelectChoice("other", _l("その他")),
     ]
 
