@@ -209,3 +209,27 @@ def test_a_real_warning_during_a_drill_is_not_folded_into_the_drill(world, jma):
     [alert] = _alerts(world.association.id)
     assert alert.action == "not_started"
     assert db.session.scalar(select(func.count(Bulletin.id))) == 0
+
+
+def test_officers_choose_the_tsunami_area_on_the_settings_page(world, client, as_member):
+    as_member(world.officer)
+    answer = client.post(
+        "/admin/jma/",
+        data={"enabled": "y", "tsunami_area_code": "220", "threshold": "5-", "mode": "ask"},
+    )
+    assert answer.status_code == 302
+    db.session.refresh(world.association)
+    assert JmaSettings.of(world.association).tsunami_area_code == "220"
+    page = client.get("/admin/jma/").get_data(as_text=True)
+    assert 'value="220"' in page
+
+
+def test_a_tsunami_area_code_that_is_not_one_is_refused(world, client, as_member):
+    as_member(world.officer)
+    answer = client.post(
+        "/admin/jma/",
+        data={"enabled": "y", "tsunami_area_code": "22a", "threshold": "5-", "mode": "ask"},
+    )
+    assert answer.status_code == 400
+    db.session.refresh(world.association)
+    assert JmaSettings.of(world.association).tsunami_area_code == ""
