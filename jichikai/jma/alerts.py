@@ -28,6 +28,7 @@ from .models import (
     ACTION_BULLETIN,
     ACTION_DISMISSED,
     ACTION_NOT_STARTED,
+    ACTION_NOTED,
     ACTION_PROPOSED,
     ACTION_STARTED,
     JmaAlert,
@@ -106,6 +107,24 @@ def post_alert_bulletin(event, alert: JmaAlert) -> None:
     )
 
 
+def _stronger(trigger: Trigger, event) -> bool:
+    """Whether an earthquake shook harder than every earthquake already alerted in the event.
+
+    Other alerts (a tsunami or volcano warning, a weather warning, an upgrade) always count.
+    """
+    if trigger.kind != "earthquake":
+        return True
+    earlier = db.session.scalars(
+        select(JmaAlert.source).where(
+            JmaAlert.association_id == event.association_id,
+            JmaAlert.disaster_event_id == event.id,
+            JmaAlert.kind == "earthquake",
+        )
+    )
+    strongest = max((s.get("strength", 0) for s in earlier if s), default=-1)
+    return trigger.strength > strongest
+
+
 def alert_path(alert: JmaAlert) -> str:
     """The officers' page of an alert (a path: push messages open it in the app)."""
     return f"{URL_PREFIX}/alerts/{alert.id}"
@@ -150,7 +169,8 @@ def act(
         drill=trigger.drill,
         title=trigger.title,
         reason=trigger.reason,
-        source=source_of(message, link),
+        source=source_of(message, link)
+        | ({"strength": trigger.strength} if trigger.strength else {}),
         created_at=now,
     )
     try:
@@ -161,7 +181,10 @@ def act(
         return None
 
     running = running_event(association, trigger.drill)
-    if running is not None:
+    if running is not None and not _stronger(trigger, running):
+        alert.action = ACTION_NOTED
+        alert.disaster_event_id = running.id
+    elif running is not None:
         # A stronger aftershock, an upgraded warning: one event, and a bulletin in it.
         post_alert_bulletin(running, alert)
         alert.action = ACTION_BULLETIN

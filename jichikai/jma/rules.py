@@ -52,6 +52,8 @@ class Trigger:
     drill: bool
     # Always ask the officers, whatever the association's mode (津波注意報).
     ask: bool = False
+    # Earthquakes: the intensity's place on the scale (an aftershock is compared with it).
+    strength: int = 0
 
 
 def evaluate(message: JmaMessage, settings: JmaSettings) -> Trigger | None:
@@ -119,6 +121,7 @@ def _earthquake(
         title=f"地震（{reason}）",
         reason=reason,
         drill=drill,
+        strength=rank,
     )
 
 

@@ -233,3 +233,37 @@ def test_a_tsunami_area_code_that_is_not_one_is_refused(world, client, as_member
     assert answer.status_code == 400
     db.session.refresh(world.association)
     assert JmaSettings.of(world.association).tsunami_area_code == ""
+
+
+def _aftershock(name: str, event_id: str, intensity: str | None = None):
+    shaken = replace(parse_message(message(name)), event_id=event_id)
+    if intensity:
+        shaken.areas["331"].cities["1110600"].max_int = intensity
+    return shaken
+
+
+def test_only_an_aftershock_stronger_than_the_first_is_a_bulletin(world, jma):
+    settings = replace(MIYAGI, city_code="1110600", area_code="331")
+    _watch(world, settings)
+    _poll(jma, "VXSE53_sakura_5plus.xml")  # 震度５強 starts the event
+    event = active_event(world.association.id)
+
+    weaker = _aftershock("VXSE53_sakura_5minus.xml", "20261127110000")
+    alert = act(
+        world.association, evaluate(weaker, settings), weaker, "x", mode=MODE_AUTO, now=NOW
+    )
+    assert (alert.action, alert.disaster_event_id) == ("noted", event.id)
+    assert db.session.scalar(select(func.count(Bulletin.id))) == 0
+
+    stronger = _aftershock("VXSE53_sakura_5plus.xml", "20261127120000", intensity="6-")
+    alert = act(
+        world.association, evaluate(stronger, settings), stronger, "y", mode=MODE_AUTO, now=NOW
+    )
+    assert alert.action == "bulletin"
+    bulletin = db.session.scalars(select(Bulletin)).one()
+    assert bulletin.params["title"] == "地震（さいたま桜区で震度６弱）"
+
+    same = _aftershock("VXSE53_sakura_5plus.xml", "20261127130000", intensity="6-")
+    alert = act(world.association, evaluate(same, settings), same, "z", mode=MODE_AUTO, now=NOW)
+    assert alert.action == "noted"  # not stronger than the strongest so far
+    assert db.session.scalar(select(func.count(DisasterEvent.id))) == 1
