@@ -249,9 +249,7 @@ def test_only_an_aftershock_stronger_than_the_first_is_a_bulletin(world, jma):
     event = active_event(world.association.id)
 
     weaker = _aftershock("VXSE53_sakura_5minus.xml", "20261127110000")
-    alert = act(
-        world.association, evaluate(weaker, settings), weaker, "x", mode=MODE_AUTO, now=NOW
-    )
+    alert = act(world.association, evaluate(weaker, settings), weaker, "x", mode=MODE_AUTO, now=NOW)
     assert (alert.action, alert.disaster_event_id) == ("noted", event.id)
     assert db.session.scalar(select(func.count(Bulletin.id))) == 0
 
