@@ -1,6 +1,16 @@
 """Pages of bulletins during an event, and the members' update of their request for help."""
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -180,7 +190,7 @@ def _id(value):
 
 def top_section(member) -> Markup | None:
     """The bulletins, and the help-request form, at the top of the home and check-in pages."""
-    if request.endpoint not in TOP_OF:
+    if not has_request_context() or request.endpoint not in TOP_OF:
         return None
     event = current_event()
     if event is None:
