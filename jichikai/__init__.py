@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .disaster import api as disaster_api
     from .disaster import bp as disaster_bp
+    from .disaster import bulletin_views as disaster_bulletin_views
     from .disaster import onetap_bp as disaster_onetap_bp
     from .disaster import views as disaster_views
     from .extensions import api
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     ui.add_nav(app, mail_views.nav_items)
     ui.add_banner(app, disaster_views.banner)
+    ui.add_banner(app, disaster_bulletin_views.top_section)
     ui.add_home_page(app, disaster_views.home_page, priority=100)
     app.register_blueprint(line_bp)
     ui.add_nav(app, line_views.nav_items)

@@ -4,10 +4,12 @@ from .audit.models import AuditEvent
 from .auth.models import Device, LoginCard
 from .disaster.models import (
     AssociationShelter,
+    Bulletin,
     CallOutcome,
     CheckIn,
     DisasterEvent,
     EventShelter,
+    HelpUpdate,
     Shelter,
 )
 from .health.models import WorkerHeartbeat
@@ -29,6 +31,7 @@ from .reach.models import Contact
 __all__ = [
     "Association",
     "Attachment",
+    "Bulletin",
     "CallOutcome",
     "AssociationShelter",
     "AuditEvent",
@@ -38,6 +41,7 @@ __all__ = [
     "Device",
     "DisasterEvent",
     "EventShelter",
+    "HelpUpdate",
     "Household",
     "JmaAlert",
     "JmaEntry",

@@ -9,6 +9,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -30,6 +31,8 @@ def kind_choices():
         SelectChoice("flood", _l("洪水")),
         SelectChoice("landslide", _l("土砂災害")),
         SelectChoice("fire", _l("火災")),
+        SelectChoice("tsunami", _l("津波")),
+        SelectChoice("volcano", _l("火山")),
         SelectChoice("other", _l("その他")),
     ]
 
@@ -109,3 +112,25 @@ class ShelterMarkForm(PageForm):
     capacity = IntegerField(
         _l("受け入れられる人数"), validators=[Optional(), NumberRange(0, 100000)]
     )
+
+
+class BulletinForm(PageForm):
+    """A bulletin: a fixed phrase with its place and time, or free text; to whom."""
+
+    # No default: the officer chooses a phrase or free text on purpose.
+    template = RadioField(
+        _l("お知らせの種類"),
+        choices=[
+            SelectChoice("water", _l("給水車が来ます")),
+            SelectChoice("full", _l("避難所が満員です")),
+            SelectChoice("move", _l("移動してください")),
+            SelectChoice("food", _l("食料と水を配ります")),
+            SelectChoice("free", _l("自由に書く")),
+        ],
+        validators=[InputRequired(_l("お知らせの種類を選んでください。"))],
+    )
+    place = StringField(_l("場所"), validators=[Length(max=100)])
+    time = StringField(_l("時間（例：午後3時）"), validators=[Length(max=100)])
+    text = TextAreaField(_l("お知らせの文（自由に書くとき）"), validators=[Length(max=500)])
+    # Block ids; none chosen: everyone.
+    blocks = SelectMultipleField(_l("送る班（選ばなければ全員）"), coerce=int, choices=[])

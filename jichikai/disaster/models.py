@@ -22,12 +22,14 @@ from ..extensions import db
 from ..org.models import Member
 
 # Event kinds, and the shelter hazard flag each one needs (None: any shelter will do).
-KINDS = ("earthquake", "flood", "landslide", "fire", "other")
+KINDS = ("earthquake", "flood", "landslide", "fire", "tsunami", "volcano", "other")
 KIND_HAZARD = {
     "earthquake": "earthquake",
     "flood": "flood",
     "landslide": "landslide",
     "fire": "fire",
+    "tsunami": "tsunami",
+    "volcano": "volcano",
     "other": None,
 }
 
@@ -216,4 +218,48 @@ class CallOutcome(TenantMixin, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     outcome: Mapped[str] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Bulletin(TenantMixin, db.Model):
+    """A short notice officers (or an official alert) post during an event, kept with it.
+
+    A fixed phrase (`template`, with `params` such as a place or a time) is composed in each
+    reader's language; free `text` is shown as written. `block_ids` empty: everyone.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("disaster_event.id", ondelete="CASCADE"), index=True
+    )
+    template: Mapped[str] = mapped_column(String(20), default="")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    text: Mapped[str] = mapped_column(Text, default="")
+    block_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # "officer" or "jma" (a new official alert during the event).
+    source: Mapped[str] = mapped_column(String(10), default="officer")
+    posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    # What notify() reached: {"members": n, "reached": n, "by_channel": {...}}.
+    reach: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    posted_by: Mapped[Member | None] = relationship()
+
+
+class HelpUpdate(TenantMixin, db.Model):
+    """What a member who asked for help needs now, added to their 助けが必要 report.
+
+    Deleted with the report it belongs to (the check-in details' retention applies).
+    """
+
+    __table_args__ = (Index("ix_help_update_event_id_member_id", "event_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("disaster_event.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("check_in.id", ondelete="CASCADE"), index=True
+    )
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

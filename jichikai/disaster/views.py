@@ -123,6 +123,8 @@ def kind_labels() -> dict[str, str]:
         "flood": _("洪水"),
         "landslide": _("土砂災害"),
         "fire": _("火災"),
+        "tsunami": _("津波"),
+        "volcano": _("火山"),
         "other": _("その他"),
     }
 

@@ -16,20 +16,32 @@ from ..push.services import DISASTER_TTL, KIND_DISASTER, KIND_URGENT
 from ..reach.services import Message, notify, simple
 from . import URL_PREFIX
 from .messages import (
+    VFVO50,
     VPWW53,
+    VTSE41,
     VXSE51,
     VXSE53,
     VXWW50,
     JmaMessage,
 )
 from .models import (
+    ACTION_BULLETIN,
     ACTION_DISMISSED,
     ACTION_NOT_STARTED,
+    ACTION_NOTED,
     ACTION_PROPOSED,
     ACTION_STARTED,
     JmaAlert,
 )
-from .rules import Trigger, alert_key, drill_for, earthquake_key, report_time
+from .rules import (
+    Trigger,
+    alert_key,
+    drill_for,
+    earthquake_key,
+    report_time,
+    tsunami_key,
+    volcano_key,
+)
 from .settings import MODE_AUTO, JmaError, JmaSettings
 
 CANCEL_WINDOW = timedelta(hours=24)
@@ -64,6 +76,53 @@ def start_disaster_event(
         )
     except disaster.DisasterError as error:
         raise EventNotStarted(str(error)) from error
+
+
+def running_event(association: Association, drill: bool):
+    """The association's running event of the same kind of seriousness (real or drill), if any.
+
+    A real alert during a drill is not folded into the drill: it is handled as before (the
+    officers are told that it could not start).
+    """
+    from ..disaster import services as disaster
+
+    event = disaster.active_event(association.id)
+    if event is None or event.drill != drill:
+        return None
+    return event
+
+
+def post_alert_bulletin(event, alert: JmaAlert) -> None:
+    """Tell the running event's members about a new official alert, in a bulletin."""
+    from ..disaster import bulletins
+
+    bulletins.post_bulletin(
+        event,
+        template="official",
+        params={
+            "title": alert.title,
+            "headline": (alert.source.get("headline") or "")[:1000],
+        },
+        source=bulletins.SOURCE_JMA,
+    )
+
+
+def _stronger(trigger: Trigger, event) -> bool:
+    """Whether an earthquake shook harder than every earthquake already alerted in the event.
+
+    Other alerts (a tsunami or volcano warning, a weather warning, an upgrade) always count.
+    """
+    if trigger.kind != "earthquake":
+        return True
+    earlier = db.session.scalars(
+        select(JmaAlert.source).where(
+            JmaAlert.association_id == event.association_id,
+            JmaAlert.disaster_event_id == event.id,
+            JmaAlert.kind == "earthquake",
+        )
+    )
+    strongest = max((s.get("strength", 0) for s in earlier if s), default=-1)
+    return trigger.strength > strongest
 
 
 def alert_path(alert: JmaAlert) -> str:
@@ -110,7 +169,8 @@ def act(
         drill=trigger.drill,
         title=trigger.title,
         reason=trigger.reason,
-        source=source_of(message, link),
+        source=source_of(message, link)
+        | ({"strength": trigger.strength} if trigger.strength else {}),
         created_at=now,
     )
     try:
@@ -120,7 +180,16 @@ def act(
     except IntegrityError:  # another poll recorded the same event a moment ago
         return None
 
-    if mode == MODE_AUTO:
+    running = running_event(association, trigger.drill)
+    if running is not None and not _stronger(trigger, running):
+        alert.action = ACTION_NOTED
+        alert.disaster_event_id = running.id
+    elif running is not None:
+        # A stronger aftershock, an upgraded warning: one event, and a bulletin in it.
+        post_alert_bulletin(running, alert)
+        alert.action = ACTION_BULLETIN
+        alert.disaster_event_id = running.id
+    elif mode == MODE_AUTO and not trigger.ask:
         try:
             _start(alert, association, by=None, now=now)
         except EventNotStarted as error:
@@ -249,6 +318,15 @@ def cancelled_alerts(
     )
     if message.type_code in (VXSE51, VXSE53):
         query = query.where(JmaAlert.event_key == earthquake_key(message, drill))
+    elif message.type_code == VTSE41:
+        query = query.where(
+            JmaAlert.event_key.startswith(tsunami_key(message, drill), autoescape=True)
+        )
+    elif message.type_code == VFVO50:
+        query = query.where(
+            JmaAlert.event_key.startswith(volcano_key(message, drill, ""), autoescape=True),
+            JmaAlert.created_at >= now - CANCEL_WINDOW,
+        )
     elif message.type_code in (VPWW53, VXWW50):
         prefix = alert_key(drill, "weather", message.type_code, "")
         query = query.where(

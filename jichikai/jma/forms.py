@@ -62,6 +62,9 @@ class JmaSettingsForm(PageForm):
     warning_area_code = StringField(
         _l("市区町村のコード（大雨などの警報）"), validators=_code("6,7"), filters=[_strip]
     )
+    tsunami_area_code = StringField(
+        _l("津波予報区のコード（海の近くの自治会）"), validators=_code("3"), filters=[_strip]
+    )
     weather_kinds = CheckboxesField(
         _l("始める気象情報"),
         choices=[SelectChoice(code, WEATHER_LABELS[code]) for code in WEATHER_KINDS],
@@ -80,7 +83,10 @@ class JmaSettingsForm(PageForm):
         if not super().validate(extra_validators):
             return False
         if self.enabled.data and not (
-            self.city_code.data or self.area_code.data or self.warning_area_code.data
+            self.city_code.data
+            or self.area_code.data
+            or self.warning_area_code.data
+            or self.tsunami_area_code.data
         ):
             self.city_code.errors.append(_l("コードを一つ以上入れてください。"))
             return False
@@ -94,6 +100,7 @@ class JmaSettingsForm(PageForm):
             area_code=(self.area_code.data or "").strip(),
             threshold=self.threshold.data,
             warning_area_code=(self.warning_area_code.data or "").strip(),
+            tsunami_area_code=(self.tsunami_area_code.data or "").strip(),
             weather_kinds=[code for code in WEATHER_KINDS if code in chosen],
             mode=self.mode.data,
             drill_from_training=self.drill_from_training.data,

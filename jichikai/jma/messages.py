@@ -14,11 +14,14 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from .kinds import REVISION_2026_TYPES
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 JMX = "{http://xml.kishou.go.jp/jmaxml1/}"
 HEAD = "{http://xml.kishou.go.jp/jmaxml1/informationBasis1/}"
 SEISMOLOGY = "{http://xml.kishou.go.jp/jmaxml1/body/seismology1/}"
 METEOROLOGY = "{http://xml.kishou.go.jp/jmaxml1/body/meteorology1/}"
+VOLCANOLOGY = "{http://xml.kishou.go.jp/jmaxml1/body/volcanology1/}"
 
 # Seismic intensity (震度) as JMA writes it in MaxInt, weakest first.
 INTENSITY_SCALE = ("1", "2", "3", "4", "5-", "5+", "6-", "6+", "7")
@@ -40,16 +43,20 @@ VXSE51 = "VXSE51"  # 震度速報
 VXSE53 = "VXSE53"  # 震源・震度に関する情報
 VPWW53 = "VPWW53"  # 気象特別警報・警報・注意報
 VXWW50 = "VXWW50"  # 土砂災害警戒情報
-SUPPORTED_TYPES = (VXSE51, VXSE53, VPWW53, VXWW50)
+VTSE41 = "VTSE41"  # 津波警報・注意報・予報
+VFVO50 = "VFVO50"  # 噴火警報・予報
+SUPPORTED_TYPES = (VXSE51, VXSE53, VPWW53, VXWW50, VTSE41, VFVO50)
 # Known types that carry no rule here: VPWW54 repeats VPWW53; VPWW55-59 belong to the
-# warning system JMA introduces in 2026, whose codes are not evaluated yet.
-RECOGNISED_TYPES = ("VPWW54", "VPWW55", "VPWW56", "VPWW57", "VPWW58", "VPWW59")
+# warning system JMA introduces in 2026, whose codes are not evaluated yet (kinds.py).
+RECOGNISED_TYPES = ("VPWW54", *REVISION_2026_TYPES)
 
 TYPES_BY_TITLE = {
     "震度速報": VXSE51,
     "震源・震度に関する情報": VXSE53,
     "気象特別警報・警報・注意報": VPWW53,
     "土砂災害警戒情報": VXWW50,
+    "津波警報・注意報・予報a": VTSE41,
+    "噴火警報・予報": VFVO50,
 }
 
 _TYPE_IN_NAME = re.compile(r"(?:^|[_/])(V[A-Z]{3}\d{2})(?:[_.]|$)")
@@ -98,6 +105,32 @@ class WarningItem:
     kinds: list[WarningKind]
 
 
+@dataclass(frozen=True)
+class TsunamiItem:
+    """One 津波予報区 of a VTSE41 forecast: its code, name and warning kind now and before."""
+
+    area_code: str
+    area_name: str
+    kind_code: str
+    kind_name: str
+    last_kind_code: str = ""
+
+
+@dataclass
+class VolcanoItem:
+    """One Item of a VFVO50 VolcanoInfo block: a kind and the areas it applies to.
+
+    `target` is "volcano" (噴火警報・予報（対象火山）: the level, areas are volcanoes) or
+    "municipality" (噴火警報・予報（対象市町村等）: the warning, areas are 市町村等 codes).
+    """
+
+    target: str
+    kind_code: str
+    kind_name: str
+    condition: str
+    areas: list[tuple[str, str]]  # (code, name)
+
+
 @dataclass
 class JmaMessage:
     """What the rules need from one message."""
@@ -113,6 +146,8 @@ class JmaMessage:
     publishing_office: str = ""
     areas: dict[str, SeismicArea] = field(default_factory=dict)
     warnings: list[WarningItem] = field(default_factory=list)
+    tsunami: list[TsunamiItem] = field(default_factory=list)
+    volcano: list[VolcanoItem] = field(default_factory=list)
 
 
 def type_from_link(link: str) -> str | None:
@@ -211,7 +246,65 @@ def parse_message(data: bytes, type_code: str | None = None) -> JmaMessage:
     elif type_code in (VPWW53, VXWW50):
         body = root.find(f"{METEOROLOGY}Body")
         message.warnings = _warning_items(body)
+    elif type_code == VTSE41:
+        message.tsunami = _tsunami_items(root.find(f"{SEISMOLOGY}Body"))
+    elif type_code == VFVO50:
+        message.volcano = _volcano_items(root.find(f"{VOLCANOLOGY}Body"))
     return message
+
+
+def _tsunami_items(body: Element | None) -> list[TsunamiItem]:
+    """Body/Tsunami/Forecast/Item: Area/{Code,Name} and Category/{Kind,LastKind}/Code."""
+    items: list[TsunamiItem] = []
+    if body is None:
+        return items
+    s = SEISMOLOGY
+    for item in body.iterfind(f"{s}Tsunami/{s}Forecast/{s}Item"):
+        code = _text(item, f"{s}Area/{s}Code")
+        if not code:
+            continue
+        items.append(
+            TsunamiItem(
+                area_code=code,
+                area_name=_text(item, f"{s}Area/{s}Name"),
+                kind_code=_text(item, f"{s}Category/{s}Kind/{s}Code"),
+                kind_name=_text(item, f"{s}Category/{s}Kind/{s}Name"),
+                last_kind_code=_text(item, f"{s}Category/{s}LastKind/{s}Code"),
+            )
+        )
+    return items
+
+
+VOLCANO_TARGETS = {
+    "噴火警報・予報（対象火山）": "volcano",
+    "噴火警報・予報（対象市町村等）": "municipality",
+}
+
+
+def _volcano_items(body: Element | None) -> list[VolcanoItem]:
+    """Body/VolcanoInfo (対象火山 and 対象市町村等)/Item: Kind and Areas/Area/{Code,Name}."""
+    items: list[VolcanoItem] = []
+    if body is None:
+        return items
+    v = VOLCANOLOGY
+    for info in body.iterfind(f"{v}VolcanoInfo"):
+        target = VOLCANO_TARGETS.get(info.get("type", ""))
+        if target is None:
+            continue
+        for item in info.iterfind(f"{v}Item"):
+            items.append(
+                VolcanoItem(
+                    target=target,
+                    kind_code=_text(item, f"{v}Kind/{v}Code"),
+                    kind_name=_text(item, f"{v}Kind/{v}Name"),
+                    condition=_text(item, f"{v}Kind/{v}Condition"),
+                    areas=[
+                        (_text(area, f"{v}Code"), _text(area, f"{v}Name"))
+                        for area in item.iterfind(f"{v}Areas/{v}Area")
+                    ],
+                )
+            )
+    return items
 
 
 def _seismic_areas(body: Element | None) -> dict[str, SeismicArea]:

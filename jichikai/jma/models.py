@@ -24,6 +24,8 @@ ACTION_STARTED = "started"  # disaster mode was started
 ACTION_PROPOSED = "proposed"  # officers were asked to start it
 ACTION_DISMISSED = "dismissed"  # an officer decided not to start it
 ACTION_NOT_STARTED = "not_started"  # starting failed (another event is running); officers told
+ACTION_BULLETIN = "bulletin"  # an event was running: a bulletin told its members instead
+ACTION_NOTED = "noted"  # an event was running and this shaking was not stronger: recorded only
 
 
 class JmaFeed(db.Model):

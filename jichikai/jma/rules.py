@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .kinds import (
+    LANDSLIDE,
+    TSUNAMI_GRADES,
+    TSUNAMI_NAMES,
+    TSUNAMI_STARTS,
+    VOLCANO_LEVEL_STARTS,
+    VOLCANO_LEVELS,
+    VOLCANO_NEW_CONDITIONS,
+    VOLCANO_RESIDENTIAL_CODES,
+    VOLCANO_RESIDENTIAL_NAMES,
+    WEATHER_KINDS,
+)
 from .messages import (
     INTENSITY_LABELS,
     INTENSITY_SCALE,
     NOT_YET_RECEIVED,
+    VFVO50,
     VPWW53,
+    VTSE41,
     VXSE51,
     VXSE53,
     VXWW50,
@@ -16,7 +30,7 @@ from .messages import (
     SeismicCity,
     intensity_rank,
 )
-from .settings import LANDSLIDE, WEATHER_KINDS, JmaSettings
+from .settings import JmaSettings
 
 FIVE_LOWER = INTENSITY_SCALE.index("5-")
 
@@ -36,6 +50,10 @@ class Trigger:
     title: str
     reason: str
     drill: bool
+    # Always ask the officers, whatever the association's mode (津波注意報).
+    ask: bool = False
+    # Earthquakes: the intensity's place on the scale (an aftershock is compared with it).
+    strength: int = 0
 
 
 def evaluate(message: JmaMessage, settings: JmaSettings) -> Trigger | None:
@@ -53,6 +71,10 @@ def evaluate(message: JmaMessage, settings: JmaSettings) -> Trigger | None:
         return _weather_warning(message, settings, drill)
     if message.type_code == VXWW50:
         return _landslide(message, settings, drill)
+    if message.type_code == VTSE41:
+        return _tsunami(message, settings, drill)
+    if message.type_code == VFVO50:
+        return _volcano(message, settings, drill)
     return None
 
 
@@ -99,6 +121,7 @@ def _earthquake(
         title=f"地震（{reason}）",
         reason=reason,
         drill=drill,
+        strength=rank,
     )
 
 
@@ -154,3 +177,82 @@ def _landslide(message: JmaMessage, settings: JmaSettings, drill: bool) -> Trigg
 
 def report_time(message: JmaMessage) -> str:
     return message.report_datetime.isoformat() if message.report_datetime else ""
+
+
+def tsunami_key(message: JmaMessage, drill: bool, grade: str = "") -> str:
+    """One alert per earthquake (EventID) and grade: an upgrade is a new alert."""
+    return alert_key(drill, "tsunami", message.event_id or report_time(message), grade)
+
+
+def _tsunami(message: JmaMessage, settings: JmaSettings, drill: bool) -> Trigger | None:
+    """VTSE41: 大津波警報 or 津波警報 for the association's 津波予報区 starts; 津波注意報 asks."""
+    if not settings.tsunami_area_code:
+        return None
+    for item in message.tsunami:
+        if item.area_code != settings.tsunami_area_code:
+            continue
+        grade = TSUNAMI_GRADES.get(item.kind_code)
+        if grade is None:
+            return None
+        name = TSUNAMI_NAMES[grade]
+        return Trigger(
+            event_key=tsunami_key(message, drill, grade),
+            kind="tsunami",
+            title=f"{name}（{item.area_name}）",
+            reason=f"{item.area_name}に{name}",
+            drill=drill,
+            ask=grade not in TSUNAMI_STARTS,
+        )
+    return None
+
+
+def volcano_key(message: JmaMessage, drill: bool, *parts: str) -> str:
+    """One alert per volcano (its EventID is the volcano's code) and level or warning."""
+    return alert_key(drill, "volcano", message.event_id or message.head_title, *parts)
+
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _volcano(message: JmaMessage, settings: JmaSettings, drill: bool) -> Trigger | None:
+    """VFVO50: 噴火警戒レベル４ or more, or 噴火警報（居住地域）, for the municipality.
+
+    The municipality is the association's city code (earthquakes) or its warning area code.
+    """
+    codes = {code for code in (settings.city_code, settings.warning_area_code) if code}
+    if not codes:
+        return None
+    level, level_raised, volcano_name = 0, False, ""
+    for item in message.volcano:
+        if item.target == "volcano" and item.kind_code in VOLCANO_LEVELS:
+            level = max(level, VOLCANO_LEVELS[item.kind_code])
+            level_raised = level_raised or item.condition in VOLCANO_NEW_CONDITIONS
+            volcano_name = volcano_name or (item.areas[0][1] if item.areas else "")
+    for item in message.volcano:
+        if item.target != "municipality":
+            continue
+        ours = [name for code, name in item.areas if code in codes]
+        if not ours:
+            continue
+        residential = (
+            item.kind_code in VOLCANO_RESIDENTIAL_CODES
+            or item.kind_name in VOLCANO_RESIDENTIAL_NAMES
+        )
+        if not (residential or level >= VOLCANO_LEVEL_STARTS):
+            continue
+        if item.condition not in VOLCANO_NEW_CONDITIONS and not level_raised:
+            continue  # 継続: already in force
+        name = volcano_name or message.head_title
+        what = (
+            f"噴火警戒レベル{str(level).translate(_FULL_WIDTH)}"
+            if level >= VOLCANO_LEVEL_STARTS
+            else item.kind_name or "噴火警報"
+        )
+        return Trigger(
+            event_key=volcano_key(message, drill, str(level), item.kind_code),
+            kind="volcano",
+            title=f"{what}（{name}）",
+            reason=f"{ours[0]}に{item.kind_name or '噴火警報'}（{name}）",
+            drill=drill,
+        )
+    return None

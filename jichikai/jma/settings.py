@@ -6,23 +6,14 @@ from dataclasses import asdict, dataclass, field
 
 from ..audit.services import record
 from ..org.models import Association, Member
+from .kinds import DEFAULT_WEATHER_KINDS, LANDSLIDE, WEATHER_KINDS
 from .messages import INTENSITY_SCALE
+
+__all__ = ["DEFAULT_WEATHER_KINDS", "LANDSLIDE", "WEATHER_KINDS"]
 
 MODE_AUTO = "auto"
 MODE_ASK = "ask"
 MODES = (MODE_AUTO, MODE_ASK)
-
-LANDSLIDE = "landslide"
-# Weather kinds an association may choose: VPWW53 Kind/Code (or VXWW50) -> (name, event kind).
-WEATHER_KINDS: dict[str, tuple[str, str]] = {
-    "33": ("大雨特別警報", "flood"),
-    "35": ("暴風特別警報", "other"),
-    "38": ("高潮特別警報", "flood"),
-    "03": ("大雨警報", "flood"),
-    "04": ("洪水警報", "flood"),
-    LANDSLIDE: ("土砂災害警戒情報", "landslide"),
-}
-DEFAULT_WEATHER_KINDS = ("33", LANDSLIDE)
 
 
 class JmaError(ValueError):
@@ -38,6 +29,8 @@ class JmaSettings:
     area_code: str = ""
     threshold: str = "5-"
     warning_area_code: str = ""
+    # 津波予報区 for VTSE41 (coastal associations), e.g. 220 宮城県.
+    tsunami_area_code: str = ""
     weather_kinds: list[str] = field(default_factory=lambda: list(DEFAULT_WEATHER_KINDS))
     mode: str = MODE_ASK
     drill_from_training: bool = False
@@ -56,6 +49,7 @@ class JmaSettings:
             ("city_code", self.city_code, (6, 7)),
             ("area_code", self.area_code, (3,)),
             ("warning_area_code", self.warning_area_code, (6, 7)),
+            ("tsunami_area_code", self.tsunami_area_code, (3,)),
         ):
             if value and not (value.isascii() and value.isdigit() and len(value) in digits):
                 found.append(f"{name}: {value!r} is not a JMA code")
@@ -66,7 +60,8 @@ class JmaSettings:
         unknown = [k for k in self.weather_kinds if k not in WEATHER_KINDS]
         if unknown:
             found.append(f"weather_kinds: {unknown}")
-        if self.enabled and not (self.city_code or self.area_code or self.warning_area_code):
+        areas = (self.city_code, self.area_code, self.warning_area_code, self.tsunami_area_code)
+        if self.enabled and not any(areas):
             found.append("enabled without any area")
         return found
 

@@ -295,3 +295,53 @@ CASES += [
 
 def _nothing_stored():
     assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+
+
+def _needing_help(world) -> str:
+    """An event where world.member's latest report is 助けが必要; the help form's address."""
+    from jichikai.disaster.services import submit_checkin
+
+    event = _event(world)
+    submit_checkin(
+        world.member,
+        event_id=event.id,
+        status="need_help",
+        help_kind="supplies",
+        client_id="matrix-need-help",
+    )
+    db.session.commit()
+    return "/disaster/help"
+
+
+CASES += [
+    Case(
+        "GET",
+        _event_url("/bulletins"),
+        officers_only(outsider=404),
+        id="disaster-bulletins",
+    ),
+    Case(
+        "POST",
+        _event_url("/bulletins"),
+        expect(anonymous=LOGIN, officer=303, admin=303, outsider=404, default=403),
+        form=lambda w: {"template": "free", "text": "給水車が来ます"},
+        id="disaster-bulletins-post",
+    ),
+    Case(
+        "GET",
+        _event_url("/bulletins.csv"),
+        officers_only(outsider=404),
+        id="disaster-bulletins-export",
+    ),
+    Case(
+        "POST",
+        _needing_help,
+        expect(anonymous=LOGIN, other_leader=403, outsider=404, default=303),
+        form=lambda w: {
+            "event_id": _event(w).id,
+            "member_id": w.member.id,
+            "text": "薬が足りません",
+        },
+        id="disaster-help-update",
+    ),
+]

@@ -39,7 +39,7 @@ def test_drill_has_no_default(app, world, client, as_member):
 
 def test_wrong_kind_is_422(app, world, client, as_member):
     as_member(world.officer)
-    response = client.post("/api/v1/disaster/events", json={"kind": "tsunami", "title": "x"})
+    response = client.post("/api/v1/disaster/events", json={"kind": "meteor", "title": "x"})
     assert response.status_code == 422
     assert "kind" in response.get_json()["errors"]["json"]
 

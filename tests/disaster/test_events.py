@@ -70,7 +70,7 @@ def test_the_database_refuses_a_second_active_event(app, world):
 
 
 @pytest.mark.parametrize(
-    ("kind", "title"), [("tsunami", "津波"), ("earthquake", " "), ("earthquake", "x" * 201)]
+    ("kind", "title"), [("meteor", "隕石"), ("earthquake", " "), ("earthquake", "x" * 201)]
 )
 def test_invalid_start_is_refused(app, world, kind, title):
     with pytest.raises(DisasterError):

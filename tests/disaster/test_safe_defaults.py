@@ -127,7 +127,7 @@ def test_back_returns_to_the_filled_form_and_starts_nothing(app, world, client, 
     [
         {"drill": "maybe"},
         {"drill": ""},
-        {"kind": "tsunami"},
+        {"kind": "meteor"},
         {"title": ""},
         {"title": "x" * 201},
         {"message": "x" * 2001},
