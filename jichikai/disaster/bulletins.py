@@ -22,7 +22,7 @@ from ..links import absolute
 from ..org.models import Block, Household, Member
 from ..push.services import DISASTER_TTL, KIND_DISASTER
 from ..reach.models import CHANNEL_PUSH
-from ..reach.services import Envelope, Message, Reach, notify
+from ..reach.services import Action, Envelope, Message, Reach, notify
 from .models import STATUS_NEED_HELP, Bulletin, CheckIn, DisasterEvent, HelpUpdate
 from .permissions import can_report_for
 from .services import DisasterError, EventEnded, latest_checkins
@@ -218,7 +218,7 @@ def bulletin_message(event: DisasterEvent, bulletin: Bulletin) -> Message:
         if channel == CHANNEL_PUSH:
             return Envelope(title=title, body=body, url="/")
         return Envelope(
-            title=title, body=body, url=absolute("/"), actions=((_("開く"), absolute("/")),)
+            title=title, body=body, url=absolute("/"), actions=(Action(_("開く"), absolute("/")),)
         )
 
     return Message(

@@ -1,8 +1,8 @@
 """Real-browser tests: Debian's Chromium driven by Playwright against a live server."""
 
+import logging
 import os
 import shutil
-import logging
 import threading
 from pathlib import Path
 
@@ -92,9 +92,9 @@ def screenshot(page, name: str) -> Path | None:
     """Save a full-page screenshot under test-output/screenshots for people to look at.
 
     A screenshot is a picture for people, not a check: when Chromium cannot capture the whole
-    page in time (seen once in CI on a busy machine), it falls back to the visible part, and if
-    that fails too it logs a warning instead of failing the test that took it. Assertions never depend
-    on a screenshot.
+    page in time (seen once in CI on a busy machine), it falls back to the visible part, and
+    if that fails too it logs a warning instead of failing the test that took it. Assertions
+    never depend on a screenshot.
     """
     from playwright.sync_api import Error as PlaywrightError
 
