@@ -15,12 +15,15 @@ from .jma.models import JmaAlert, JmaEntry, JmaFeed
 from .line.models import LineAccount, LineLinkCode, LineWebhookEvent
 from .notices.models import (
     Attachment,
+    CalendarFeed,
     Notice,
     NoticeBlock,
     NoticeReminder,
     ReadReceipt,
     Reply,
+    ReplyAnswer,
     ReplyOption,
+    ReplyQuestion,
 )
 from .org.models import Association, Block, Household, Member, RoleAssignment, RosterImport
 from .push.models import OutboxTally, PushDelivery, PushSubscription
@@ -29,6 +32,7 @@ from .reach.models import Contact
 __all__ = [
     "Association",
     "Attachment",
+    "CalendarFeed",
     "CallOutcome",
     "AssociationShelter",
     "AuditEvent",
@@ -55,7 +59,9 @@ __all__ = [
     "PushSubscription",
     "ReadReceipt",
     "Reply",
+    "ReplyAnswer",
     "ReplyOption",
+    "ReplyQuestion",
     "RoleAssignment",
     "RosterImport",
     "Shelter",

@@ -56,7 +56,7 @@ CASES = [
         "POST",
         lambda w: f"{_n(w)}/reply",
         expect(anonymous=LOGIN, outsider=404, default=303),
-        form=lambda w: {"option": str(_notice(w).options[0].id)},
+        form=lambda w: {f"q{_notice(w).questions[0].id}": str(_notice(w).options[0].id)},
         id="reply",
     ),
     Case("GET", lambda w: f"{_n(w)}/files/{_image(w)}", VISIBLE, id="file"),
