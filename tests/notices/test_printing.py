@@ -31,7 +31,7 @@ def pdf_with_object_stream(pages: int) -> bytes:
     for obj in objects:
         offsets.append(len(body))
         body += obj + b"\n"
-    header = " ".join(f"{n} {o}" for n, o in zip(range(1, 1 + len(objects)), offsets)).encode()
+    header = " ".join(f"{n} {o}" for n, o in enumerate(offsets, start=1)).encode()
     data = zlib.compress(header + b"\n" + body)
     n = 3 + pages
     return (
