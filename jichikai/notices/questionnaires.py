@@ -87,21 +87,22 @@ def check_questions(reply_kind: str | None, questions: list[QuestionInput]) -> l
         return []
     if reply_kind not in REPLY_KINDS:
         raise NoticeError(_("返信の種類を選んでください。"), field="reply_kind")
-    cleaned = []
-    for question in questions:
+    # Rows left empty are skipped; a problem names the row as the officer sees it.
+    cleaned: list[tuple[int, QuestionInput]] = []
+    for row, question in enumerate(questions, start=1):
         question.label = (question.label or "").strip()
         question.options = [o.strip() for o in question.options if o and o.strip()]
         if question.label or question.options:
-            cleaned.append(question)
+            cleaned.append((row, question))
     if not cleaned and reply_kind == REPLY_ATTENDANCE:
-        cleaned = [attendance_question()]
+        cleaned = [(1, attendance_question())]
     if not cleaned:
         raise NoticeError(_("質問を1つ以上入れてください。"), field="questions")
     if len(cleaned) > QUESTIONS_MAX:
         raise NoticeError(_("質問は %(n)d 個までです。", n=QUESTIONS_MAX), field="questions")
-    for number, question in enumerate(cleaned, start=1):
-        _check_question(number, question)
-    return cleaned
+    for row, question in cleaned:
+        _check_question(row, question)
+    return [question for _row, question in cleaned]
 
 
 def _check_question(number: int, question: QuestionInput) -> None:

@@ -147,6 +147,16 @@ def test_a_wrong_question_is_named_and_nothing_typed_is_lost(client, world, as_m
     assert db.session.scalar(select(func.count(Notice.id))) == 0
 
 
+def test_a_problem_names_the_row_the_officer_sees(world):
+    rows = [
+        QuestionInput(""),
+        QuestionInput("来ますか", QUESTION_SINGLE, True, ["行く", "行かない"]),
+        QuestionInput("人数", QUESTION_NUMBER, True, [], 3, 1),
+    ]
+    with pytest.raises(NoticeError, match="^質問3："):
+        make_notice(world, reply_kind=REPLY_SURVEY, questions=rows)
+
+
 def test_a_survey_needs_a_question(world):
     with pytest.raises(NoticeError, match="質問を1つ以上"):
         make_notice(world, reply_kind=REPLY_SURVEY, questions=[])
