@@ -39,8 +39,12 @@ def test_officer_builds_a_questionnaire_and_a_member_answers_it(
     second.get_by_label("答え方").select_option("number")
     second.get_by_label("いちばん小さい数").fill("1")
     second.get_by_label("いちばん大きい数").fill("8")
+    page.evaluate("window.stillTheSamePage = true")
     page.get_by_role("button", name="質問を増やす").click()
     assert page.locator(".question-row").count() == 4
+    assert page.evaluate("window.stillTheSamePage === true")  # added in the page by the script
+    assert page.locator('[name="questions-3-label"]').count() == 1
+    assert page.locator(".question-row legend").nth(3).inner_text() == "質問4"
     # What was typed survived the round trip without JavaScript.
     assert page.locator(".question-row").nth(1).get_by_label("質問", exact=True).input_value() == (
         "何人で来ますか"
