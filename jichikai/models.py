@@ -17,12 +17,15 @@ from .jma.models import JmaAlert, JmaEntry, JmaFeed
 from .line.models import LineAccount, LineLinkCode, LineWebhookEvent
 from .notices.models import (
     Attachment,
+    CalendarFeed,
     Notice,
     NoticeBlock,
     NoticeReminder,
     ReadReceipt,
     Reply,
+    ReplyAnswer,
     ReplyOption,
+    ReplyQuestion,
 )
 from .org.models import Association, Block, Household, Member, RoleAssignment, RosterImport
 from .push.models import OutboxTally, PushDelivery, PushSubscription
@@ -32,6 +35,7 @@ __all__ = [
     "Association",
     "Attachment",
     "Bulletin",
+    "CalendarFeed",
     "CallOutcome",
     "AssociationShelter",
     "AuditEvent",
@@ -59,7 +63,9 @@ __all__ = [
     "PushSubscription",
     "ReadReceipt",
     "Reply",
+    "ReplyAnswer",
     "ReplyOption",
+    "ReplyQuestion",
     "RoleAssignment",
     "RosterImport",
     "Shelter",

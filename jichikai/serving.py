@@ -27,6 +27,8 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 # where those characters do, so that "/c/<token>: ..." keeps its colon.
 CARD_LINK = re.compile(r"/([car])/[\w.~%-]+")
 REDACTED = {"c": "/c/[card]", "a": "/a/[link]", "r": "/r/[link]"}
+# A member's calendar feed (/calendar/<token>.ics) is a secret address too.
+CALENDAR_FEED = re.compile(r"/calendar/[\w~%-]+\.ics")
 LOG_FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(name)s %(message)s"  # the worker's lines
 # Characters that some readers take for the end of a line; JSON leaves them as they are.
@@ -34,8 +36,9 @@ LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "
 
 
 def redact(text: str) -> str:
-    """`text` with the token of every card and one-tap link replaced."""
-    return CARD_LINK.sub(lambda found: REDACTED[found[1]], text)
+    """`text` with the token of every card, one-tap link and calendar feed replaced."""
+    text = CARD_LINK.sub(lambda found: REDACTED[found[1]], text)
+    return CALENDAR_FEED.sub("/calendar/[feed].ics", text)
 
 
 class RedactingFilter(logging.Filter):

@@ -12,6 +12,7 @@ from ..org.models import Block, Household
 from .errors import NoticeError
 from .models import Notice
 from .permissions import can_follow_block, can_manage_notices, can_record_for, can_view_notice
+from .questionnaires import current_reply, values_of
 from .reports import audience_blocks, household_states
 from .schemas import (
     NoticeCreateSchema,
@@ -25,7 +26,6 @@ from .schemas import (
 from .services import (
     NoticeInput,
     create_notice,
-    current_reply,
     mark_read,
     member_feed,
     member_read_at,
@@ -59,6 +59,7 @@ def _fail(error: NoticeError):
 
 def _notice_body(notice: Notice, read: bool) -> dict:
     reply = current_reply(notice, current_user)
+    values = values_of(reply)
     return {
         "id": notice.id,
         "title": notice.title,
@@ -90,8 +91,20 @@ def _notice_body(notice: Notice, read: bool) -> dict:
             "per": notice.reply_per,
             "deadline": notice.reply_deadline,
             "open": notice.replies_open(utcnow()),
-            "options": [{"id": o.id, "label": o.label} for o in notice.options],
-            "answer_option_id": reply.option_id if reply else None,
+            "questions": [
+                {
+                    "id": q.id,
+                    "kind": q.kind,
+                    "label": q.label,
+                    "required": q.required,
+                    "min": q.min_value,
+                    "max": q.max_value,
+                    "options": [{"id": o.id, "label": o.label} for o in q.options],
+                    "answer": values.get(q.id, []),
+                }
+                for q in notice.questions
+            ],
+            "answered_at": reply.answered_at if reply else None,
         }
         if notice.reply_kind
         else None,

@@ -9,7 +9,8 @@ from ..database import utcnow
 from ..extensions import db
 from ..org.models import Association, Block, Household, Member
 from .models import CATEGORY_CITY, CATEGORY_EVENT, CATEGORY_GENERAL, REPLY_ATTENDANCE
-from .services import NoticeInput, answer, create_notice, mark_read, record_household_read
+from .questionnaires import answer
+from .services import NoticeInput, create_notice, mark_read, record_household_read
 
 DEMO_NOTICES = [
     NoticeInput(
@@ -86,5 +87,7 @@ def seed(association: Association) -> None:
             for member in household.members[:1]:
                 mark_read(notice, member, now=published + timedelta(hours=index % 24))
                 if notice.reply_kind and index % 4:
-                    answer(notice, member, notice.options[index % 2].id, now=now)
+                    choice = notice.questions[0]
+                    chosen = str(choice.options[index % 2].id)
+                    answer(notice, member, {choice.id: [chosen]}, now=now)
     db.session.flush()

@@ -1,4 +1,4 @@
-"""Circulars (回覧): notices, their audience, attachments, read receipts and replies."""
+"""Circulars (回覧): notices, their audience, attachments, read receipts, replies, events."""
 
 from __future__ import annotations
 
@@ -32,6 +32,22 @@ REPLY_KINDS = (REPLY_ATTENDANCE, REPLY_SURVEY)
 PER_HOUSEHOLD = "household"
 PER_MEMBER = "member"
 
+# Kinds of question on a reply form.
+QUESTION_SINGLE = "single"
+QUESTION_MULTIPLE = "multiple"
+QUESTION_SHORT = "short"
+QUESTION_LONG = "long"
+QUESTION_NUMBER = "number"
+QUESTION_KINDS = (
+    QUESTION_SINGLE,
+    QUESTION_MULTIPLE,
+    QUESTION_SHORT,
+    QUESTION_LONG,
+    QUESTION_NUMBER,
+)
+CHOICE_KINDS = (QUESTION_SINGLE, QUESTION_MULTIPLE)
+TEXT_KINDS = (QUESTION_SHORT, QUESTION_LONG)
+
 
 class Notice(TenantMixin, db.Model):
     """A circular: visible to its audience from `published_at` until withdrawn or expired."""
@@ -39,6 +55,7 @@ class Notice(TenantMixin, db.Model):
     __table_args__ = (
         Index("ix_notice_feed", "association_id", "published_at"),
         Index("ix_notice_schedule", "published_at", "publish_at"),
+        Index("ix_notice_event", "association_id", "event_starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +82,11 @@ class Notice(TenantMixin, db.Model):
     reply_per: Mapped[str] = mapped_column(String(10), default=PER_HOUSEHOLD)
     reply_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # An event (行事) the circular announces: shown on the calendar and in members' feeds.
+    event_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_place: Mapped[str] = mapped_column(String(200), default="")
+
     author: Mapped[Member | None] = relationship(foreign_keys=[author_id])
     audience: Mapped[list[NoticeBlock]] = relationship(
         back_populates="notice", cascade="all, delete-orphan"
@@ -72,8 +94,12 @@ class Notice(TenantMixin, db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="Attachment.id"
     )
+    questions: Mapped[list[ReplyQuestion]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", order_by="ReplyQuestion.position"
+    )
+    # Every choice of every question (written through `questions`).
     options: Mapped[list[ReplyOption]] = relationship(
-        back_populates="notice", cascade="all, delete-orphan", order_by="ReplyOption.position"
+        viewonly=True, order_by="(ReplyOption.question_id, ReplyOption.position)"
     )
 
     @property
@@ -155,34 +181,84 @@ class ReadReceipt(TenantMixin, db.Model):
     recorded_by: Mapped[Member | None] = relationship(foreign_keys=[recorded_by_id])
 
 
-class ReplyOption(TenantMixin, db.Model):
-    """One choice of a notice's reply form (出席 / 欠席, or a survey's answers)."""
+class ReplyQuestion(TenantMixin, db.Model):
+    """One question of a notice's reply form (アンケート), in `position` order."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(10), default=QUESTION_SINGLE)
+    label: Mapped[str] = mapped_column(String(200))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bounds of a number question (e.g. 参加人数 from 0 to 10); None: no bound.
+    min_value: Mapped[int | None] = mapped_column(Integer)
+    max_value: Mapped[int | None] = mapped_column(Integer)
+
+    notice: Mapped[Notice] = relationship(back_populates="questions")
+    options: Mapped[list[ReplyOption]] = relationship(
+        back_populates="question", cascade="all, delete-orphan", order_by="ReplyOption.position"
+    )
+
+    @property
+    def has_choices(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+
+class ReplyOption(TenantMixin, db.Model):
+    """One choice of a question (出席 / 欠席, or a survey's answers)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("reply_question.id", ondelete="CASCADE"), index=True
+    )
     label: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
-    notice: Mapped[Notice] = relationship(back_populates="options")
+    question: Mapped[ReplyQuestion] = relationship(back_populates="options")
 
 
 class Reply(TenantMixin, db.Model):
-    """An answer to a notice's reply form, by a household or a member (`respondent`)."""
+    """A household's or a member's (`respondent`) answers to a notice's reply form.
+
+    Answers from a paper slip are entered by a leader: `recorded_by` is set (代理入力).
+    """
 
     __table_args__ = (UniqueConstraint("notice_id", "respondent"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"))
-    option_id: Mapped[int] = mapped_column(ForeignKey("reply_option.id", ondelete="CASCADE"))
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     # "h<household id>" or "m<member id>": one answer per household or per member.
     respondent: Mapped[str] = mapped_column(String(24))
-    note: Mapped[str] = mapped_column(String(200), default="")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
 
-    option: Mapped[ReplyOption] = relationship()
-    member: Mapped[Member | None] = relationship()
+    member: Mapped[Member | None] = relationship(foreign_keys=[member_id])
+    recorded_by: Mapped[Member | None] = relationship(foreign_keys=[recorded_by_id])
+    answers: Mapped[list[ReplyAnswer]] = relationship(
+        back_populates="reply", cascade="all, delete-orphan", order_by="ReplyAnswer.id"
+    )
+
+    @property
+    def by_proxy(self) -> bool:
+        return self.recorded_by_id is not None
+
+
+class ReplyAnswer(TenantMixin, db.Model):
+    """The answer to one question: a chosen option (one row per choice), a text or a number."""
+
+    __table_args__ = (Index("ix_reply_answer_question", "question_id", "option_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("reply.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("reply_question.id", ondelete="CASCADE"))
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("reply_option.id", ondelete="CASCADE"))
+    text: Mapped[str | None] = mapped_column(Text)
+    number: Mapped[int | None] = mapped_column(Integer)
+
+    reply: Mapped[Reply] = relationship(back_populates="answers")
 
 
 class NoticeReminder(TenantMixin, db.Model):
@@ -196,3 +272,15 @@ class NoticeReminder(TenantMixin, db.Model):
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarFeed(TenantMixin, db.Model):
+    """A member's secret iCalendar address; only the token's hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()

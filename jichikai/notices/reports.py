@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -15,7 +14,8 @@ from ..extensions import db
 from ..org.models import Block, Household, Member
 from ..push.models import Outbox
 from ..reach.reports import ON_ITS_WAY, ChannelRow, channel_counts, reached_members
-from .models import Notice, ReadReceipt, Reply, ReplyOption
+from .models import Notice, ReadReceipt, Reply
+from .questionnaires import answer_text, replies_by_household
 from .services import FEED_PAGE_SIZE, audience_condition, live_conditions
 
 
@@ -254,29 +254,6 @@ def leader_notices(
     return _rows_with_rates(notices[:FEED_PAGE_SIZE], block_ids), len(notices) > FEED_PAGE_SIZE
 
 
-@dataclass
-class Tally:
-    options: list[ReplyOption]
-    by_block: dict[int, dict[int, int]]  # block id -> option id -> count
-    totals: dict[int, int]
-
-
-def reply_tallies(notice: Notice) -> Tally:
-    """Answers per option and block (one query)."""
-    rows = db.session.execute(
-        select(Household.block_id, Reply.option_id, func.count(Reply.id))
-        .join(Household, Household.id == Reply.household_id)
-        .where(Reply.notice_id == notice.id)
-        .group_by(Household.block_id, Reply.option_id)
-    ).all()
-    by_block: dict[int, dict[int, int]] = defaultdict(dict)
-    totals: dict[int, int] = defaultdict(int)
-    for block_id, option_id, count in rows:
-        by_block[block_id][option_id] = count
-        totals[option_id] += count
-    return Tally(list(notice.options), dict(by_block), dict(totals))
-
-
 def export_rows(notice: Notice, zone: tzinfo) -> list[list[str]]:
     """One row per household of the audience: block, household, read state and replies."""
     blocks = audience_blocks(notice)
@@ -288,16 +265,8 @@ def export_rows(notice: Notice, zone: tzinfo) -> list[list[str]]:
         )
     )
     states = {s.household.id: s for s in household_states(notice, households)}
-    answers: dict[int, list[str]] = defaultdict(list)
-    if notice.reply_kind:
-        labels = {o.id: o.label for o in notice.options}
-        for reply in db.session.scalars(
-            select(Reply).where(Reply.notice_id == notice.id).order_by(Reply.id)
-        ):
-            text = labels.get(reply.option_id, "")
-            if reply.note:
-                text += f"（{reply.note}）"
-            answers[reply.household_id].append(text)
+    questions = list(notice.questions) if notice.reply_kind else []
+    replies = replies_by_household(notice, [h.id for h in households]) if questions else {}
     block_names = {b.id: b.name for b in blocks}
     order = {b.id: i for i, b in enumerate(blocks)}
     households.sort(key=lambda h: (order[h.block_id], h.position, h.id))
@@ -317,21 +286,37 @@ def export_rows(notice: Notice, zone: tzinfo) -> list[list[str]]:
             _("既読の日時"),
             _("方法"),
             _("読んだ人・記録した人"),
-            _("返信"),
         ]
+        + ([_("返信した人"), _("返信の日時")] if questions else [])
+        + [q.label for q in questions]
     ]
     for household in households:
         state = states[household.id]
-        rows.append(
-            [
-                block_names[household.block_id],
-                household.name,
-                _("はい") if household.paper_only else "",
-                _("既読") if state.read else _("未読"),
-                state.read_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if state.read_at else "",
-                vias.get(state.via, "") if state.via else "",
-                state.reader_name or state.recorder_name or "",
-                " / ".join(answers.get(household.id, [])),
-            ]
-        )
+        base = [
+            block_names[household.block_id],
+            household.name,
+            _("はい") if household.paper_only else "",
+            _("既読") if state.read else _("未読"),
+            state.read_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if state.read_at else "",
+            vias.get(state.via, "") if state.via else "",
+            state.reader_name or state.recorder_name or "",
+        ]
+        if not questions:
+            rows.append(base)
+            continue
+        # One row per reply (per member forms have several); a household without any: one row.
+        for reply in replies.get(household.id) or [None]:
+            rows.append(base + _reply_cells(reply, questions, zone))
     return rows
+
+
+def _reply_cells(reply: Reply | None, questions: list, zone: tzinfo) -> list[str]:
+    if reply is None:
+        return [_("未回答"), ""] + [""] * len(questions)
+    if reply.by_proxy:
+        who = _("%(name)s が紙から入力", name=reply.recorded_by.name if reply.recorded_by else "")
+    else:
+        who = reply.member.name if reply.member else ""
+    return [who, reply.answered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")] + [
+        answer_text(q, reply.answers) for q in questions
+    ]

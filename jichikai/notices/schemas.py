@@ -34,13 +34,27 @@ class ReplyOptionSchema(Schema):
     label = fields.Str()
 
 
+class ReplyQuestionSchema(Schema):
+    id = fields.Int()
+    kind = fields.Str(metadata={"enum": ["single", "multiple", "short", "long", "number"]})
+    label = fields.Str()
+    required = fields.Bool()
+    min = fields.Int(allow_none=True)
+    max = fields.Int(allow_none=True)
+    options = fields.List(fields.Nested(ReplyOptionSchema))
+    answer = fields.List(
+        fields.Str(),
+        metadata={"description": "The caller's answer: option ids, a text or a number."},
+    )
+
+
 class ReplyFormSchema(Schema):
     kind = fields.Str(metadata={"enum": ["attendance", "survey"]})
     per = fields.Str(metadata={"enum": ["household", "member"]})
     deadline = fields.DateTime(allow_none=True)
     open = fields.Bool()
-    options = fields.List(fields.Nested(ReplyOptionSchema))
-    answer_option_id = fields.Int(allow_none=True)
+    questions = fields.List(fields.Nested(ReplyQuestionSchema))
+    answered_at = fields.DateTime(allow_none=True)
 
 
 class NoticeSchema(Schema):

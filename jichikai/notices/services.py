@@ -1,4 +1,4 @@
-"""Notices: writing, publishing, reading, receipts, replies and reminders."""
+"""Notices: writing, publishing, reading, receipts and reminders (replies: questionnaires)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ..reach import tokens
 from ..reach.models import CHANNEL_PUSH
 from ..reach.services import DOES_READ, Action, Envelope, Message, Reach, notify
 from . import attachments
-from .errors import NoticeError, NoticeForbidden, NoticeNotFound, TooSoon
+from .errors import NoticeError, NoticeNotFound, TooSoon
 from .models import (
     CATEGORIES,
     CATEGORY_GENERAL,
@@ -28,25 +28,26 @@ from .models import (
     PER_HOUSEHOLD,
     PER_MEMBER,
     RECORDED_VIAS,
-    REPLY_ATTENDANCE,
-    REPLY_KINDS,
     VIA_APP,
     Attachment,
     Notice,
     NoticeBlock,
     NoticeReminder,
     ReadReceipt,
-    Reply,
-    ReplyOption,
 )
 from .permissions import in_audience
+from .questionnaires import (
+    QuestionInput,
+    build_questions,
+    check_questions,
+    has_replies,
+    question_inputs,
+)
 from .text import summary
 
 TITLE_MAX = 200
 BODY_MAX = 10_000
-OPTION_MAX = 100
-OPTIONS_MAX = 10
-NOTE_MAX = 200
+EVENT_PLACE_MAX = 200
 FEED_PAGE_SIZE = 20
 MAX_PAGE = 10_000  # a page number beyond it would overflow the query's OFFSET
 REMINDER_INTERVAL = timedelta(hours=1)
@@ -68,20 +69,17 @@ class NoticeInput:
     expires_at: datetime | None = None
     reply_kind: str | None = None
     reply_per: str = PER_HOUSEHOLD
-    reply_options: list[str] = field(default_factory=list)
+    # Empty for 出欠: one question 出席 / 欠席.
+    questions: list[QuestionInput] = field(default_factory=list)
     reply_deadline: datetime | None = None
+    event_starts_at: datetime | None = None  # an event (行事) on the calendar
+    event_ends_at: datetime | None = None
+    event_place: str = ""
 
 
-# Stored text is in the association's language (Japanese), not the writer's; what frames a
-# message to a member (a reminder's title, the links) is in the member's language.
-ATTENDANCE_OPTIONS = ["出席", "欠席"]
-
-
-def default_options(kind: str) -> list[str]:
-    return list(ATTENDANCE_OPTIONS) if kind == REPLY_ATTENDANCE else []
-
-
-def _check(data: NoticeInput, association_id: int, now: datetime) -> tuple[list[Block], list[str]]:
+def _check(
+    data: NoticeInput, association_id: int, now: datetime
+) -> tuple[list[Block], list[QuestionInput]]:
     """Every check of a notice's content; raises NoticeError with the first problem."""
     data.title = (data.title or "").strip()
     data.body = (data.body or "").strip()
@@ -109,32 +107,28 @@ def _check(data: NoticeInput, association_id: int, now: datetime) -> tuple[list[
     if data.expires_at is not None and data.expires_at <= start:
         raise NoticeError(_("掲載の終わりは、公開より後にしてください。"), field="expires_at")
 
-    options: list[str] = []
+    questions = check_questions(data.reply_kind, data.questions)
     if data.reply_kind:
-        if data.reply_kind not in REPLY_KINDS:
-            raise NoticeError(_("返信の種類を選んでください。"), field="reply_kind")
         if data.reply_per not in (PER_HOUSEHOLD, PER_MEMBER):
             raise NoticeError(_("返信は世帯ごとか一人ずつかを選んでください。"), field="reply_per")
-        options = [o.strip() for o in data.reply_options if o and o.strip()]
-        if not options:
-            options = default_options(data.reply_kind)
-        if len(options) < 2:
-            raise NoticeError(_("選択肢を2つ以上入れてください。"), field="reply_options")
-        if len(options) > OPTIONS_MAX:
-            raise NoticeError(
-                _("選択肢は %(n)d 個までです。", n=OPTIONS_MAX), field="reply_options"
-            )
-        if any(len(o) > OPTION_MAX for o in options):
-            raise NoticeError(
-                _("選択肢は1つ %(n)d 文字までです。", n=OPTION_MAX), field="reply_options"
-            )
-        if len(set(options)) != len(options):
-            raise NoticeError(_("同じ選択肢が2回あります。"), field="reply_options")
         if data.reply_deadline is not None and data.reply_deadline <= start:
             raise NoticeError(
                 _("返信の締め切りは、公開より後にしてください。"), field="reply_deadline"
             )
-    return blocks, options
+    _check_event(data)
+    return blocks, questions
+
+
+def _check_event(data: NoticeInput) -> None:
+    data.event_place = (data.event_place or "").strip()
+    if data.event_starts_at is None:
+        if data.event_ends_at is not None or data.event_place:
+            raise NoticeError(_("行事の日時を入れてください。"), field="event_starts_at")
+        return
+    if len(data.event_place) > EVENT_PLACE_MAX:
+        raise NoticeError(_("場所は %(n)d 文字までです。", n=EVENT_PLACE_MAX), field="event_place")
+    if data.event_ends_at is not None and data.event_ends_at < data.event_starts_at:
+        raise NoticeError(_("行事の終わりは、始まりより後にしてください。"), field="event_ends_at")
 
 
 def create_notice(
@@ -146,7 +140,7 @@ def create_notice(
 ) -> Notice:
     """Save a notice with its attachments; publish it now unless `publish_at` is later."""
     now = now or utcnow()
-    blocks, options = _check(data, association.id, now)
+    blocks, questions = _check(data, association.id, now)
     if len(files) > attachments.max_files():
         raise NoticeError(_("添付は %(n)d 個までです。", n=attachments.max_files()), field="files")
     notice = Notice(
@@ -162,14 +156,14 @@ def create_notice(
         reply_kind=data.reply_kind or None,
         reply_per=data.reply_per if data.reply_kind else PER_HOUSEHOLD,
         reply_deadline=data.reply_deadline if data.reply_kind else None,
+        event_starts_at=data.event_starts_at,
+        event_ends_at=data.event_ends_at,
+        event_place=data.event_place,
     )
     notice.audience = [NoticeBlock(association_id=association.id, block_id=b.id) for b in blocks]
-    notice.options = [
-        ReplyOption(association_id=association.id, label=label, position=i)
-        for i, label in enumerate(options)
-    ]
     db.session.add(notice)
     db.session.flush()
+    build_questions(notice, questions)
     for prepared in files:
         add_attachment(notice, prepared)
     if notice.publish_at <= now:
@@ -213,43 +207,48 @@ def update_notice(
     """Change a notice. Receipts stay; a published notice is shown as 更新 to members.
 
     The audience and the publication time can change only before publication, and the
-    reply form's choices only while nobody has answered.
+    reply form's questions only while nobody has answered.
     """
     now = now or utcnow()
     published = notice.published_at is not None
     if published:
         data.block_ids = sorted(notice.block_ids)
         data.publish_at = None
-    blocks, options = _check(data, notice.association_id, now)
+    blocks, questions = _check(data, notice.association_id, now)
     if len(notice.attachments) + len(files) > attachments.max_files():
         raise NoticeError(_("添付は %(n)d 個までです。", n=attachments.max_files()), field="files")
-    answered = db.session.scalar(select(exists().where(Reply.notice_id == notice.id)))
-    current_options = [o.label for o in notice.options]
+    answered = has_replies(notice)
+    current_questions = question_inputs(notice)
     if answered and (
         (data.reply_kind or None) != notice.reply_kind
         or data.reply_per != notice.reply_per
-        or options != current_options
+        or questions != current_questions
     ):
         raise NoticeError(
-            _("返信がすでにあるので、返信の選択肢は変えられません。"), field="reply_options"
+            _("返信がすでにあるので、質問と選択肢は変えられません。"), field="questions"
         )
 
     changed = (
-        notice.title != data.title or notice.body != data.body or notice.category != data.category
+        notice.title != data.title
+        or notice.body != data.body
+        or notice.category != data.category
+        or notice.event_starts_at != data.event_starts_at
+        or notice.event_ends_at != data.event_ends_at
+        or notice.event_place != data.event_place
     ) or bool(files)
     notice.title = data.title
     notice.body = data.body
     notice.category = data.category
     notice.expires_at = data.expires_at
     notice.reply_deadline = data.reply_deadline if data.reply_kind else None
+    notice.event_starts_at = data.event_starts_at
+    notice.event_ends_at = data.event_ends_at
+    notice.event_place = data.event_place
     if not answered:
         notice.reply_kind = data.reply_kind or None
         notice.reply_per = data.reply_per if data.reply_kind else PER_HOUSEHOLD
-        if options != current_options:
-            notice.options = [
-                ReplyOption(association_id=notice.association_id, label=label, position=i)
-                for i, label in enumerate(options)
-            ]
+        if questions != current_questions:
+            build_questions(notice, questions)
     if not published:
         notice.all_blocks = not blocks
         notice.audience = [
@@ -626,59 +625,3 @@ def undo_household_read(notice: Notice, household: Household) -> int:
         )
     )
     return result.rowcount
-
-
-# Replies --------------------------------------------------------------------------------
-
-
-def respondent_key(notice: Notice, member: Member) -> str:
-    if notice.reply_per == PER_MEMBER:
-        return f"m{member.id}"
-    return f"h{member.household_id}"
-
-
-def current_reply(notice: Notice, member: Member) -> Reply | None:
-    """The answer that counts for this member: their own, or their household's."""
-    if not notice.reply_kind or not member.household_id:
-        return None
-    return db.session.scalars(
-        select(Reply).where(
-            Reply.notice_id == notice.id, Reply.respondent == respondent_key(notice, member)
-        )
-    ).first()
-
-
-def answer(
-    notice: Notice, member: Member, option_id: int, note: str = "", now: datetime | None = None
-) -> Reply:
-    """Answer a notice's reply form, or change the answer, until the deadline."""
-    from .permissions import is_recipient
-
-    now = now or utcnow()
-    if not notice.reply_kind:
-        raise NoticeError(_("この回覧には返信がありません。"))
-    if not is_recipient(member, notice):
-        raise NoticeForbidden(_("この回覧には返信できません。"))
-    if not notice.replies_open(now):
-        raise NoticeError(_("返信の締め切りを過ぎました。"))
-    option = next((o for o in notice.options if o.id == option_id), None)
-    if option is None:
-        raise NoticeError(_("選択肢を選んでください。"), field="option")
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise NoticeError(_("ひとことは %(n)d 文字までです。", n=NOTE_MAX), field="note")
-    reply = current_reply(notice, member)
-    if reply is None:
-        reply = Reply(
-            association_id=notice.association_id,
-            notice_id=notice.id,
-            respondent=respondent_key(notice, member),
-            household_id=member.household_id,
-        )
-        db.session.add(reply)
-    reply.option_id = option.id
-    reply.member_id = member.id
-    reply.note = note
-    reply.answered_at = now
-    db.session.flush()
-    return reply

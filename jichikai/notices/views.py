@@ -28,7 +28,7 @@ from ..reach.services import plan
 from ..ui import NavItem
 from . import attachments, bp
 from .errors import NoticeError
-from .forms import NoticeForm, RecordReadForm, ReplyForm, category_labels
+from .forms import NoticeForm, RecordReadForm, category_labels
 from .models import RECORDED_VIAS, Attachment, Notice
 from .permissions import (
     can_follow_block,
@@ -37,6 +37,8 @@ from .permissions import (
     can_view_notice,
     is_recipient,
 )
+from .printing import pdf_page_counts
+from .questionnaires import current_reply, question_inputs, replies_by_household, tallies, values_of
 from .reports import (
     block_households,
     block_read_rates,
@@ -45,16 +47,13 @@ from .reports import (
     leader_notices,
     notice_reach,
     officer_notices,
-    reply_tallies,
     total_rate,
     unreached_households,
 )
 from .services import (
     MAX_PAGE,
-    answer,
     audience_members_of,
     create_notice,
-    current_reply,
     last_reminder,
     mark_read,
     member_feed,
@@ -128,57 +127,18 @@ def show(notice_id: int):
     read_before = member_read_at(notice, current_user)
     if read_before is None and notice.is_live(now) and mark_read(notice, current_user, now=now):
         db.session.commit()
+    reply = current_reply(notice, current_user)
     return render_template(
         "notices/show.html",
         notice=notice,
         read_before=read_before,
-        reply_form=_reply_form(notice),
-        reply=current_reply(notice, current_user),
+        reply=reply,
+        values=values_of(reply),
+        errors={},
+        confirm=ConfirmForm(),
         recipient=is_recipient(current_user, notice),
         now=now,
     )
-
-
-def _reply_form(notice: Notice, formdata=None) -> ReplyForm | None:
-    if not notice.reply_kind:
-        return None
-    form = ReplyForm(formdata=formdata) if formdata is not None else ReplyForm(formdata=None)
-    form.option.choices = [(o.id, o.label) for o in notice.options]
-    if formdata is None:
-        reply = current_reply(notice, current_user)
-        if reply is not None:
-            form.option.data = reply.option_id
-            form.note.data = reply.note
-    return form
-
-
-@bp.post("/<int:notice_id>/reply")
-@login_required
-def reply(notice_id: int):
-    """Answer or change the answer to a notice's reply form."""
-    notice = load_notice(notice_id)
-    if not notice.reply_kind or not is_recipient(current_user, notice):
-        abort(403)
-    form = _reply_form(notice, formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            answer(notice, current_user, form.option.data, form.note.data)
-        except NoticeError as error:
-            db.session.rollback()
-            form.option.errors = [error.message]
-        else:
-            db.session.commit()
-            flash(_("返信を受け付けました。締め切りまでは変えられます。"))
-            return redirect(url_for("notices.show", notice_id=notice.id), code=303)
-    return render_template(
-        "notices/show.html",
-        notice=notice,
-        read_before=member_read_at(notice, current_user),
-        reply_form=form,
-        reply=current_reply(notice, current_user),
-        recipient=True,
-        now=utcnow(),
-    ), 400
 
 
 @bp.get("/<int:notice_id>/files/<int:attachment_id>")
@@ -264,6 +224,9 @@ def block_view(notice_id: int, block_id: int):
         reminder=last_reminder(notice, block),
         form=ConfirmForm(),
         vias=RECORDED_VIAS,
+        replies=replies_by_household(notice, [h.id for h in households])
+        if notice.reply_kind
+        else {},
         now=utcnow(),
     )
 
@@ -349,6 +312,7 @@ def print_view(notice_id: int, block_id: int):
         online_url=online,
         qr=qr,
         stamp_rows=max(len(paper), 1),
+        pages=pdf_page_counts(notice.attachments),
     )
 
 
@@ -389,6 +353,8 @@ def new():
     """Write a notice; publish it now or at a chosen time."""
     require_officer()
     form = _notice_form()
+    if _adding_question(form):
+        return render_template("notices/form.html", form=form, notice=None, plan=_posting_plan())
     if form.validate_on_submit():
         try:
             notice = create_notice(
@@ -427,8 +393,21 @@ def _posting_plan() -> str:
     return plan_summary(plan(members, every_channel=False), current_user.association_id)
 
 
+def _adding_question(form: NoticeForm) -> bool:
+    """「質問を増やす」 shows one more empty question row; nothing is saved."""
+    if request.method != "POST" or "add_question" not in request.form:
+        return False
+    if len(form.questions) < form.questions.max_entries:
+        form.questions.append_entry()
+        form.questions[-1].form.required.data = True
+    return True
+
+
 def _form_error(form: NoticeForm, error: NoticeError) -> None:
     target = getattr(form, {"block_ids": "blocks"}.get(error.field, error.field or ""), None)
+    if error.field == "questions":
+        form.questions_error = error.message
+        return
     if target is None:
         target = form.title
     target.errors = list(target.errors) + [error.message]
@@ -446,8 +425,10 @@ def edit(notice_id: int):
     if request.method == "GET":
         form.blocks.data = sorted(notice.block_ids)
         form.reply_kind.data = notice.reply_kind or ""
-        form.reply_options.data = "\n".join(o.label for o in notice.options)
+        form.fill_questions(question_inputs(notice))
         form.fill_times(notice, current_user.association.timezone)
+    if _adding_question(form):
+        return render_template("notices/form.html", form=form, notice=notice, confirm=ConfirmForm())
     if form.validate_on_submit():
         try:
             update_notice(
@@ -517,7 +498,7 @@ def report(notice_id: int):
         reach=notice_reach(notice) if notice.published_at else None,
         rates=rates,
         total=total_rate(rates),
-        tally=reply_tallies(notice) if notice.reply_kind else None,
+        tally=tallies(notice) if notice.reply_kind else None,
         form=ConfirmForm(),
         now=utcnow(),
     )
@@ -547,7 +528,10 @@ def report_csv(notice_id: int):
 
 def nav_items(member) -> list[NavItem]:
     """回覧 for everyone, the block page for leaders, the management page for officers."""
-    items = [NavItem(_("回覧"), url_for("notices.index"))]
+    items = [
+        NavItem(_("回覧"), url_for("notices.index")),
+        NavItem(_("行事"), url_for("notices.calendar")),
+    ]
     if member.led_block_ids:
         items.append(NavItem(_("班の回覧確認"), url_for("notices.leader_index")))
     if can_manage_notices(member):

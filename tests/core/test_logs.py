@@ -33,6 +33,8 @@ ONE_TAP = "WzEyLDMsImVtYWlsIl0.c2lnbmF0dXJl"
         (f"GET /a/{ONE_TAP}/safe_home HTTP/1.1", "GET /a/[link]/safe_home HTTP/1.1"),
         (f"https://kairan.example.jp/r/{ONE_TAP}", "https://kairan.example.jp/r/[link]"),
         (f'"/r/{ONE_TAP}?x=1"', '"/r/[link]?x=1"'),
+        (f"GET /calendar/{CARD}.ics HTTP/1.1", "GET /calendar/[feed].ics HTTP/1.1"),
+        ("POST /notices/calendar/feed HTTP/1.1", "POST /notices/calendar/feed HTTP/1.1"),
         (
             f"database unavailable: GET /c/{CARD}: Error",
             "database unavailable: GET /c/[card]: Error",

@@ -3,7 +3,8 @@
 from sqlalchemy import func, select
 
 from jichikai.extensions import db
-from jichikai.notices.models import REPLY_ATTENDANCE, ReadReceipt
+from jichikai.notices.calendar import renew_feed
+from jichikai.notices.models import REPLY_ATTENDANCE, CalendarFeed, ReadReceipt
 from jichikai.reach import tokens
 
 from ..matrix import LOGIN, Case, everyone, expect, logged_in, officers_only
@@ -45,6 +46,15 @@ def followers(ok: int) -> dict:
     return expect(leader=ok, officer=ok, admin=ok, **FOLLOWERS)
 
 
+def _paper_reply(world) -> str:
+    return f"{_block(world)}/replies/{world.paper_household.id}"
+
+
+def _answer_form(world) -> dict:
+    notice = _notice(world)
+    return {f"q{notice.questions[0].id}": str(notice.options[0].id)}
+
+
 def _notice_form(world) -> dict:
     return {"title": "回覧板のテスト", "body": "本文です。", "category": "general"}
 
@@ -56,7 +66,7 @@ CASES = [
         "POST",
         lambda w: f"{_n(w)}/reply",
         expect(anonymous=LOGIN, outsider=404, default=303),
-        form=lambda w: {"option": str(_notice(w).options[0].id)},
+        form=_answer_form,
         id="reply",
     ),
     Case("GET", lambda w: f"{_n(w)}/files/{_image(w)}", VISIBLE, id="file"),
@@ -104,6 +114,14 @@ CASES = [
         id="delete-attachment",
     ),
     Case("GET", lambda w: f"{_n(w)}/report", officers_only(), id="report"),
+    Case("GET", lambda w: f"{_n(w)}/answers", officers_only(), id="written-answers"),
+    Case("GET", _paper_reply, followers(200), id="paper-reply"),
+    Case("POST", _paper_reply, followers(303), form=_answer_form, id="paper-reply-save"),
+    Case("POST", lambda w: f"{_paper_reply(w)}/undo", followers(303), id="paper-reply-undo"),
+    Case("GET", lambda w: "/notices/calendar", logged_in(200), id="calendar"),
+    Case("GET", lambda w: "/notices/calendar/feed", logged_in(200), id="calendar-feed-settings"),
+    Case("POST", lambda w: "/notices/calendar/feed", logged_in(303), id="calendar-feed-renew"),
+    Case("POST", lambda w: "/notices/calendar/feed/stop", logged_in(303), id="calendar-feed-stop"),
     Case("GET", lambda w: f"{_n(w)}/report.csv", officers_only(), id="report-csv"),
     Case("GET", lambda w: "/api/v1/notices", logged_in(200), id="api-feed"),
     Case("GET", lambda w: f"/api/v1{_n(w)}", VISIBLE, id="api-show"),
@@ -163,6 +181,29 @@ CASES += [
         everyone(404),
         then=lambda w: _no_receipt(),
         id="onetap-read-other-association",
+    ),
+]
+
+
+# The calendar feed (no login): its secret address opens one member's events, nothing else.
+
+
+def _feed(world) -> str:
+    if getattr(world, "_feed_token", None) is None:
+        world._feed_token = renew_feed(world.member)
+        db.session.commit()
+    return f"/calendar/{world._feed_token}.ics"
+
+
+def _feed_of_the_member_only(world):
+    feed = db.session.scalars(select(CalendarFeed)).one()
+    assert feed.member_id == world.member.id and feed.last_used_at is not None
+
+
+CASES += [
+    Case("GET", _feed, everyone(200), then=_feed_of_the_member_only, id="calendar-feed"),
+    Case(
+        "GET", lambda w: "/calendar/" + "x" * 43 + ".ics", everyone(404), id="calendar-feed-forged"
     ),
 ]
 

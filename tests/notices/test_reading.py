@@ -9,7 +9,8 @@ from jichikai.database import utcnow
 from jichikai.extensions import db
 from jichikai.notices import jobs
 from jichikai.notices.models import PER_MEMBER, REPLY_ATTENDANCE, ReadReceipt, Reply
-from jichikai.notices.reports import block_read_rates, reply_tallies
+from jichikai.notices.questionnaires import tallies
+from jichikai.notices.reports import block_read_rates
 from jichikai.notices.text import linkify
 from jichikai.push.models import PushDelivery
 
@@ -68,27 +69,34 @@ def test_household_reply_can_change_until_the_deadline(client, world, as_member)
     deadline = utcnow() + timedelta(days=1)
     notice = make_notice(world, reply_kind=REPLY_ATTENDANCE, reply_deadline=deadline)
     attend, absent = notice.options
+    field = f"q{notice.questions[0].id}"
     as_member(world.member)
-    assert client.post(f"/notices/{notice.id}/reply", data={"option": attend.id}).status_code == 303
+    assert client.post(f"/notices/{notice.id}/reply", data={field: attend.id}).status_code == 303
     as_member(world.housemate)
-    client.post(f"/notices/{notice.id}/reply", data={"option": absent.id, "note": "2名"})
+    client.post(f"/notices/{notice.id}/reply", data={field: absent.id})
     reply = db.session.scalars(select(Reply)).one()
-    assert (reply.option_id, reply.member_id, reply.note) == (absent.id, world.housemate.id, "2名")
+    assert ([a.option_id for a in reply.answers], reply.member_id) == (
+        [absent.id],
+        world.housemate.id,
+    )
 
     notice.reply_deadline = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    response = client.post(f"/notices/{notice.id}/reply", data={"option": attend.id})
+    response = client.post(f"/notices/{notice.id}/reply", data={field: attend.id})
     assert response.status_code == 400
     assert "締め切りを過ぎました" in response.get_data(as_text=True)
-    assert db.session.scalars(select(Reply)).one().option_id == absent.id
+    assert [a.option_id for a in db.session.scalars(select(Reply)).one().answers] == [absent.id]
 
 
 def test_per_member_replies_count_each_person(client, world, as_member):
     notice = make_notice(world, reply_kind=REPLY_ATTENDANCE, reply_per=PER_MEMBER)
     for member in (world.member, world.housemate):
         as_member(member)
-        client.post(f"/notices/{notice.id}/reply", data={"option": notice.options[0].id})
-    tally = reply_tallies(notice)
+        client.post(
+            f"/notices/{notice.id}/reply",
+            data={f"q{notice.questions[0].id}": notice.options[0].id},
+        )
+    tally = tallies(notice).questions[0]
     assert tally.by_block[world.block.id][notice.options[0].id] == 2
 
 
@@ -165,7 +173,9 @@ def test_officer_report_rates_tallies_and_csv(client, world, as_member):
     notice = make_notice(world, reply_kind=REPLY_ATTENDANCE)
     as_member(world.member)
     client.get(f"/notices/{notice.id}")
-    client.post(f"/notices/{notice.id}/reply", data={"option": notice.options[0].id})
+    client.post(
+        f"/notices/{notice.id}/reply", data={f"q{notice.questions[0].id}": notice.options[0].id}
+    )
     rates = {r.block.name: (r.read, r.households) for r in block_read_rates(notice)}
     assert rates == {"1班": (1, 3), "2班": (0, 2)}
     as_member(world.officer)
