@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -98,6 +99,9 @@ class NoticeForm(PageForm):
         _l("返信の締め切り"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     files = MultipleFileField(_l("添付ファイル（PDF、JPEG、PNG）"))
+    ack_required = BooleanField(
+        _l("要確認にする（読んだ人に「確認しました」を押してもらいます）"), default=False
+    )
 
     def to_input(self, timezone: str) -> NoticeInput:
         """The form's content for the services, times turned into UTC."""
@@ -113,6 +117,7 @@ class NoticeForm(PageForm):
             reply_per=self.reply_per.data or PER_HOUSEHOLD,
             reply_options=(self.reply_options.data or "").splitlines(),
             reply_deadline=_aware(self.reply_deadline.data, zone),
+            ack_required=bool(self.ack_required.data),
         )
 
     def fill_times(self, notice, timezone: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from flask_babel import gettext as _
@@ -16,48 +16,114 @@ from ..org.models import Block, Household, Member
 from ..push.models import Outbox
 from ..reach.reports import ON_ITS_WAY, ChannelRow, channel_counts, reached_members
 from .models import Notice, ReadReceipt, Reply, ReplyOption
-from .services import FEED_PAGE_SIZE, audience_condition, live_conditions
+from .services import FEED_PAGE_SIZE, audience_condition, done_conditions, live_conditions
 
 
 @dataclass
-class HouseholdState:
-    household: Household
+class MemberState:
+    """One member of a household and what they did with a notice."""
+
+    member_id: int
+    name: str
     read_at: datetime | None = None
-    via: str | None = None
-    reader_name: str | None = None  # the member who read it in the app
-    recorder_name: str | None = None  # the leader who recorded paper or proxy
+    via: str | None = None  # app, email or line
+    acknowledged_at: datetime | None = None
 
     @property
     def read(self) -> bool:
         return self.read_at is not None
 
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+@dataclass
+class HouseholdState:
+    """A household's state: its first receipt, each member's own, and a leader's record.
+
+    The household is read when any member read it or a leader recorded it (paper or in
+    person); for a 要確認 notice it is done when any member pressed 確認しました or a leader
+    recorded it (the paper's 確認印).
+    """
+
+    household: Household
+    ack_required: bool = False
+    read_at: datetime | None = None
+    via: str | None = None
+    reader_name: str | None = None  # the member who read it first (app, email or LINE)
+    recorder_name: str | None = None  # the leader who recorded paper or proxy
+    acknowledged_at: datetime | None = None
+    members: list[MemberState] = field(default_factory=list)
+    recorded_via: str | None = None  # paper or proxy: a leader's record for the household
+    recorded_at: datetime | None = None
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def done(self) -> bool:
+        """What the counts count: read, or acknowledged for a 要確認 notice."""
+        return self.acknowledged if self.ack_required else self.read
+
 
 def household_states(notice: Notice, households: list[Household]) -> list[HouseholdState]:
-    """Each household's first receipt of a notice, unread households first (one query)."""
-    states = {h.id: HouseholdState(h) for h in households}
-    if states:
-        reader = aliased(Member)
-        recorder = aliased(Member)
-        rows = db.session.execute(
-            select(
-                ReadReceipt.household_id,
-                ReadReceipt.read_at,
-                ReadReceipt.via,
-                reader.name,
-                recorder.name,
-            )
-            .outerjoin(reader, reader.id == ReadReceipt.member_id)
-            .outerjoin(recorder, recorder.id == ReadReceipt.recorded_by_id)
-            .where(ReadReceipt.notice_id == notice.id, ReadReceipt.household_id.in_(states))
-            .order_by(ReadReceipt.read_at, ReadReceipt.id)
-        ).all()
-        for household_id, read_at, via, reader_name, recorder_name in rows:
-            state = states[household_id]
-            if state.read_at is None:
-                state.read_at, state.via = read_at, via
-                state.reader_name, state.recorder_name = reader_name, recorder_name
+    """Each household's state with each active member's, not done households first
+    (two queries)."""
+    states = {h.id: HouseholdState(h, ack_required=notice.ack_required) for h in households}
+    if not states:
+        return []
+    members: dict[int, MemberState] = {}
+    for member_id, household_id, name in db.session.execute(
+        select(Member.id, Member.household_id, Member.name)
+        .where(Member.household_id.in_(states), Member.active.is_(True))
+        .order_by(Member.id)
+    ):
+        members[member_id] = MemberState(member_id, name)
+        states[household_id].members.append(members[member_id])
+    reader = aliased(Member)
+    recorder = aliased(Member)
+    rows = db.session.execute(
+        select(
+            ReadReceipt.household_id,
+            ReadReceipt.member_id,
+            ReadReceipt.read_at,
+            ReadReceipt.via,
+            ReadReceipt.acknowledged_at,
+            reader.name,
+            recorder.name,
+        )
+        .outerjoin(reader, reader.id == ReadReceipt.member_id)
+        .outerjoin(recorder, recorder.id == ReadReceipt.recorded_by_id)
+        .where(ReadReceipt.notice_id == notice.id, ReadReceipt.household_id.in_(states))
+        .order_by(ReadReceipt.read_at, ReadReceipt.id)
+    ).all()
+    for household_id, member_id, read_at, via, acked_at, reader_name, recorder_name in rows:
+        state = states[household_id]
+        if state.read_at is None:
+            state.read_at, state.via = read_at, via
+            state.reader_name, state.recorder_name = reader_name, recorder_name
+        if acked_at is not None and (
+            state.acknowledged_at is None or acked_at < state.acknowledged_at
+        ):
+            state.acknowledged_at = acked_at
+        if member_id is None:
+            if state.recorded_at is None:
+                state.recorded_via, state.recorded_at = via, read_at
+                state.recorder_name = recorder_name
+        elif member_id in members:
+            member = members[member_id]
+            member.read_at, member.via, member.acknowledged_at = read_at, via, acked_at
+        else:
+            # A member since moved out or made inactive: their read still counts, and shows.
+            state.members.append(MemberState(member_id, reader_name or "", read_at, via, acked_at))
     ordered = list(states.values())
-    ordered.sort(key=lambda s: (s.read, s.household.position, s.household.id))
+    ordered.sort(key=lambda s: (s.done, s.household.position, s.household.id))
     return ordered
 
 
@@ -156,7 +222,7 @@ def _household_counts(association_id: int) -> dict[int, int]:
 
 
 def _read_counts(notice_ids: list[int]) -> dict[tuple[int, int], int]:
-    """Read households per (notice, block)."""
+    """Done households per (notice, block): read, or acknowledged for a 要確認 notice."""
     if not notice_ids:
         return {}
     rows = db.session.execute(
@@ -166,7 +232,8 @@ def _read_counts(notice_ids: list[int]) -> dict[tuple[int, int], int]:
             func.count(func.distinct(ReadReceipt.household_id)),
         )
         .join(Household, Household.id == ReadReceipt.household_id)
-        .where(ReadReceipt.notice_id.in_(notice_ids))
+        .join(Notice, Notice.id == ReadReceipt.notice_id)
+        .where(ReadReceipt.notice_id.in_(notice_ids), *done_conditions())
         .group_by(ReadReceipt.notice_id, Household.block_id)
     ).all()
     return {(notice_id, block_id): count for notice_id, block_id, count in rows}

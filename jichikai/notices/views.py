@@ -27,6 +27,7 @@ from ..reach.reports import channel_labels, plan_summary, reach_summary
 from ..reach.services import plan
 from ..ui import NavItem
 from . import attachments, bp
+from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
 from .forms import NoticeForm, RecordReadForm, ReplyForm, category_labels
 from .models import RECORDED_VIAS, Attachment, Notice
@@ -37,6 +38,7 @@ from .permissions import (
     can_view_notice,
     is_recipient,
 )
+from .reminders import reminder_plan, reminder_summary
 from .reports import (
     block_households,
     block_read_rates,
@@ -135,6 +137,8 @@ def show(notice_id: int):
         reply_form=_reply_form(notice),
         reply=current_reply(notice, current_user),
         recipient=is_recipient(current_user, notice),
+        acknowledged_at=acknowledged_at(notice, current_user),
+        ack_form=ConfirmForm(),
         now=now,
     )
 
@@ -177,8 +181,27 @@ def reply(notice_id: int):
         reply_form=form,
         reply=current_reply(notice, current_user),
         recipient=True,
+        acknowledged_at=acknowledged_at(notice, current_user),
+        ack_form=ConfirmForm(),
         now=utcnow(),
     ), 400
+
+
+@bp.post("/<int:notice_id>/ack")
+@login_required
+def ack(notice_id: int):
+    """確認しました: the member says they have read the circular."""
+    notice = load_notice(notice_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        acknowledge(notice, current_user)
+    except NoticeError as error:
+        db.session.rollback()
+        abort(error.status, error.message)
+    db.session.commit()
+    flash(_("「確認しました」を受け付けました。ありがとうございます。"))
+    return redirect(url_for("notices.show", notice_id=notice.id), code=303)
 
 
 @bp.get("/<int:notice_id>/files/<int:attachment_id>")
@@ -252,6 +275,7 @@ def block_view(notice_id: int, block_id: int):
     block = load_block_of(notice, block_id)
     households = block_households(block)
     states = household_states(notice, households)
+    now = utcnow()
     unreached = unreached_households(notice, households)
     return render_template(
         "notices/block.html",
@@ -259,12 +283,17 @@ def block_view(notice_id: int, block_id: int):
         block=block,
         states=states,
         # Unread households no channel reached, in the list's order: paper or a visit.
-        unreached=[s.household for s in states if not s.read and s.household.id in unreached],
-        unread=sum(1 for s in states if not s.read),
+        unreached=[s.household for s in states if not s.done and s.household.id in unreached],
+        unread=sum(1 for s in states if not s.done),
         reminder=last_reminder(notice, block),
+        reminder_plan=reminder_summary(
+            reminder_plan(notice, {block.id}), current_user.association_id
+        )
+        if notice.is_live(now)
+        else "",
         form=ConfirmForm(),
         vias=RECORDED_VIAS,
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -389,6 +418,8 @@ def new():
     """Write a notice; publish it now or at a chosen time."""
     require_officer()
     form = _notice_form()
+    if request.method == "GET":
+        form.ack_required.data = bool(current_user.association.setting("notice_ack_required"))
     if form.validate_on_submit():
         try:
             notice = create_notice(
