@@ -205,6 +205,8 @@ class BlockRate:
     block: Block
     households: int
     read: int
+    members: int = 0  # active members of the block's households
+    members_read: int = 0  # of them, those who read it (acknowledged it, for 要確認)
 
     @property
     def percent(self) -> int:
@@ -239,18 +241,57 @@ def _read_counts(notice_ids: list[int]) -> dict[tuple[int, int], int]:
     return {(notice_id, block_id): count for notice_id, block_id, count in rows}
 
 
+def _member_counts(notice: Notice) -> tuple[dict[int, int], dict[int, int]]:
+    """Active members per block, and those of them who read (or acknowledged) the notice."""
+    members = dict(
+        db.session.execute(
+            select(Household.block_id, func.count(Member.id))
+            .join(Household, Household.id == Member.household_id)
+            .where(Member.association_id == notice.association_id, Member.active.is_(True))
+            .group_by(Household.block_id)
+        ).all()
+    )
+    done = dict(
+        db.session.execute(
+            select(Household.block_id, func.count(func.distinct(Member.id)))
+            .join(Household, Household.id == Member.household_id)
+            .join(ReadReceipt, ReadReceipt.member_id == Member.id)
+            .where(
+                ReadReceipt.notice_id == notice.id,
+                Member.active.is_(True),
+                *done_conditions(notice),
+            )
+            .group_by(Household.block_id)
+        ).all()
+    )
+    return members, done
+
+
 def block_read_rates(notice: Notice) -> list[BlockRate]:
-    """Read households per block of the audience, in block order (three queries)."""
+    """Done households and members per block of the audience, in block order (five queries)."""
     totals = _household_counts(notice.association_id)
     reads = _read_counts([notice.id])
+    members, members_read = _member_counts(notice)
     return [
-        BlockRate(block, totals.get(block.id, 0), reads.get((notice.id, block.id), 0))
+        BlockRate(
+            block,
+            totals.get(block.id, 0),
+            reads.get((notice.id, block.id), 0),
+            members.get(block.id, 0),
+            members_read.get(block.id, 0),
+        )
         for block in audience_blocks(notice)
     ]
 
 
 def total_rate(rates: list[BlockRate]) -> BlockRate:
-    return BlockRate(None, sum(r.households for r in rates), sum(r.read for r in rates))
+    return BlockRate(
+        None,
+        sum(r.households for r in rates),
+        sum(r.read for r in rates),
+        sum(r.members for r in rates),
+        sum(r.members_read for r in rates),
+    )
 
 
 @dataclass
@@ -345,7 +386,8 @@ def reply_tallies(notice: Notice) -> Tally:
 
 
 def export_rows(notice: Notice, zone: tzinfo) -> list[list[str]]:
-    """One row per household of the audience: block, household, read state and replies."""
+    """Per household of the audience, a row for the household (read state, replies) and one for
+    each member (their own read and 確認しました)."""
     blocks = audience_blocks(notice)
     households = list(
         db.session.scalars(
@@ -375,30 +417,62 @@ def export_rows(notice: Notice, zone: tzinfo) -> list[list[str]]:
         "paper": _("紙"),
         "proxy": _("直接"),
     }
+
+    def when(value: datetime | None) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    def state_word(done: bool, read: bool) -> str:
+        if done:
+            return _("確認済み")
+        return _("読んだが未確認") if read else _("未読")
+
     rows = [
         [
             _("班"),
             _("世帯"),
             _("紙の回覧"),
-            _("既読"),
+            _("人"),
+            _("状態"),
             _("既読の日時"),
             _("方法"),
-            _("読んだ人・記録した人"),
+            _("確認しましたの日時"),
+            _("記録した人"),
             _("返信"),
         ]
     ]
+    # A household's row (人 is 「世帯」: its state counts any member and a leader's record),
+    # then one row for each of its members.
     for household in households:
         state = states[household.id]
+        common = [
+            block_names[household.block_id],
+            household.name,
+            _("はい") if household.paper_only else "",
+        ]
         rows.append(
             [
-                block_names[household.block_id],
-                household.name,
-                _("はい") if household.paper_only else "",
-                _("既読") if state.read else _("未読"),
-                state.read_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if state.read_at else "",
+                *common,
+                _("（世帯）"),
+                state_word(state.done, state.read),
+                when(state.read_at),
                 vias.get(state.via, "") if state.via else "",
-                state.reader_name or state.recorder_name or "",
+                when(state.acknowledged_at),
+                state.recorder_name or "" if state.recorded_via else "",
                 " / ".join(answers.get(household.id, [])),
             ]
         )
+        for person in state.members:
+            done = person.acknowledged if notice.ack_required else person.read
+            rows.append(
+                [
+                    *common,
+                    person.name,
+                    state_word(done, person.read),
+                    when(person.read_at),
+                    vias.get(person.via, "") if person.via else "",
+                    when(person.acknowledged_at),
+                    "",
+                    "",
+                ]
+            )
     return rows
