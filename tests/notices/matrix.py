@@ -59,6 +59,20 @@ CASES = [
         form=lambda w: {"option": str(_notice(w).options[0].id)},
         id="reply",
     ),
+    # 確認しました: everyone of the association has a household the notice goes to.
+    Case(
+        "POST",
+        lambda w: f"{_n(w)}/ack",
+        expect(anonymous=LOGIN, outsider=404, default=303),
+        id="ack",
+    ),
+    Case(
+        "POST",
+        lambda w: f"/api/v1{_n(w)}/ack",
+        expect(anonymous=LOGIN, outsider=404, default=201),
+        json=lambda w: {"client_id": "matrix"},
+        id="api-ack",
+    ),
     Case("GET", lambda w: f"{_n(w)}/files/{_image(w)}", VISIBLE, id="file"),
     Case("GET", lambda w: f"{_n(w)}/files/{_image(w)}/web", VISIBLE, id="file-web"),
     Case(
