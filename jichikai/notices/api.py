@@ -12,6 +12,7 @@ from ..org.models import Block, Household
 from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
 from .models import Notice
+from .offline import offline_set
 from .permissions import can_follow_block, can_manage_notices, can_record_for, can_view_notice
 from .reports import audience_blocks, household_states
 from .schemas import (
@@ -21,6 +22,7 @@ from .schemas import (
     NoticeFeedQuerySchema,
     NoticeListItemSchema,
     NoticeSchema,
+    OfflineSetSchema,
     ReceiptCreateSchema,
     ReceiptQuerySchema,
     ReceiptSchema,
@@ -124,6 +126,16 @@ def feed(args):
         }
         for e in page.entries
     ]
+
+
+@blp.route("/offline")
+@blp.response(200, OfflineSetSchema)
+@api_login_required
+def offline():
+    """What the phone keeps for reading offline: the 20 newest circulars the member can see,
+    and their attachments within `budget` bytes (fetch them with X-Jichikai-Purpose: offline,
+    which records no read)."""
+    return offline_set(current_user)
 
 
 @blp.route("/<int:notice_id>")

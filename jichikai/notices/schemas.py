@@ -151,3 +151,16 @@ class AckResultSchema(Schema):
 class ReceiptCreateSchema(Schema):
     household_id = Id(required=True, strict=True)
     via = fields.Str(required=True, validate=validate.OneOf(RECORDED_VIAS))
+
+
+class OfflineNoticeSchema(Schema):
+    id = fields.Int()
+    url = fields.Str()
+    attachments = fields.List(fields.Str())
+
+
+class OfflineSetSchema(Schema):
+    notices = fields.List(fields.Nested(OfflineNoticeSchema))
+    budget = fields.Int(metadata={"description": "Bytes the attachments may take."})
+    used = fields.Int()
+    skipped = fields.List(fields.Str(), metadata={"description": "Beyond the budget."})

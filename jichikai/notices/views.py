@@ -31,6 +31,7 @@ from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
 from .forms import NoticeForm, RecordReadForm, ReplyForm, category_labels
 from .models import RECORDED_VIAS, Attachment, Notice
+from .offline import OFFLINE_HEADER, OFFLINE_PURPOSE
 from .permissions import (
     can_follow_block,
     can_manage_notices,
@@ -128,7 +129,14 @@ def show(notice_id: int):
     notice = load_notice(notice_id)
     now = utcnow()
     read_before = member_read_at(notice, current_user)
-    if read_before is None and notice.is_live(now) and mark_read(notice, current_user, now=now):
+    # A copy the service worker keeps for reading offline is not the member opening it.
+    kept = request.headers.get(OFFLINE_HEADER) == OFFLINE_PURPOSE
+    if (
+        not kept
+        and read_before is None
+        and notice.is_live(now)
+        and mark_read(notice, current_user, now=now)
+    ):
         db.session.commit()
     return render_template(
         "notices/show.html",
