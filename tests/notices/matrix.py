@@ -120,6 +120,7 @@ CASES = [
     Case("GET", lambda w: f"{_n(w)}/report", officers_only(), id="report"),
     Case("GET", lambda w: f"{_n(w)}/report.csv", officers_only(), id="report-csv"),
     Case("GET", lambda w: "/api/v1/notices", logged_in(200), id="api-feed"),
+    Case("GET", lambda w: "/api/v1/notices/offline", logged_in(200), id="api-offline"),
     Case("GET", lambda w: f"/api/v1{_n(w)}", VISIBLE, id="api-show"),
     Case(
         "POST",
