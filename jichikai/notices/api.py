@@ -13,7 +13,13 @@ from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
 from .models import Notice
 from .offline import offline_set
-from .permissions import can_follow_block, can_manage_notices, can_record_for, can_view_notice
+from .permissions import (
+    can_follow_block,
+    can_manage_notices,
+    can_record_for,
+    can_view_notice,
+    is_recipient,
+)
 from .reports import audience_blocks, household_states
 from .schemas import (
     AckResultSchema,
@@ -235,7 +241,19 @@ def _receipt_body(state) -> dict:
 @blp.alt_response(200, schema=AckResultSchema, description="Acknowledged before.")
 @api_login_required
 def ack(args, notice_id: int):
-    """確認しました: the member says they have read the circular (apart from opening it)."""
+    """確認しました: the member says they have read the circular (apart from opening it).
+
+    Pressed offline, it may arrive after the circular was withdrawn or expired: it is then
+    answered as not stored (200), not refused, since there is nothing left to confirm."""
+    gone = db.session.get(Notice, notice_id)
+    if (
+        gone is not None
+        and gone.association_id == current_user.association_id
+        and is_recipient(current_user, gone)
+        and gone.published_at is not None
+        and not gone.is_live(utcnow())
+    ):
+        return {"stored": False, "acknowledged_at": acknowledged_at(gone, current_user)}, 200
     notice = _load(notice_id)
     try:
         stored = acknowledge(notice, current_user)

@@ -84,6 +84,11 @@ class NoticeCreateSchema(Schema):
         load_default=None, allow_none=True, metadata={"description": "Later: scheduled."}
     )
     expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    ack_required = fields.Bool(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "要確認; omitted: the association's setting."},
+    )
 
 
 class ReceiptQuerySchema(Schema):
@@ -144,8 +149,10 @@ class AckSchema(Schema):
 
 
 class AckResultSchema(Schema):
-    stored = fields.Bool(metadata={"description": "False: it was acknowledged before."})
-    acknowledged_at = fields.DateTime()
+    stored = fields.Bool(
+        metadata={"description": "False: acknowledged before, or the circular has gone."}
+    )
+    acknowledged_at = fields.DateTime(allow_none=True)
 
 
 class ReceiptCreateSchema(Schema):

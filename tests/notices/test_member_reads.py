@@ -131,6 +131,20 @@ def test_acknowledging_without_opening_records_the_read_too(client, world, as_me
     assert receipt.acknowledged_at is not None
 
 
+def test_an_acknowledgment_queued_offline_for_a_withdrawn_circular_is_not_refused(
+    client, world, as_member
+):
+    from jichikai.notices.services import withdraw_notice
+
+    notice = make_notice(world)
+    withdraw_notice(notice, by=world.officer)
+    db.session.commit()
+    as_member(world.member)
+    response = client.post(f"/api/v1/notices/{notice.id}/ack", json={"client_id": "late"})
+    assert response.status_code == 200 and response.get_json()["stored"] is False
+    assert db.session.scalar(select(func.count()).select_from(ReadReceipt)) == 0
+
+
 def test_a_member_outside_the_audience_cannot_acknowledge(client, world, as_member):
     notice = make_notice(world, block_ids=[world.other_block.id])
     as_member(world.member)
@@ -210,6 +224,8 @@ def test_the_association_setting_makes_new_circulars_ask_for_it(client, world, a
     assert "checked" in checkbox
     created = client.post("/api/v1/notices", json={"title": "総会のお知らせ"})
     assert created.status_code == 201 and created.get_json()["ack_required"] is True
+    chosen = client.post("/api/v1/notices", json={"title": "お祭り", "ack_required": False})
+    assert chosen.get_json()["ack_required"] is False
     unticked = make_notice(world, ack_required=False)
     assert unticked.ack_required is False
 
