@@ -270,3 +270,15 @@ def test_a_reminder_that_reached_nobody_does_not_use_the_hour(client, world, as_
     assert [r.recipients for r in reminders] == [1]
     client.post(url)  # this one is too soon
     assert db.session.scalar(select(func.count()).select_from(NoticeReminder)) == 1
+
+
+def test_the_plan_leaves_out_members_who_turned_circulars_off(world):
+    from jichikai.notices.reminders import reminder_plan
+
+    subscribe(world.member)
+    subscribe(world.housemate)
+    world.housemate.push_preference = "none"
+    notice = make_notice(world)
+    plan = reminder_plan(notice, {world.block.id})
+    assert plan.reach.by_channel["push"] == 1
+    assert plan.by_channel_households["push"] == 1
