@@ -285,6 +285,7 @@ def block_view(notice_id: int, block_id: int):
     states = household_states(notice, households)
     now = utcnow()
     unreached = unreached_households(notice, households)
+    planned = reminder_plan(notice, {block.id}) if notice.is_live(now) else None
     return render_template(
         "notices/block.html",
         notice=notice,
@@ -294,11 +295,9 @@ def block_view(notice_id: int, block_id: int):
         unreached=[s.household for s in states if not s.done and s.household.id in unreached],
         unread=sum(1 for s in states if not s.done),
         reminder=last_reminder(notice, block),
-        reminder_plan=reminder_summary(
-            reminder_plan(notice, {block.id}), current_user.association_id
-        )
-        if notice.is_live(now)
-        else "",
+        reminder_plan=reminder_summary(planned, current_user.association_id) if planned else "",
+        # A reminder that would reach nobody is not offered (paper or a visit is).
+        reminder_reaches=bool(planned and planned.reach.reached),
         form=ConfirmForm(),
         vias=RECORDED_VIAS,
         now=now,

@@ -255,6 +255,15 @@ def test_the_block_page_says_whom_a_reminder_would_reach(client, world, as_membe
     assert "スマホの通知 1世帯" in plan
     # 鈴木家's member and the leader's household have no way: paper or a visit.
     assert "どの方法でも届かない世帯が 2世帯" in plan
+    assert "まだの世帯にお知らせを送る" in html
+
+
+def test_no_reminder_button_when_it_would_reach_nobody(client, world, as_member):
+    notice = make_notice(world)
+    as_member(world.leader)
+    html = _block_page(client, world, notice)
+    assert "どの方法でも届きません" in html
+    assert "まだの世帯にお知らせを送る" not in html
 
 
 def test_a_reminder_that_reached_nobody_does_not_use_the_hour(client, world, as_member):
