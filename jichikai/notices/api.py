@@ -9,16 +9,27 @@ from ..apitools import ApiBlueprint, api_login_required
 from ..database import utcnow
 from ..extensions import db
 from ..org.models import Block, Household
+from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
 from .models import Notice
-from .permissions import can_follow_block, can_manage_notices, can_record_for, can_view_notice
+from .offline import offline_set
+from .permissions import (
+    can_follow_block,
+    can_manage_notices,
+    can_record_for,
+    can_view_notice,
+    is_recipient,
+)
 from .questionnaires import current_reply, values_of
 from .reports import audience_blocks, household_states
 from .schemas import (
+    AckResultSchema,
+    AckSchema,
     NoticeCreateSchema,
     NoticeFeedQuerySchema,
     NoticeListItemSchema,
     NoticeSchema,
+    OfflineSetSchema,
     ReceiptCreateSchema,
     ReceiptQuerySchema,
     ReceiptSchema,
@@ -71,6 +82,8 @@ def _notice_body(notice: Notice, read: bool) -> dict:
         "expires_at": notice.expires_at,
         "block_ids": sorted(notice.block_ids),
         "read": read,
+        "ack_required": notice.ack_required,
+        "acknowledged_at": acknowledged_at(notice, current_user),
         "attachments": [
             {
                 "id": a.id,
@@ -126,9 +139,22 @@ def feed(args):
             "published_at": e.notice.published_at,
             "updated_at": e.notice.updated_at,
             "read": e.read,
+            "ack_required": e.notice.ack_required,
+            "acknowledged": e.acknowledged_at is not None,
+            "done": e.done,
         }
         for e in page.entries
     ]
+
+
+@blp.route("/offline")
+@blp.response(200, OfflineSetSchema)
+@api_login_required
+def offline():
+    """What the phone keeps for reading offline: the 20 newest circulars the member can see,
+    and their attachments within `budget` bytes (fetch them with X-Jichikai-Purpose: offline,
+    which records no read)."""
+    return offline_set(current_user)
 
 
 @blp.route("/<int:notice_id>")
@@ -202,7 +228,53 @@ def _receipt_body(state) -> dict:
         "read_at": state.read_at,
         "via": state.via,
         "read_by": state.reader_name or state.recorder_name,
+        "acknowledged": state.acknowledged,
+        "done": state.done,
+        "recorded": {"via": state.recorded_via, "at": state.recorded_at, "by": state.recorder_name}
+        if state.recorded_via
+        else None,
+        "members": [
+            {
+                "member_id": m.member_id,
+                "name": m.name,
+                "read": m.read,
+                "read_at": m.read_at,
+                "via": m.via,
+                "acknowledged": m.acknowledged,
+                "acknowledged_at": m.acknowledged_at,
+            }
+            for m in state.members
+        ],
     }
+
+
+@blp.route("/<int:notice_id>/ack", methods=["POST"])
+@blp.arguments(AckSchema)
+@blp.response(201, AckResultSchema)
+@blp.alt_response(200, schema=AckResultSchema, description="Acknowledged before.")
+@api_login_required
+def ack(args, notice_id: int):
+    """確認しました: the member says they have read the circular (apart from opening it).
+
+    Pressed offline, it may arrive after the circular was withdrawn or expired: it is then
+    answered as not stored (200), not refused, since there is nothing left to confirm."""
+    gone = db.session.get(Notice, notice_id)
+    if (
+        gone is not None
+        and gone.association_id == current_user.association_id
+        and is_recipient(current_user, gone)
+        and gone.published_at is not None
+        and not gone.is_live(utcnow())
+    ):
+        return {"stored": False, "acknowledged_at": acknowledged_at(gone, current_user)}, 200
+    notice = _load(notice_id)
+    try:
+        stored = acknowledge(notice, current_user)
+    except NoticeError as error:
+        _fail(error)
+    db.session.commit()
+    body = {"stored": stored, "acknowledged_at": acknowledged_at(notice, current_user)}
+    return body, 201 if stored else 200
 
 
 @blp.route("/<int:notice_id>/receipts", methods=["POST"])

@@ -166,6 +166,9 @@ class NoticeForm(PageForm):
     )
     event_place = StringField(_l("場所"), validators=[Length(max=EVENT_PLACE_MAX)])
     files = MultipleFileField(_l("添付ファイル（PDF、JPEG、PNG）"))
+    ack_required = BooleanField(
+        _l("要確認にする（読んだ人に「確認しました」を押してもらいます）"), default=False
+    )
 
     def to_input(self, timezone: str) -> NoticeInput:
         """The form's content for the services, times turned into UTC."""
@@ -184,6 +187,7 @@ class NoticeForm(PageForm):
             event_starts_at=_aware(self.event_starts_at.data, zone),
             event_ends_at=_aware(self.event_ends_at.data, zone),
             event_place=self.event_place.data or "",
+            ack_required=bool(self.ack_required.data),
         )
 
     def fill_questions(self, questions: list[QuestionInput]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TenantMixin, UTCDateTime, utcnow
@@ -77,6 +77,9 @@ class Notice(TenantMixin, db.Model):
     )
     # The automatic reminder to unread households goes out once.
     auto_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 要確認: members are asked to press 確認しました; until they (or a leader's paper record)
+    # do, the household counts as not done, in the feed, the reports and the reminders.
+    ack_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     reply_kind: Mapped[str | None] = mapped_column(String(12))
     reply_per: Mapped[str] = mapped_column(String(10), default=PER_HOUSEHOLD)
@@ -161,6 +164,8 @@ class ReadReceipt(TenantMixin, db.Model):
 
     App reads and one-tap links (email, line) carry the member; paper and proxy records carry
     only the household and who recorded them. A household counts as read when it has any receipt.
+    `acknowledged_at` is set, apart from opening, when the member presses 確認しました (and on a
+    leader's paper or proxy record, the 確認印); a 要確認 notice counts only those.
     """
 
     __table_args__ = (
@@ -175,6 +180,7 @@ class ReadReceipt(TenantMixin, db.Model):
     via: Mapped[str] = mapped_column(String(8), default=VIA_APP)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     household: Mapped[Household] = relationship()
     member: Mapped[Member | None] = relationship(foreign_keys=[member_id])

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..org.models import Household
 from . import bp
+from .acks import acknowledged_at
 from .errors import NoticeError
 from .forms import question_kind_labels
 from .models import Notice
@@ -73,6 +74,7 @@ def reply(notice_id: int):
         errors=errors,
         confirm=ConfirmForm(),
         recipient=True,
+        acknowledged_at=acknowledged_at(notice, current_user),
         now=utcnow(),
     ), 400
 

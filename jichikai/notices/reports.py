@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from flask_babel import gettext as _
@@ -16,48 +16,114 @@ from ..push.models import Outbox
 from ..reach.reports import ON_ITS_WAY, ChannelRow, channel_counts, reached_members
 from .models import Notice, ReadReceipt, Reply
 from .questionnaires import answer_text, replies_by_household
-from .services import FEED_PAGE_SIZE, audience_condition, live_conditions
+from .services import FEED_PAGE_SIZE, audience_condition, done_conditions, live_conditions
 
 
 @dataclass
-class HouseholdState:
-    household: Household
+class MemberState:
+    """One member of a household and what they did with a notice."""
+
+    member_id: int
+    name: str
     read_at: datetime | None = None
-    via: str | None = None
-    reader_name: str | None = None  # the member who read it in the app
-    recorder_name: str | None = None  # the leader who recorded paper or proxy
+    via: str | None = None  # app, email or line
+    acknowledged_at: datetime | None = None
 
     @property
     def read(self) -> bool:
         return self.read_at is not None
 
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+@dataclass
+class HouseholdState:
+    """A household's state: its first receipt, each member's own, and a leader's record.
+
+    The household is read when any member read it or a leader recorded it (paper or in
+    person); for a 要確認 notice it is done when any member pressed 確認しました or a leader
+    recorded it (the paper's 確認印).
+    """
+
+    household: Household
+    ack_required: bool = False
+    read_at: datetime | None = None
+    via: str | None = None
+    reader_name: str | None = None  # the member who read it first (app, email or LINE)
+    recorder_name: str | None = None  # the leader who recorded paper or proxy
+    acknowledged_at: datetime | None = None
+    members: list[MemberState] = field(default_factory=list)
+    recorded_via: str | None = None  # paper or proxy: a leader's record for the household
+    recorded_at: datetime | None = None
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def done(self) -> bool:
+        """What the counts count: read, or acknowledged for a 要確認 notice."""
+        return self.acknowledged if self.ack_required else self.read
+
 
 def household_states(notice: Notice, households: list[Household]) -> list[HouseholdState]:
-    """Each household's first receipt of a notice, unread households first (one query)."""
-    states = {h.id: HouseholdState(h) for h in households}
-    if states:
-        reader = aliased(Member)
-        recorder = aliased(Member)
-        rows = db.session.execute(
-            select(
-                ReadReceipt.household_id,
-                ReadReceipt.read_at,
-                ReadReceipt.via,
-                reader.name,
-                recorder.name,
-            )
-            .outerjoin(reader, reader.id == ReadReceipt.member_id)
-            .outerjoin(recorder, recorder.id == ReadReceipt.recorded_by_id)
-            .where(ReadReceipt.notice_id == notice.id, ReadReceipt.household_id.in_(states))
-            .order_by(ReadReceipt.read_at, ReadReceipt.id)
-        ).all()
-        for household_id, read_at, via, reader_name, recorder_name in rows:
-            state = states[household_id]
-            if state.read_at is None:
-                state.read_at, state.via = read_at, via
-                state.reader_name, state.recorder_name = reader_name, recorder_name
+    """Each household's state with each active member's, not done households first
+    (two queries)."""
+    states = {h.id: HouseholdState(h, ack_required=notice.ack_required) for h in households}
+    if not states:
+        return []
+    members: dict[int, MemberState] = {}
+    for member_id, household_id, name in db.session.execute(
+        select(Member.id, Member.household_id, Member.name)
+        .where(Member.household_id.in_(states), Member.active.is_(True))
+        .order_by(Member.id)
+    ):
+        members[member_id] = MemberState(member_id, name)
+        states[household_id].members.append(members[member_id])
+    reader = aliased(Member)
+    recorder = aliased(Member)
+    rows = db.session.execute(
+        select(
+            ReadReceipt.household_id,
+            ReadReceipt.member_id,
+            ReadReceipt.read_at,
+            ReadReceipt.via,
+            ReadReceipt.acknowledged_at,
+            reader.name,
+            recorder.name,
+        )
+        .outerjoin(reader, reader.id == ReadReceipt.member_id)
+        .outerjoin(recorder, recorder.id == ReadReceipt.recorded_by_id)
+        .where(ReadReceipt.notice_id == notice.id, ReadReceipt.household_id.in_(states))
+        .order_by(ReadReceipt.read_at, ReadReceipt.id)
+    ).all()
+    for household_id, member_id, read_at, via, acked_at, reader_name, recorder_name in rows:
+        state = states[household_id]
+        if state.read_at is None:
+            state.read_at, state.via = read_at, via
+            state.reader_name, state.recorder_name = reader_name, recorder_name
+        if acked_at is not None and (
+            state.acknowledged_at is None or acked_at < state.acknowledged_at
+        ):
+            state.acknowledged_at = acked_at
+        if member_id is None:
+            if state.recorded_at is None:
+                state.recorded_via, state.recorded_at = via, read_at
+                state.recorder_name = recorder_name
+        elif member_id in members:
+            member = members[member_id]
+            member.read_at, member.via, member.acknowledged_at = read_at, via, acked_at
+        else:
+            # A member since moved out or made inactive: their read still counts, and shows.
+            state.members.append(MemberState(member_id, reader_name or "", read_at, via, acked_at))
     ordered = list(states.values())
-    ordered.sort(key=lambda s: (s.read, s.household.position, s.household.id))
+    ordered.sort(key=lambda s: (s.done, s.household.position, s.household.id))
     return ordered
 
 
@@ -139,6 +205,8 @@ class BlockRate:
     block: Block
     households: int
     read: int
+    members: int = 0  # active members of the block's households
+    members_read: int = 0  # of them, those who read it (acknowledged it, for 要確認)
 
     @property
     def percent(self) -> int:
@@ -156,7 +224,7 @@ def _household_counts(association_id: int) -> dict[int, int]:
 
 
 def _read_counts(notice_ids: list[int]) -> dict[tuple[int, int], int]:
-    """Read households per (notice, block)."""
+    """Done households per (notice, block): read, or acknowledged for a 要確認 notice."""
     if not notice_ids:
         return {}
     rows = db.session.execute(
@@ -166,24 +234,64 @@ def _read_counts(notice_ids: list[int]) -> dict[tuple[int, int], int]:
             func.count(func.distinct(ReadReceipt.household_id)),
         )
         .join(Household, Household.id == ReadReceipt.household_id)
-        .where(ReadReceipt.notice_id.in_(notice_ids))
+        .join(Notice, Notice.id == ReadReceipt.notice_id)
+        .where(ReadReceipt.notice_id.in_(notice_ids), *done_conditions())
         .group_by(ReadReceipt.notice_id, Household.block_id)
     ).all()
     return {(notice_id, block_id): count for notice_id, block_id, count in rows}
 
 
+def _member_counts(notice: Notice) -> tuple[dict[int, int], dict[int, int]]:
+    """Active members per block, and those of them who read (or acknowledged) the notice."""
+    members = dict(
+        db.session.execute(
+            select(Household.block_id, func.count(Member.id))
+            .join(Household, Household.id == Member.household_id)
+            .where(Member.association_id == notice.association_id, Member.active.is_(True))
+            .group_by(Household.block_id)
+        ).all()
+    )
+    done = dict(
+        db.session.execute(
+            select(Household.block_id, func.count(func.distinct(Member.id)))
+            .join(Household, Household.id == Member.household_id)
+            .join(ReadReceipt, ReadReceipt.member_id == Member.id)
+            .where(
+                ReadReceipt.notice_id == notice.id,
+                Member.active.is_(True),
+                *done_conditions(notice),
+            )
+            .group_by(Household.block_id)
+        ).all()
+    )
+    return members, done
+
+
 def block_read_rates(notice: Notice) -> list[BlockRate]:
-    """Read households per block of the audience, in block order (three queries)."""
+    """Done households and members per block of the audience, in block order (five queries)."""
     totals = _household_counts(notice.association_id)
     reads = _read_counts([notice.id])
+    members, members_read = _member_counts(notice)
     return [
-        BlockRate(block, totals.get(block.id, 0), reads.get((notice.id, block.id), 0))
+        BlockRate(
+            block,
+            totals.get(block.id, 0),
+            reads.get((notice.id, block.id), 0),
+            members.get(block.id, 0),
+            members_read.get(block.id, 0),
+        )
         for block in audience_blocks(notice)
     ]
 
 
 def total_rate(rates: list[BlockRate]) -> BlockRate:
-    return BlockRate(None, sum(r.households for r in rates), sum(r.read for r in rates))
+    return BlockRate(
+        None,
+        sum(r.households for r in rates),
+        sum(r.read for r in rates),
+        sum(r.members for r in rates),
+        sum(r.members_read for r in rates),
+    )
 
 
 @dataclass
@@ -255,7 +363,8 @@ def leader_notices(
 
 
 def export_rows(notice: Notice, zone: tzinfo) -> list[list[str]]:
-    """One row per household of the audience: block, household, read state and replies."""
+    """Per household of the audience, a row for the household (read state and, one row each,
+    its replies) and one for each member (their own read and 確認しました)."""
     blocks = audience_blocks(notice)
     households = list(
         db.session.scalars(
@@ -277,36 +386,67 @@ def export_rows(notice: Notice, zone: tzinfo) -> list[list[str]]:
         "paper": _("紙"),
         "proxy": _("直接"),
     }
+
+    def when(value: datetime | None) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    def state_word(done: bool, read: bool) -> str:
+        if done:
+            return _("確認済み")
+        return _("読んだが未確認") if read else _("未読")
+
+    reply_columns = [_("返信した人"), _("返信の日時")] + [q.label for q in questions]
+    no_reply = [""] * len(reply_columns) if questions else []
     rows = [
         [
             _("班"),
             _("世帯"),
             _("紙の回覧"),
-            _("既読"),
+            _("人"),
+            _("状態"),
             _("既読の日時"),
             _("方法"),
-            _("読んだ人・記録した人"),
+            _("確認しましたの日時"),
+            _("記録した人"),
         ]
-        + ([_("返信した人"), _("返信の日時")] if questions else [])
-        + [q.label for q in questions]
+        + (reply_columns if questions else [])
     ]
+    # A household's row (人 is 「世帯」: its state counts any member and a leader's record;
+    # one row per reply when a form has several), then one row for each of its members.
     for household in households:
         state = states[household.id]
-        base = [
+        common = [
             block_names[household.block_id],
             household.name,
             _("はい") if household.paper_only else "",
-            _("既読") if state.read else _("未読"),
-            state.read_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if state.read_at else "",
+        ]
+        base = [
+            *common,
+            _("（世帯）"),
+            state_word(state.done, state.read),
+            when(state.read_at),
             vias.get(state.via, "") if state.via else "",
-            state.reader_name or state.recorder_name or "",
+            when(state.acknowledged_at),
+            state.recorder_name or "" if state.recorded_via else "",
         ]
         if not questions:
             rows.append(base)
-            continue
-        # One row per reply (per member forms have several); a household without any: one row.
-        for reply in replies.get(household.id) or [None]:
+        for reply in (replies.get(household.id) or [None]) if questions else []:
             rows.append(base + _reply_cells(reply, questions, zone))
+        for person in state.members:
+            done = person.acknowledged if notice.ack_required else person.read
+            rows.append(
+                [
+                    *common,
+                    person.name,
+                    state_word(done, person.read),
+                    when(person.read_at),
+                    vias.get(person.via, "") if person.via else "",
+                    when(person.acknowledged_at),
+                    "",
+                ]
+                + no_reply
+            )
     return rows
 
 

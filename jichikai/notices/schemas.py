@@ -14,6 +14,11 @@ class NoticeListItemSchema(Schema):
     published_at = fields.DateTime()
     updated_at = fields.DateTime(allow_none=True)
     read = fields.Bool()
+    ack_required = fields.Bool(metadata={"description": "要確認: 確認しました is asked for."})
+    acknowledged = fields.Bool()
+    done = fields.Bool(
+        metadata={"description": "Read; for an ack_required circular, acknowledged."}
+    )
 
 
 class NoticeFeedQuerySchema(Schema):
@@ -68,6 +73,8 @@ class NoticeSchema(Schema):
     expires_at = fields.DateTime(allow_none=True)
     block_ids = fields.List(fields.Int(), metadata={"description": "Empty: every block."})
     read = fields.Bool()
+    ack_required = fields.Bool()
+    acknowledged_at = fields.DateTime(allow_none=True)
     attachments = fields.List(fields.Nested(AttachmentSchema))
     reply_form = fields.Nested(ReplyFormSchema, allow_none=True)
 
@@ -91,6 +98,11 @@ class NoticeCreateSchema(Schema):
         load_default=None, allow_none=True, metadata={"description": "Later: scheduled."}
     )
     expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    ack_required = fields.Bool(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "要確認; omitted: the association's setting."},
+    )
 
 
 class ReceiptQuerySchema(Schema):
@@ -100,20 +112,76 @@ class ReceiptQuerySchema(Schema):
     )
 
 
+class MemberReceiptSchema(Schema):
+    member_id = fields.Int()
+    name = fields.Str()
+    read = fields.Bool()
+    read_at = fields.DateTime(allow_none=True)
+    via = fields.Str(allow_none=True, metadata={"enum": ["app", "email", "line"]})
+    acknowledged = fields.Bool()
+    acknowledged_at = fields.DateTime(allow_none=True)
+
+
+class HouseholdRecordSchema(Schema):
+    via = fields.Str(metadata={"enum": list(RECORDED_VIAS)})
+    at = fields.DateTime()
+    by = fields.Str(allow_none=True)
+
+
 class ReceiptSchema(Schema):
     household_id = fields.Int()
     household_name = fields.Str()
     block_id = fields.Int()
     paper_only = fields.Bool()
-    read = fields.Bool()
+    read = fields.Bool(metadata={"description": "Any member read it, or a leader recorded it."})
     read_at = fields.DateTime(allow_none=True)
-    via = fields.Str(allow_none=True, metadata={"enum": ["app", "paper", "proxy"]})
+    via = fields.Str(allow_none=True, metadata={"enum": ["app", "email", "line", "paper", "proxy"]})
     read_by = fields.Str(
         allow_none=True,
-        metadata={"description": "Who read it in the app, or the leader who recorded it."},
+        metadata={"description": "Who read it first, or the leader who recorded it."},
     )
+    acknowledged = fields.Bool(
+        metadata={"description": "A member pressed 確認しました, or a leader recorded it."}
+    )
+    done = fields.Bool(
+        metadata={"description": "What the counts count: read, or acknowledged (要確認)."}
+    )
+    recorded = fields.Nested(
+        HouseholdRecordSchema,
+        allow_none=True,
+        metadata={"description": "A leader's paper or proxy record, for the whole household."},
+    )
+    members = fields.List(fields.Nested(MemberReceiptSchema))
+
+
+class AckSchema(Schema):
+    client_id = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={"description": "Set by the offline queue; sending again is harmless."},
+    )
+
+
+class AckResultSchema(Schema):
+    stored = fields.Bool(
+        metadata={"description": "False: acknowledged before, or the circular has gone."}
+    )
+    acknowledged_at = fields.DateTime(allow_none=True)
 
 
 class ReceiptCreateSchema(Schema):
     household_id = Id(required=True, strict=True)
     via = fields.Str(required=True, validate=validate.OneOf(RECORDED_VIAS))
+
+
+class OfflineNoticeSchema(Schema):
+    id = fields.Int()
+    url = fields.Str()
+    attachments = fields.List(fields.Str())
+
+
+class OfflineSetSchema(Schema):
+    notices = fields.List(fields.Nested(OfflineNoticeSchema))
+    budget = fields.Int(metadata={"description": "Bytes the attachments may take."})
+    used = fields.Int()
+    skipped = fields.List(fields.Str(), metadata={"description": "Beyond the budget."})

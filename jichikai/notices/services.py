@@ -75,6 +75,8 @@ class NoticeInput:
     event_starts_at: datetime | None = None  # an event (行事) on the calendar
     event_ends_at: datetime | None = None
     event_place: str = ""
+    # 要確認; None: the association's setting (notice_ack_required).
+    ack_required: bool | None = None
 
 
 def _check(
@@ -159,6 +161,11 @@ def create_notice(
         event_starts_at=data.event_starts_at,
         event_ends_at=data.event_ends_at,
         event_place=data.event_place,
+        ack_required=bool(
+            association.setting("notice_ack_required")
+            if data.ack_required is None
+            else data.ack_required
+        ),
     )
     notice.audience = [NoticeBlock(association_id=association.id, block_id=b.id) for b in blocks]
     db.session.add(notice)
@@ -240,6 +247,8 @@ def update_notice(
     notice.body = data.body
     notice.category = data.category
     notice.expires_at = data.expires_at
+    if data.ack_required is not None:
+        notice.ack_required = data.ack_required
     notice.reply_deadline = data.reply_deadline if data.reply_kind else None
     notice.event_starts_at = data.event_starts_at
     notice.event_ends_at = data.event_ends_at
@@ -339,7 +348,9 @@ def audience_members(notice: Notice, block_ids: set[int] | None, unread_only: bo
     if unread_only:
         query = query.where(
             ~exists().where(
-                ReadReceipt.notice_id == notice.id, ReadReceipt.household_id == Household.id
+                ReadReceipt.notice_id == notice.id,
+                ReadReceipt.household_id == Household.id,
+                *done_conditions(notice),
             )
         )
     return db.session.scalars(query).all()
@@ -364,16 +375,22 @@ def publish(notice: Notice, now: datetime) -> Reach:
 
 
 def last_reminder(notice: Notice, block: Block) -> NoticeReminder | None:
+    """The block's last reminder that reached someone (one that reached nobody used nothing)."""
     return db.session.scalars(
         select(NoticeReminder)
-        .where(NoticeReminder.notice_id == notice.id, NoticeReminder.block_id == block.id)
+        .where(
+            NoticeReminder.notice_id == notice.id,
+            NoticeReminder.block_id == block.id,
+            NoticeReminder.recipients > 0,
+        )
         .order_by(NoticeReminder.sent_at.desc())
         .limit(1)
     ).first()
 
 
 def remind_unread(notice: Notice, block: Block, by: Member, now: datetime | None = None) -> int:
-    """Push a reminder to the members of a block's unread households (once an hour at most)."""
+    """Send a reminder to the members of a block's not-done households (once an hour at most;
+    a reminder that reached nobody is not recorded and does not count)."""
     now = now or utcnow()
     if not notice.is_live(now):
         raise NoticeError(_("この回覧はもう掲載されていません。"))
@@ -382,6 +399,8 @@ def remind_unread(notice: Notice, block: Block, by: Member, now: datetime | None
         raise TooSoon(_("お知らせは1時間に1回までです。少し待ってからお試しください。"))
     members = audience_members(notice, {block.id}, unread_only=True)
     queued = notify(members, notice_message(notice, reminder=True)).reached
+    if not queued:
+        return 0
     db.session.add(
         NoticeReminder(
             association_id=notice.association_id,
@@ -473,6 +492,14 @@ def live_conditions(association_id: int, now: datetime) -> list:
     ]
 
 
+def done_conditions(notice: Notice | None = None) -> list:
+    """What makes a receipt count: any receipt, or for a 要確認 notice only an acknowledged one
+    (確認しました, or a leader's paper or proxy record). Without `notice`, Notice must be joined."""
+    if notice is None:
+        return [or_(Notice.ack_required.is_(False), ReadReceipt.acknowledged_at.is_not(None))]
+    return [ReadReceipt.acknowledged_at.is_not(None)] if notice.ack_required else []
+
+
 def audience_condition(block_ids: set[int]):
     """Notices for the whole association or for any of `block_ids`."""
     if not block_ids:
@@ -487,10 +514,18 @@ def audience_condition(block_ids: set[int]):
 class FeedEntry:
     notice: Notice
     read_at: datetime | None
+    acknowledged_at: datetime | None = None
 
     @property
     def read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def done(self) -> bool:
+        """Read, or for a 要確認 notice acknowledged: what the feed's 未読 / 未確認 counts."""
+        if self.notice.ack_required:
+            return self.acknowledged_at is not None
+        return self.read
 
     @property
     def updated_since_read(self) -> bool:
@@ -516,9 +551,13 @@ def member_feed(
         if member.household_id
         else None
     )
-    unread_first = case((ReadReceipt.id.is_(None), 0), else_=1)
+    unread_first = case(
+        (ReadReceipt.id.is_(None), 0),
+        (and_(Notice.ack_required.is_(True), ReadReceipt.acknowledged_at.is_(None)), 0),
+        else_=1,
+    )
     rows = db.session.execute(
-        select(Notice, ReadReceipt.read_at)
+        select(Notice, ReadReceipt.read_at, ReadReceipt.acknowledged_at)
         .outerjoin(
             ReadReceipt,
             and_(ReadReceipt.notice_id == Notice.id, ReadReceipt.member_id == member.id),
@@ -531,7 +570,7 @@ def member_feed(
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     ).all()
-    entries = [FeedEntry(notice, read_at) for notice, read_at in rows[:per_page]]
+    entries = [FeedEntry(notice, read_at, acked) for notice, read_at, acked in rows[:per_page]]
     return FeedPage(entries, page, has_next=len(rows) > per_page)
 
 
@@ -595,19 +634,26 @@ def record_household_read(
         raise NoticeError(_("この世帯はこの回覧の対象ではありません。"), field="household_id")
     existing = db.session.scalars(
         select(ReadReceipt)
-        .where(ReadReceipt.notice_id == notice.id, ReadReceipt.household_id == household.id)
+        .where(
+            ReadReceipt.notice_id == notice.id,
+            ReadReceipt.household_id == household.id,
+            *done_conditions(notice),
+        )
         .order_by(ReadReceipt.read_at)
         .limit(1)
     ).first()
     if existing is not None:
         return existing, False
+    now = now or utcnow()
+    # The paper's 確認印 (or telling them in person) stands for the household's 確認しました.
     receipt = ReadReceipt(
         association_id=notice.association_id,
         notice_id=notice.id,
         household_id=household.id,
         member_id=None,
         via=via,
-        read_at=now or utcnow(),
+        read_at=now,
+        acknowledged_at=now,
         recorded_by_id=by.id,
     )
     db.session.add(receipt)

@@ -27,9 +27,11 @@ from ..reach.reports import channel_labels, plan_summary, reach_summary
 from ..reach.services import plan
 from ..ui import NavItem
 from . import attachments, bp
+from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
 from .forms import NoticeForm, RecordReadForm, category_labels
 from .models import RECORDED_VIAS, Attachment, Notice
+from .offline import OFFLINE_HEADER, OFFLINE_PURPOSE
 from .permissions import (
     can_follow_block,
     can_manage_notices,
@@ -39,6 +41,7 @@ from .permissions import (
 )
 from .printing import pdf_page_counts
 from .questionnaires import current_reply, question_inputs, replies_by_household, tallies, values_of
+from .reminders import reminder_plan, reminder_summary
 from .reports import (
     block_households,
     block_read_rates,
@@ -125,7 +128,14 @@ def show(notice_id: int):
     notice = load_notice(notice_id)
     now = utcnow()
     read_before = member_read_at(notice, current_user)
-    if read_before is None and notice.is_live(now) and mark_read(notice, current_user, now=now):
+    # A copy the service worker keeps for reading offline is not the member opening it.
+    kept = request.headers.get(OFFLINE_HEADER) == OFFLINE_PURPOSE
+    if (
+        not kept
+        and read_before is None
+        and notice.is_live(now)
+        and mark_read(notice, current_user, now=now)
+    ):
         db.session.commit()
     reply = current_reply(notice, current_user)
     return render_template(
@@ -137,8 +147,26 @@ def show(notice_id: int):
         errors={},
         confirm=ConfirmForm(),
         recipient=is_recipient(current_user, notice),
+        acknowledged_at=acknowledged_at(notice, current_user),
         now=now,
     )
+
+
+@bp.post("/<int:notice_id>/ack")
+@login_required
+def ack(notice_id: int):
+    """確認しました: the member says they have read the circular."""
+    notice = load_notice(notice_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        acknowledge(notice, current_user)
+    except NoticeError as error:
+        db.session.rollback()
+        abort(error.status, error.message)
+    db.session.commit()
+    flash(_("「確認しました」を受け付けました。ありがとうございます。"))
+    return redirect(url_for("notices.show", notice_id=notice.id), code=303)
 
 
 @bp.get("/<int:notice_id>/files/<int:attachment_id>")
@@ -212,22 +240,27 @@ def block_view(notice_id: int, block_id: int):
     block = load_block_of(notice, block_id)
     households = block_households(block)
     states = household_states(notice, households)
+    now = utcnow()
     unreached = unreached_households(notice, households)
+    planned = reminder_plan(notice, {block.id}) if notice.is_live(now) else None
     return render_template(
         "notices/block.html",
         notice=notice,
         block=block,
         states=states,
         # Unread households no channel reached, in the list's order: paper or a visit.
-        unreached=[s.household for s in states if not s.read and s.household.id in unreached],
-        unread=sum(1 for s in states if not s.read),
+        unreached=[s.household for s in states if not s.done and s.household.id in unreached],
+        unread=sum(1 for s in states if not s.done),
         reminder=last_reminder(notice, block),
+        reminder_plan=reminder_summary(planned, current_user.association_id) if planned else "",
+        # A reminder that would reach nobody is not offered (paper or a visit is).
+        reminder_reaches=bool(planned and planned.reach.reached),
         form=ConfirmForm(),
         vias=RECORDED_VIAS,
         replies=replies_by_household(notice, [h.id for h in households])
         if notice.reply_kind
         else {},
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -353,6 +386,8 @@ def new():
     """Write a notice; publish it now or at a chosen time."""
     require_officer()
     form = _notice_form()
+    if request.method == "GET":
+        form.ack_required.data = bool(current_user.association.setting("notice_ack_required"))
     if _adding_question(form):
         return render_template("notices/form.html", form=form, notice=None, plan=_posting_plan())
     if form.validate_on_submit():

@@ -201,6 +201,9 @@ class AssociationForm(PageForm):
     shelter_radius_m = _setting_field(
         _l("近くの避難所を探す範囲"), "shelter_radius_m", _l("メートル")
     )
+    notice_ack_required = BooleanField(
+        _l("新しい回覧をはじめから「要確認」にする（回覧ごとに変えられます）")
+    )
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

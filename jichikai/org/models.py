@@ -25,6 +25,8 @@ DEFAULT_SETTINGS: dict = {
     # leader's call list and the leader is alerted (disaster/calls.py).
     "escalation_minutes": 15,
     "shelter_radius_m": 3000,
+    # New circulars are 要確認 by default (members press 確認しました; notices/acks.py).
+    "notice_ack_required": False,
 }
 
 

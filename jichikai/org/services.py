@@ -423,6 +423,7 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
     "escalation_minutes": (1, 24 * 60),
     "checkin_retention_days": (1, 365),
     "shelter_radius_m": (100, 20000),
+    "notice_ack_required": (0, 1),
 }
 
 

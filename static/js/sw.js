@@ -5,16 +5,30 @@ importScripts("/static/js/queue.js");
 const VERSION = "v1";
 const SHELL = "shell-" + VERSION;
 const PAGES = "pages-" + VERSION;
+// Every stylesheet, script and icon a page uses (tests/pwa/test_shell.py checks the templates).
 const SHELL_FILES = [
   "/offline",
   "/static/css/app.css",
+  "/static/css/notices.css",
+  "/static/css/notices-print.css",
   "/static/js/app.js",
   "/static/js/queue.js",
+  "/static/js/notices.js",
+  "/static/js/notices-print.js",
+  "/static/js/checkin.js",
+  "/static/js/passkeys.js",
+  "/static/push/push.js",
   "/static/icons/icon-192.png",
+  "/static/icons/icon-512.png",
+  "/static/icons/maskable-192.png",
+  "/static/icons/maskable-512.png",
+  "/static/icons/apple-touch-icon.png",
   "/static/icons/badge-96.png",
 ];
 // Pages kept for reading offline: the home feed, opened circulars, the check-in.
 const READABLE = [/^\/$/, /^\/notices(\/\d+)?$/, /^\/disaster\/checkin$/, /^\/api\/v1\/notices(\/\d+)?$/];
+// Attachments are kept only by keepNewest (within the server's budget), read from there offline.
+const ATTACHMENT = /^\/notices\/\d+\/files\/\d+(\/web)?$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
@@ -41,9 +55,48 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
     return;
   }
+  if (ATTACHMENT.test(url.pathname)) {
+    event.respondWith(fetch(request).catch(() => caches.match(request, { cacheName: PAGES })
+      .then((hit) => hit || Response.error())));
+    return;
+  }
   if (request.mode === "navigate" || readable(url)) {
     event.respondWith(networkFirst(request, url));
   }
+});
+
+/* The newest circulars the member can see, and their attachments within the server's size
+   budget, kept for reading offline (GET /api/v1/notices/offline); pages open or not. Fetched
+   with X-Jichikai-Purpose: offline, which the server does not count as opening. Attachments of
+   circulars no longer among them are let go, so the budget holds. */
+let keeping = null;
+async function keepNewest() {
+  const response = await fetch("/api/v1/notices/offline", { credentials: "same-origin" });
+  if (!response.ok || response.redirected) return 0;
+  const set = await response.json();
+  const cache = await caches.open(PAGES);
+  const wanted = new Set();
+  let kept = 0;
+  for (const notice of set.notices) {
+    for (const path of [notice.url, ...notice.attachments]) {
+      wanted.add(path);
+      const copy = await fetch(path, { credentials: "same-origin", headers: { "X-Jichikai-Purpose": "offline" } })
+        .catch(() => null);
+      if (copy && copy.ok && !copy.redirected) { await cache.put(path, copy); kept += 1; }
+    }
+  }
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (ATTACHMENT.test(path) && !wanted.has(path)) await cache.delete(request);
+  }
+  return kept;
+}
+
+self.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "keep-newest") return;
+  if (!keeping) keeping = keepNewest().catch(() => 0).finally(() => { keeping = null; });
+  const port = event.ports && event.ports[0];
+  keep(event, keeping.then((kept) => { if (port) port.postMessage({ kept }); }));
 });
 
 async function networkFirst(request, url) {

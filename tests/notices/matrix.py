@@ -69,6 +69,20 @@ CASES = [
         form=_answer_form,
         id="reply",
     ),
+    # 確認しました: everyone of the association has a household the notice goes to.
+    Case(
+        "POST",
+        lambda w: f"{_n(w)}/ack",
+        expect(anonymous=LOGIN, outsider=404, default=303),
+        id="ack",
+    ),
+    Case(
+        "POST",
+        lambda w: f"/api/v1{_n(w)}/ack",
+        expect(anonymous=LOGIN, outsider=404, default=201),
+        json=lambda w: {"client_id": "matrix"},
+        id="api-ack",
+    ),
     Case("GET", lambda w: f"{_n(w)}/files/{_image(w)}", VISIBLE, id="file"),
     Case("GET", lambda w: f"{_n(w)}/files/{_image(w)}/web", VISIBLE, id="file-web"),
     Case(
@@ -124,6 +138,7 @@ CASES = [
     Case("POST", lambda w: "/notices/calendar/feed/stop", logged_in(303), id="calendar-feed-stop"),
     Case("GET", lambda w: f"{_n(w)}/report.csv", officers_only(), id="report-csv"),
     Case("GET", lambda w: "/api/v1/notices", logged_in(200), id="api-feed"),
+    Case("GET", lambda w: "/api/v1/notices/offline", logged_in(200), id="api-offline"),
     Case("GET", lambda w: f"/api/v1{_n(w)}", VISIBLE, id="api-show"),
     Case(
         "POST",

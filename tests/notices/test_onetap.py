@@ -128,8 +128,8 @@ def test_leaders_see_the_channel_and_cannot_undo_a_members_read(app, client, wor
     client.post(link(world.member, notice, "line"))
     as_member(world.leader)
     html = page(client.get(f"/notices/{notice.id}/blocks/{world.block.id}"))
-    assert "（LINE：佐藤 花子）" in html
-    household = html.split("佐藤家")[1].split("</li>")[0]
+    household = html.split("佐藤家")[1].split("</ul>")[0]
+    assert "佐藤 花子：既読（LINE）" in household
     assert "取り消す" not in household
 
 

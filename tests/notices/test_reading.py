@@ -120,7 +120,7 @@ def test_leader_sees_unread_households_first_and_records_paper(client, world, as
         world.leader.id,
         None,
     )
-    assert "紙：高橋 健太 が記録" in client.get(url).get_data(as_text=True)
+    assert "紙で確認（世帯として、高橋 健太 が記録）" in client.get(url).get_data(as_text=True)
 
 
 def test_leader_cannot_record_outside_their_blocks(client, world, as_member):
