@@ -44,6 +44,7 @@ def device_name(user_agent: str | None) -> str:
     os_family = agent.os.family
     browser = agent.browser.family
     browser = _BROWSERS.get(browser, browser)
+    system = None
     if agent.device.family in ("iPhone", "iPad"):
         kind = agent.device.family
     elif os_family == "iOS":
@@ -51,14 +52,13 @@ def device_name(user_agent: str | None) -> str:
     elif os_family == "Android":
         kind = _("Android のタブレット") if agent.is_tablet else "Android"
     elif agent.is_pc or os_family in ("Windows", "Mac OS X", "Linux", "Chrome OS", "Ubuntu"):
-        system = {"Mac OS X": "Mac"}.get(os_family, os_family)
-        kind = _("パソコン（%(system)s）", system=system) if system != "Other" else _("パソコン")
+        kind = _("パソコン")
+        system = {"Mac OS X": "Mac", "Other": None}.get(os_family, os_family)
     else:
-        kind = None
-    if kind is None:
         return _("不明な端末")
-    if browser == "Other":
-        return kind
-    if kind.endswith("）"):
-        return f"{kind[:-1]}・{browser}）"
-    return f"{kind}（{browser}）"
+    browser = None if browser == "Other" else browser
+    if system and browser:
+        return _("%(kind)s（%(system)s・%(browser)s）", kind=kind, system=system, browser=browser)
+    if system or browser:
+        return _("%(kind)s（%(detail)s）", kind=kind, detail=system or browser)
+    return kind
