@@ -148,6 +148,7 @@ class Found:
     read_at: datetime | None
     expired: bool
     snippet: Markup | None = None
+    title: Markup | None = None  # with the search words marked
 
     @property
     def read(self) -> bool:
@@ -162,6 +163,19 @@ class FoundPage:
     terms: list[str]
 
 
+def mark_terms(text: str, terms: list[str]) -> Markup:
+    """The text, escaped, with each search word in <mark>."""
+    if not terms:
+        return Markup(escape(text))
+    pattern = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    marked = Markup("")
+    last = 0
+    for hit in re.finditer(pattern, text, flags=re.IGNORECASE):
+        marked += escape(text[last : hit.start()]) + Markup("<mark>%s</mark>") % hit.group(0)
+        last = hit.end()
+    return marked + escape(text[last:])
+
+
 def snippet(body: str, terms: list[str]) -> Markup | None:
     """A short part of the body around the first term found, the terms marked."""
     folded = body.casefold()
@@ -173,16 +187,9 @@ def snippet(body: str, terms: list[str]) -> Markup | None:
     start = max(first - SNIPPET_CONTEXT, 0)
     end = min(first + SNIPPET_CONTEXT * 2, len(body))
     part = " ".join(body[start:end].split())
-    pattern = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    marked = Markup("")
-    last = 0
-    for hit in re.finditer(pattern, part, flags=re.IGNORECASE):
-        marked += escape(part[last : hit.start()]) + Markup("<mark>%s</mark>") % hit.group(0)
-        last = hit.end()
-    marked += escape(part[last:])
-    return (
-        (Markup("…") if start else Markup("")) + marked + (Markup("…") if end < len(body) else "")
-    )
+    before = Markup("…") if start else Markup("")
+    after = Markup("…") if end < len(body) else Markup("")
+    return before + mark_terms(part, terms) + after
 
 
 def _page_of(member: Member, conditions: list, order, page: int, per_page: int, now, terms):
@@ -205,6 +212,7 @@ def _page_of(member: Member, conditions: list, order, page: int, per_page: int, 
             read_at,
             expired=notice.expires_at is not None and notice.expires_at <= now,
             snippet=snippet(notice.body, terms) if terms else None,
+            title=mark_terms(notice.title, terms),
         )
         for notice, read_at in rows[:per_page]
     ]
