@@ -6,9 +6,13 @@ receipts for the newest 300 into a fresh SQLite file (or JICHIKAI_BENCH_DATABASE
 prints p50/p95 over 50 requests and the SQL query count for the member feed, a leader's
 receipts for one notice and block, the officers' per-block table, and the search (words of
 three characters and more through the trigram index, shorter ones through LIKE) and archive
-pages. Each row also gives its p95 as a multiple of the member feed's, measured in the same run.
+pages. Each row also gives its p95 as a multiple of the member feed's, measured in the same
+rounds (every page once a round), so that the machine's busy moments weigh on all alike.
 
     .venv/bin/python bench/notices.py
+    createdb bench_notices && \
+      JICHIKAI_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_notices \
+      .venv/bin/python bench/notices.py
 """
 
 import os
@@ -201,14 +205,7 @@ def logged_in_client(app, member_id: int):
     return client
 
 
-def measure(app, client, url: str) -> tuple[float, float, int]:
-    client.get(url)
-    times = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
+def count_queries(app, client, url: str) -> int:
     statements = []
     with app.app_context():
         engine = db.engine
@@ -219,8 +216,22 @@ def measure(app, client, url: str) -> tuple[float, float, int]:
     event.listen(engine, "before_cursor_execute", count)
     client.get(url)
     event.remove(engine, "before_cursor_execute", count)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1], len(statements)
+    return len(statements)
+
+
+def measure_in_rounds(clients: list, urls: list[str]) -> list[list[float]]:
+    """Each round requests every page once, so that a busy moment of the machine weighs on
+    all pages alike and the ratios to the feed stay fair."""
+    for client, url in zip(clients, urls, strict=True):
+        client.get(url)
+    times: list[list[float]] = [[] for _ in urls]
+    for _ in range(REQUESTS):
+        for n, (client, url) in enumerate(zip(clients, urls, strict=True)):
+            start = time.perf_counter()
+            response = client.get(url)
+            times[n].append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+    return times
 
 
 def main() -> None:
@@ -268,10 +279,15 @@ def main() -> None:
         f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'target':>8} {'p95/target':>10} "
         f"{'p95/feed':>8} {'queries':>8}"
     )
+    clients = {role: logged_in_client(app, ids[role]) for role in ("member", "leader", "admin")}
+    page_clients = [clients[role] for _label, role, _path, _target in pages]
+    times = measure_in_rounds(page_clients, [path for _label, _role, path, _target in pages])
     baseline = None
-    for label, role, path, target in pages:
-        client = logged_in_client(app, ids[role])
-        p50, p95, queries = measure(app, client, path)
+    for (label, role, path, target), page_times in zip(pages, times, strict=True):
+        page_times.sort()
+        p50 = statistics.median(page_times)
+        p95 = page_times[int(len(page_times) * 0.95) - 1]
+        queries = count_queries(app, clients[role], path)
         baseline = baseline or p95  # the member feed, first row
         print(
             f"{label:32} {p50:8.1f} {p95:8.1f} {target:8d} {p95 / target:10.2f} "
