@@ -15,6 +15,7 @@ Revises: metrics_1
 Create Date: 2026-11-30 09:45:00.000000
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
