@@ -9,7 +9,6 @@ import re
 import secrets
 
 from flask_babel import gettext as _
-from user_agents import parse
 
 BROWSER_COOKIE = "browser"
 BROWSER_COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chrome)
@@ -40,6 +39,10 @@ def browser_key(cookie: str | None) -> str | None:
 
 def device_name(user_agent: str | None) -> str:
     """A name a member recognises: "iPhone（Safari）", "パソコン（Windows・Edge）"..."""
+    # Imported when first needed: loading the parser's patterns takes a second, which would
+    # slow every worker's start for a page few members open.
+    from user_agents import parse
+
     agent = parse(user_agent or "")
     os_family = agent.os.family
     browser = agent.browser.family
