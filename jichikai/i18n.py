@@ -1,9 +1,12 @@
 """Language and time zone: Japanese first, the member's preference wins."""
 
+from datetime import datetime
 from pathlib import Path
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time
 from flask import Flask, has_request_context, request, session
-from flask_babel import format_datetime
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 
@@ -49,11 +52,21 @@ def translation_directories(app: Flask) -> str:
     return ";".join(found)
 
 
+def jdatetime(value: datetime | None, fmt: str = "datetime") -> str:
+    """A date and time as lists and prints show them, in the association's time zone:
+    "2026年11月30日(月) 18:05" (no seconds, no zone name; the weekday in the member's
+    language). `fmt="date"` leaves the time out."""
+    if value is None:
+        return ""
+    locale = get_locale() or Locale.parse("ja")
+    zone = get_timezone()
+    day = format_skeleton("yMMMEd", value, tzinfo=zone, locale=locale)
+    if fmt == "date":
+        return day
+    time = format_time(value, "short", tzinfo=zone, locale=locale)
+    return locale.datetime_formats["short"].format(time, day)
+
+
 def init_app(app: Flask) -> None:
     """Template helpers for dates shown in the association's time zone."""
-
-    @app.template_filter("jdatetime")
-    def jdatetime(value, fmt: str = "short"):
-        if value is None:
-            return ""
-        return format_datetime(value, fmt)
+    app.add_template_filter(jdatetime, "jdatetime")

@@ -6,6 +6,7 @@ from flask import current_app
 
 import jichikai.models  # noqa: F401  (every feature's tables)
 from jichikai.database import UTCDateTime
+from jichikai.notices.search import outside_models
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -37,6 +38,7 @@ def run_migrations_offline():
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_name=outside_models,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -60,6 +62,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_name=outside_models,
             **conf_args,
         )
         sqlite = connection.dialect.name == "sqlite"

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TenantMixin, UTCDateTime, utcnow
@@ -27,6 +27,8 @@ class LoginCard(TenantMixin, db.Model):
 class Device(TenantMixin, db.Model):
     """One login of a member on one browser; revoking it logs that browser out."""
 
+    __table_args__ = (Index("ix_device_browser_hash", "member_id", "browser_hash"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -35,6 +37,9 @@ class Device(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A hash of the browser's own random key (a long-lived cookie): logging in again from the
+    # same browser takes over its device instead of listing the browser twice.
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
 
     member: Mapped[Member] = relationship()
 

@@ -146,18 +146,42 @@ def member_for_password(email: str, password: str) -> Member | None:
     return found
 
 
-def start_device(member: Member, method: str, user_agent: str = "", ip: str = "") -> Device:
-    """Record a new login of `member`; the device's session id goes into the session cookie."""
+def start_device(
+    member: Member, method: str, user_agent: str = "", ip: str = "", browser_key: str = ""
+) -> Device:
+    """Record a new login of `member`; the device's session id goes into the session cookie.
+
+    A browser that logged this member in before (the same `browser_key`) takes over its
+    device, under a new session id, instead of being listed twice.
+    """
     session_id = secrets.token_urlsafe(32)
-    device = Device(
-        association_id=member.association_id,
-        member_id=member.id,
-        session_hash=session_hash(session_id),
-        method=method,
-        user_agent=(user_agent or "")[:300],
-    )
+    now = utcnow()
+    browser_hash = _sha256(browser_key) if browser_key else None
+    device = None
+    if browser_hash:
+        device = db.session.scalars(
+            select(Device)
+            .where(
+                Device.member_id == member.id,
+                Device.browser_hash == browser_hash,
+                Device.revoked_at.is_(None),
+            )
+            .order_by(Device.id.desc())
+            .limit(1)
+        ).first()
+    if device is None:
+        device = Device(
+            association_id=member.association_id,
+            member_id=member.id,
+            browser_hash=browser_hash,
+        )
+        db.session.add(device)
+    device.session_hash = session_hash(session_id)
+    device.method = method
+    device.user_agent = (user_agent or "")[:300]
+    device.created_at = now
+    device.last_seen_at = now
     device.session_id = session_id
-    db.session.add(device)
     record("login", association_id=member.association_id, actor=member, ip=ip, method=method)
     db.session.flush()
     member.current_device = device

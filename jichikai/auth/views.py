@@ -2,6 +2,7 @@
 
 from flask import (
     abort,
+    after_this_request,
     current_app,
     flash,
     make_response,
@@ -21,6 +22,7 @@ from ..forms import ConfirmForm
 from ..http import unauthorized, wants_json
 from ..links import local_path
 from . import bp
+from .devices import BROWSER_COOKIE, BROWSER_COOKIE_DAYS, browser_key, device_name, new_browser_key
 from .forms import CodeLoginForm, PasswordLoginForm, PreferencesForm
 from .limits import per_address, per_card, per_code_prefix, per_email, remember_email
 from .models import Device
@@ -34,17 +36,34 @@ from .services import (
     start_device,
 )
 
+bp.add_app_template_filter(device_name, "device_name")
+
 
 def _log_in(member, method: str):
     """Start a device for `member` and go where `next` asks, if it is a path on this site."""
     target = local_path(request.args.get("next")) or url_for("home.index")
+    key = browser_key(request.cookies.get(BROWSER_COOKIE)) or new_browser_key()
     start_device(
         member,
         method,
         user_agent=request.headers.get("User-Agent", ""),
         ip=request.remote_addr or "",
+        browser_key=key,
     )
     db.session.commit()
+
+    @after_this_request
+    def remember_browser(response):
+        response.set_cookie(
+            BROWSER_COOKIE,
+            key,
+            max_age=BROWSER_COOKIE_DAYS * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+        return response
+
     login_user(member, remember=True)
     return redirect(target)
 

@@ -27,13 +27,16 @@ from .schemas import (
     AckSchema,
     NoticeCreateSchema,
     NoticeFeedQuerySchema,
+    NoticeFoundSchema,
     NoticeListItemSchema,
     NoticeSchema,
+    NoticeSearchQuerySchema,
     OfflineSetSchema,
     ReceiptCreateSchema,
     ReceiptQuerySchema,
     ReceiptSchema,
 )
+from .search import SearchError, archived_notices, search_notices
 from .services import (
     NoticeInput,
     create_notice,
@@ -130,7 +133,7 @@ def _notice_body(notice: Notice, read: bool) -> dict:
 @api_login_required
 def feed(args):
     """The logged-in member's circulars: unread first, then newest (20 a page)."""
-    page = member_feed(current_user, page=args["page"])
+    page = member_feed(current_user, page=args["page"], category=args["category"])
     return [
         {
             "id": e.notice.id,
@@ -155,6 +158,42 @@ def offline():
     and their attachments within `budget` bytes (fetch them with X-Jichikai-Purpose: offline,
     which records no read)."""
     return offline_set(current_user)
+
+
+def _found_body(entry) -> dict:
+    return {
+        "id": entry.notice.id,
+        "title": entry.notice.title,
+        "category": entry.notice.category,
+        "published_at": entry.notice.published_at,
+        "updated_at": entry.notice.updated_at,
+        "read": entry.read,
+        "expired": entry.expired,
+    }
+
+
+@blp.route("/search")
+@blp.arguments(NoticeSearchQuerySchema, location="query")
+@blp.response(200, NoticeFoundSchema(many=True))
+@api_login_required
+def search(args):
+    """Circulars the member may see (expired ones too) whose title or body holds every word,
+    newest first (20 a page)."""
+    try:
+        found = search_notices(current_user, args["q"], args["category"], page=args["page"])
+    except SearchError as error:
+        abort(422, message=str(error))
+    return [_found_body(entry) for entry in found.entries]
+
+
+@blp.route("/archive")
+@blp.arguments(NoticeFeedQuerySchema, location="query")
+@blp.response(200, NoticeFoundSchema(many=True))
+@api_login_required
+def archive(args):
+    """Circulars the member may see whose time on the board has ended, newest first."""
+    found = archived_notices(current_user, args["category"], page=args["page"])
+    return [_found_body(entry) for entry in found.entries]
 
 
 @blp.route("/<int:notice_id>")

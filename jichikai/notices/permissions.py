@@ -24,12 +24,13 @@ def in_audience(notice: Notice, block_id: int | None) -> bool:
 
 
 def can_view_notice(member: Member, notice: Notice, now: datetime) -> bool:
-    """Officers see every notice; others see live notices for their own or their led blocks."""
+    """Officers see every notice; others see published notices (expired ones stay readable in
+    the archive, withdrawn ones do not) for their own or their led blocks."""
     if not member.is_authenticated or not same_association(member, notice):
         return False
     if can_manage_notices(member):
         return True
-    if not notice.is_live(now):
+    if notice.published_at is None or notice.withdrawn_at is not None:
         return False
     blocks = {member_block_id(member)} | member.led_block_ids
     return any(in_audience(notice, block_id) for block_id in blocks)

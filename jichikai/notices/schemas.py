@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from ..apitools import Id
 from .models import CATEGORIES, CATEGORY_GENERAL, RECORDED_VIAS
+from .search import QUERY_MAX
 from .services import MAX_PAGE
 
 
@@ -23,6 +24,23 @@ class NoticeListItemSchema(Schema):
 
 class NoticeFeedQuerySchema(Schema):
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    category = fields.Str(
+        load_default=None,
+        validate=validate.OneOf(CATEGORIES),
+        metadata={"description": "Only circulars of this category."},
+    )
+
+
+class NoticeSearchQuerySchema(NoticeFeedQuerySchema):
+    q = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=QUERY_MAX),
+        metadata={"description": "Words (separated by spaces) that the title or body holds."},
+    )
+
+
+class NoticeFoundSchema(NoticeListItemSchema):
+    expired = fields.Bool(metadata={"description": "Its time on the board has ended."})
 
 
 class AttachmentSchema(Schema):

@@ -541,9 +541,13 @@ class FeedPage:
 
 
 def member_feed(
-    member: Member, now: datetime | None = None, page: int = 1, per_page: int = FEED_PAGE_SIZE
+    member: Member,
+    now: datetime | None = None,
+    page: int = 1,
+    per_page: int = FEED_PAGE_SIZE,
+    category: str | None = None,
 ) -> FeedPage:
-    """The member's live notices: unread first, then newest (one query)."""
+    """The member's live notices (of one category if given): unread first, then newest."""
     now = now or utcnow()
     page = max(page, 1)
     block_id = (
@@ -565,6 +569,7 @@ def member_feed(
         .where(
             *live_conditions(member.association_id, now),
             audience_condition({block_id} if block_id else set()),
+            *([Notice.category == category] if category in CATEGORIES else []),
         )
         .order_by(unread_first, Notice.published_at.desc(), Notice.id.desc())
         .limit(per_page + 1)

@@ -53,6 +53,7 @@ from .reports import (
     total_rate,
     unreached_households,
 )
+from .search_views import chosen_category
 from .services import (
     MAX_PAGE,
     audience_members_of,
@@ -109,9 +110,10 @@ def load_block_of(notice: Notice, block_id: int) -> Block:
 @bp.get("/")
 @login_required
 def index():
-    """The member's circulars: unread first, then newest."""
-    feed = member_feed(current_user, page=_page())
-    return render_template("notices/index.html", feed=feed)
+    """The member's circulars (of one category if chosen): unread first, then newest."""
+    category = chosen_category()
+    feed = member_feed(current_user, page=_page(), category=category)
+    return render_template("notices/index.html", feed=feed, category=category)
 
 
 def home_page(member):

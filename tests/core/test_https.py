@@ -53,6 +53,8 @@ def test_https_public_url_makes_cookies_secure_with_the_host_prefix(https_app, w
     assert "Secure" in session and "HttpOnly" in session and "Path=/" in session
     assert "Domain" not in session
     assert "Secure" in _cookie(cookies, "remember_token")
+    browser = _cookie(cookies, "browser")
+    assert "Secure" in browser and "HttpOnly" in browser and "SameSite=Lax" in browser
     assert not any(c.startswith("session=") for c in cookies)
 
 

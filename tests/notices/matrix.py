@@ -139,6 +139,10 @@ CASES = [
     Case("GET", lambda w: f"{_n(w)}/report.csv", officers_only(), id="report-csv"),
     Case("GET", lambda w: "/api/v1/notices", logged_in(200), id="api-feed"),
     Case("GET", lambda w: "/api/v1/notices/offline", logged_in(200), id="api-offline"),
+    Case("GET", lambda w: "/notices/search?q=ごみ", logged_in(200), id="search"),
+    Case("GET", lambda w: "/notices/archive", logged_in(200), id="archive"),
+    Case("GET", lambda w: "/api/v1/notices/search?q=ごみ", logged_in(200), id="api-search"),
+    Case("GET", lambda w: "/api/v1/notices/archive", logged_in(200), id="api-archive"),
     Case("GET", lambda w: f"/api/v1{_n(w)}", VISIBLE, id="api-show"),
     Case(
         "POST",
