@@ -12,6 +12,7 @@ from .disaster.models import (
 )
 from .health.models import WorkerHeartbeat
 from .jma.models import JmaAlert, JmaEntry, JmaFeed
+from .keys.models import ServerKey
 from .line.models import LineAccount, LineLinkCode, LineWebhookEvent
 from .notices.models import (
     Attachment,
@@ -25,6 +26,7 @@ from .notices.models import (
 from .org.models import Association, Block, Household, Member, RoleAssignment, RosterImport
 from .push.models import OutboxTally, PushDelivery, PushSubscription
 from .reach.models import Contact
+from .storage.models import StoredFile
 
 __all__ = [
     "Association",
@@ -58,6 +60,8 @@ __all__ = [
     "ReplyOption",
     "RoleAssignment",
     "RosterImport",
+    "ServerKey",
     "Shelter",
+    "StoredFile",
     "WorkerHeartbeat",
 ]
