@@ -181,10 +181,11 @@ class DatabaseStore(AttachmentStore):
         db.session.flush()
 
     def get(self, name: str) -> bytes | None:
-        return db.session.scalar(select(StoredFile.data).where(StoredFile.name == name))
+        query = select(StoredFile.data).where(StoredFile.name == check_name(name))
+        return db.session.scalar(query)
 
     def delete(self, name: str) -> None:
-        db.session.execute(delete(StoredFile).where(StoredFile.name == name))
+        db.session.execute(delete(StoredFile).where(StoredFile.name == check_name(name)))
 
     def names(self) -> Iterator[str]:
         yield from db.session.scalars(select(StoredFile.name).order_by(StoredFile.name))
