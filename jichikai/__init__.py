@@ -13,7 +13,12 @@ from .files import create_private_file, private_folder, write_private
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints and commands."""
+    """Build the application: configuration, extensions, blueprints and commands.
+
+    The instance folder is `instance_path`, else JICHIKAI_INSTANCE_PATH, else ./instance
+    beside the package (Flask's default).
+    """
+    instance_path = instance_path or os.environ.get("JICHIKAI_INSTANCE_PATH") or None
     app = Flask(
         __name__,
         template_folder="../templates",

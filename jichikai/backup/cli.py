@@ -10,8 +10,9 @@ import click
 from flask import current_app
 
 from ..database import utcnow
+from ..extensions import db
 from ..health.services import migration_heads
-from ..keys.services import key_source
+from ..keys.services import CARD_PEPPER, key_source, new_secret, replace_stored_key
 from ..notices import attachments
 from ..storage import attachment_store
 from .services import (
@@ -226,5 +227,9 @@ def rotate_secret_key_command(void_login_codes: bool, yes: bool) -> None:
         path = rotate_secret_key()
     except BackupError as error:
         raise click.ClickException(str(error)) from error
+    if void_login_codes and pepper == "database":
+        replace_stored_key(CARD_PEPPER, new_secret())  # the database's pepper may have leaked
+        db.session.commit()
+        click.echo("card pepper\treplaced: typed login codes stop working; print new cards")
     click.echo(f"rotated\t{path}")
     click.echo("# restart the web and worker processes now: until then they use the old key")

@@ -105,3 +105,12 @@ def test_a_key_from_the_environment_is_changed_where_it_is_set(site):
     assert result.exit_code == 1
     assert "set by JICHIKAI_SECRET_KEY" in result.output
     assert (site.folder / "secret_key").read_text() == site.old_key
+
+
+def test_voiding_the_login_codes_replaces_the_pepper_kept_in_the_database(site):
+    result = flask_command(restarted(site), "secret-key", "rotate", "--yes", "--void-login-codes")
+    assert result.exit_code == 0, result.output
+    assert "card pepper\treplaced" in result.output
+    app = restarted(site)
+    assert code_member(app, site.card_code) is None  # hashed with the replaced pepper
+    assert app.test_client().post(f"/c/{site.card_token}").status_code == 302  # QR links work

@@ -168,6 +168,7 @@ def test_the_command_prints_the_setting_that_moves_the_key(machines):
     (configured,) = machines(PUSH_VAPID_PRIVATE_KEY=line.split("=", 1)[1])[:1]
     assert _in(configured, lambda: public_key_b64(app_vapid(configured))) == public
     with configured.app_context():
-        again = configured.test_cli_runner().invoke(args=["push", "vapid-keys", "--rotate", "--yes"])
+        rotate = ["push", "vapid-keys", "--rotate", "--yes"]
+        again = configured.test_cli_runner().invoke(args=rotate)
         db.session.remove()
     assert again.exit_code == 1 and "change it where it is set" in again.output
