@@ -173,9 +173,7 @@ def _seed(url: str, emulator: PushServiceEmulator) -> dict:
 def _start(name: str, args: list[str], env: dict, folder: Path) -> Process:
     log = folder / f"{name}.log"
     with open(log, "ab") as output:
-        popen = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
+        popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     return Process(name, popen, log)
 
 
@@ -276,7 +274,9 @@ def _log_in(base: str, token: str) -> requests.Session:
     page = browser.get(f"{base}/c/{token}", timeout=10)
     assert page.status_code == 200
     response = browser.post(
-        f"{base}/c/{token}", data={"csrf_token": _csrf(page.text)}, timeout=10,
+        f"{base}/c/{token}",
+        data={"csrf_token": _csrf(page.text)},
+        timeout=10,
         allow_redirects=False,
     )
     assert response.status_code == 302, response.text[:500]
@@ -300,9 +300,12 @@ def test_log_in_on_one_site_and_read_on_the_other(site):
     member = _log_in(web1, site.member_token)
     page = member.get(f"{web2}/notices/{notice_id}", timeout=10)  # the other site
     assert page.status_code == 200 and "清掃の案内" in page.text
-    assert site.scalar(
-        select(func.count()).select_from(ReadReceipt).where(ReadReceipt.notice_id == notice_id)
-    ) == 1
+    assert (
+        site.scalar(
+            select(func.count()).select_from(ReadReceipt).where(ReadReceipt.notice_id == notice_id)
+        )
+        == 1
+    )
     link = re.search(rf'href="(/notices/{notice_id}/files/\d+)"', page.text).group(1)
     attachment = member.get(f"{web2}{link}", timeout=10)  # written through the first site
     assert attachment.status_code == 200 and attachment.content == PDF_BYTES
@@ -310,9 +313,7 @@ def test_log_in_on_one_site_and_read_on_the_other(site):
 
 def test_a_scheduled_job_runs_once_across_the_workers(site):
     wait_for(
-        lambda: site.scalar(
-            select(Notice.published_at).where(Notice.id == site.scheduled_id)
-        ),
+        lambda: site.scalar(select(Notice.published_at).where(Notice.id == site.scheduled_id)),
         "the scheduled circular to be published",
         logs=site.processes,
     )
