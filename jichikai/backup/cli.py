@@ -184,7 +184,15 @@ def restore(path: Path, force: bool) -> None:
             "is not used; members' sessions and the links already sent stop working",
             err=True,
         )
-    if not any(name.startswith(f"{UPLOADS}/") for name in manifest["files"]):
+    has_uploads = any(name.startswith(f"{UPLOADS}/") for name in manifest["files"])
+    if has_uploads and attachment_store().kind != "local":
+        click.echo(
+            f"warning: the backup's attachment files were put in {attachments.upload_root()}, "
+            f"but attachments are read from the {attachment_store().describe()}: copy them "
+            "there (docs/operations.md, Attachment storage)",
+            err=True,
+        )
+    elif not has_uploads and manifest.get("attachment_storage", "local") == "local":
         click.echo("# the backup holds no attachments", err=True)
 
 
