@@ -48,6 +48,9 @@ REDIS_URL = os.environ.get("JICHIKAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/11
 # Seconds: about 10 s each on a quiet 2-core machine; generous for a busy one.
 START_TIMEOUT = 240  # four Python processes starting together
 WAIT_TIMEOUT = 120
+HTTP_TIMEOUT = 90  # one request; a first page can take long while other processes start
+# gunicorn's own limit on a request (30 s in gunicorn.conf.py) would kill a slow worker.
+WEB_ARGS = ("--timeout", "120")
 SUBSCRIBED_MEMBERS = 4
 LOGIN_LIMIT = 4  # failed logins per minute and address, counted by both sites together
 
@@ -179,7 +182,7 @@ def _start(name: str, args: list[str], env: dict, folder: Path) -> Process:
 
 def _healthy(base: str) -> bool:
     try:
-        return requests.get(f"{base}/healthz", timeout=2).status_code == 200
+        return requests.get(f"{base}/healthz", timeout=HTTP_TIMEOUT).status_code == 200
     except requests.RequestException:
         return False
 
@@ -229,7 +232,7 @@ def site(tmp_path_factory):
                 "PROMETHEUS_MULTIPROC_DIR": str(metrics),
                 "JICHIKAI_INSTANCE_PATH": str(folder / f"web{n}"),
             }
-            processes.append(_start(f"web{n}", gunicorn_command(), env, folder))
+            processes.append(_start(f"web{n}", gunicorn_command(*WEB_ARGS), env, folder))
             webs.append(f"http://127.0.0.1:{port}")
         for n in (1, 2):
             env = {**common, "JICHIKAI_INSTANCE_PATH": str(folder / f"worker{n}")}
@@ -271,12 +274,12 @@ def _csrf(page: str) -> str:
 
 def _log_in(base: str, token: str) -> requests.Session:
     browser = requests.Session()
-    page = browser.get(f"{base}/c/{token}", timeout=10)
+    page = browser.get(f"{base}/c/{token}", timeout=HTTP_TIMEOUT)
     assert page.status_code == 200
     response = browser.post(
         f"{base}/c/{token}",
         data={"csrf_token": _csrf(page.text)},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
         allow_redirects=False,
     )
     assert response.status_code == 302, response.text[:500]
@@ -286,19 +289,19 @@ def _log_in(base: str, token: str) -> requests.Session:
 def test_log_in_on_one_site_and_read_on_the_other(site):
     web1, web2 = site.webs
     officer = _log_in(web1, site.officer_token)
-    form = officer.get(f"{web1}/notices/new", timeout=10)
+    form = officer.get(f"{web1}/notices/new", timeout=HTTP_TIMEOUT)
     posted = officer.post(
         f"{web1}/notices/new",
         data={"csrf_token": _csrf(form.text), "title": "清掃の案内", "body": "日曜の朝です。"},
         files={"files": ("annai.pdf", PDF_BYTES, "application/pdf")},
-        timeout=30,
+        timeout=HTTP_TIMEOUT,
         allow_redirects=False,
     )
     assert posted.status_code == 303, posted.text[:500]
     notice_id = int(re.search(r"/notices/(\d+)", posted.headers["Location"]).group(1))
 
     member = _log_in(web1, site.member_token)
-    page = member.get(f"{web2}/notices/{notice_id}", timeout=10)  # the other site
+    page = member.get(f"{web2}/notices/{notice_id}", timeout=HTTP_TIMEOUT)  # the other site
     assert page.status_code == 200 and "清掃の案内" in page.text
     assert (
         site.scalar(
@@ -307,7 +310,7 @@ def test_log_in_on_one_site_and_read_on_the_other(site):
         == 1
     )
     link = re.search(rf'href="(/notices/{notice_id}/files/\d+)"', page.text).group(1)
-    attachment = member.get(f"{web2}{link}", timeout=10)  # written through the first site
+    attachment = member.get(f"{web2}{link}", timeout=HTTP_TIMEOUT)  # written through the first site
     assert attachment.status_code == 200 and attachment.content == PDF_BYTES
 
 
@@ -354,9 +357,9 @@ def test_login_limits_are_counted_by_both_sites_together(site):
     browser = requests.Session()
 
     def attempt(base: str, n: int) -> int:
-        page = browser.get(f"{base}/login", timeout=10).text
+        page = browser.get(f"{base}/login", timeout=HTTP_TIMEOUT).text
         data = {"code": wrong_code(1000 + n), "csrf_token": _csrf(page)}
-        return browser.post(f"{base}/login/code", data=data, timeout=10).status_code
+        return browser.post(f"{base}/login/code", data=data, timeout=HTTP_TIMEOUT).status_code
 
     web1, web2 = site.webs
     statuses = [attempt(site.webs[n % 2], n) for n in range(LOGIN_LIMIT)]
