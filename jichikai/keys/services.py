@@ -132,5 +132,23 @@ def line_credentials_key(app: Flask | None = None) -> str:
     return _derived_secret(app, "LINE_CREDENTIALS_KEY", LINE_CREDENTIALS_KEY)
 
 
+def shared_secret_key_problem(app: Flask) -> str | None:
+    """Why the sessions' key may differ between machines, or None.
+
+    On a database other machines can reach (not SQLite), a SECRET_KEY from this machine's
+    instance folder is one that another machine does not have.
+    """
+    if secret_key_is_setting(app):
+        return None
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return None
+    return (
+        "JICHIKAI_SECRET_KEY is not set: this machine signs sessions and links with its own "
+        "instance/secret_key, so with several machines a member logged in on one is a stranger "
+        "to the others; set the same JICHIKAI_SECRET_KEY for every process "
+        "(docs/operations.md, Keys shared by every process)"
+    )
+
+
 def new_secret() -> str:
     return secrets.token_hex(32)

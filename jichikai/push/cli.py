@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
+from ..keys.services import shared_secret_key_problem
 from .channels import ChannelOff, all_channels
 from .models import Outbox, PushSubscription
 from .vapid import (
@@ -147,6 +148,9 @@ def worker_command(no_scheduler: bool) -> None:
     from .worker import Worker
 
     configure_logging(current_app, logging.INFO)  # text lines or JSON (LOG_FORMAT), redacted
+    problem = shared_secret_key_problem(current_app._get_current_object())
+    if problem:
+        logging.getLogger("jichikai.keys").warning(problem)
     worker = Worker(current_app._get_current_object(), run_scheduler=not no_scheduler)
     worker.start()
     click.echo("worker running; stop with Ctrl-C or SIGTERM")

@@ -172,3 +172,16 @@ def test_the_command_prints_the_setting_that_moves_the_key(machines):
         again = configured.test_cli_runner().invoke(args=rotate)
         db.session.remove()
     assert again.exit_code == 1 and "change it where it is set" in again.output
+
+
+def test_an_instance_secret_key_on_a_shared_database_is_named(machines, app):
+    from jichikai.keys.services import shared_secret_key_problem
+
+    one, _two = machines()
+    problem = shared_secret_key_problem(one)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert problem is None  # one machine: its own key is the only one
+    else:
+        assert "JICHIKAI_SECRET_KEY" in problem
+    (configured,) = machines(SECRET_KEY="shared")[:1]
+    assert shared_secret_key_problem(configured) is None
