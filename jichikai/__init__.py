@@ -13,7 +13,12 @@ from .files import create_private_file, private_folder, write_private
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints and commands."""
+    """Build the application: configuration, extensions, blueprints and commands.
+
+    The instance folder is `instance_path`, else JICHIKAI_INSTANCE_PATH, else ./instance
+    beside the package (Flask's default).
+    """
+    instance_path = instance_path or os.environ.get("JICHIKAI_INSTANCE_PATH") or None
     app = Flask(
         __name__,
         template_folder="../templates",
@@ -203,10 +208,18 @@ def _finish_config(app: Flask) -> None:
     )
     _create_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
+    # Where the sessions' key comes from decides where the card pepper and the LINE
+    # credentials' key come from (jichikai/keys/services.py).
+    app.extensions["jichikai.secret_key_source"] = "settings"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+        app.extensions["jichikai.secret_key_source"] = "instance"
 
     _configure_https(app)
+
+    from .storage.stores import check_config
+
+    check_config(app.config)  # the attachment store's settings
 
     from .serving import log_format
 

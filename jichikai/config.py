@@ -7,9 +7,12 @@ class DefaultConfig:
     """Settings for the embedded default: SQLite in the instance folder, one process."""
 
     SECRET_KEY: str | None = None  # read from the environment or instance/secret_key
-    # The key of the login codes' hashes; empty = SECRET_KEY. Set it to the old secret key
-    # before rotating SECRET_KEY, or every typed code stops working (docs/operations.md).
+    # The key of the login codes' hashes; empty = SECRET_KEY when that is set, else a copy kept
+    # in the database (docs/operations.md, "Keys shared by every process"). Set it to the old
+    # secret key before rotating SECRET_KEY, or every typed code stops working.
     CARD_PEPPER = ""
+    # The key the LINE account's token and secret are sealed with; empty as for CARD_PEPPER.
+    LINE_CREDENTIALS_KEY = ""
     SQLALCHEMY_DATABASE_URI: str | None = None  # DATABASE_URL, else SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A pooled PostgreSQL connection idle this long is checked before use (see database.py).
@@ -84,6 +87,8 @@ class DefaultConfig:
     # Web Push (see docs/push.md). The subject is a mailto: or https: contact for the push
     # services; empty = PUBLIC_URL when it is https.
     PUSH_VAPID_SUBJECT = ""
+    # The VAPID private key (`flask push vapid-keys --show-private`); empty = kept in the database.
+    PUSH_VAPID_PRIVATE_KEY = ""
     PUSH_ALLOWED_ORIGINS = ""  # comma-separated origins; empty = FCM, Mozilla, Apple, Microsoft
     PUSH_CONCURRENCY = 200  # requests in flight per sender
     PUSH_TIMEOUT_SECONDS = 10
@@ -128,3 +133,18 @@ class DefaultConfig:
     NOTICE_IMAGE_MAX_PIXELS = 25_000_000
     # An officer's shelter CSV (see docs/disaster.md): more rows are refused, nothing imported.
     SHELTER_UPLOAD_MAX_ROWS = 10_000
+
+    # Where attachment files are kept (see docs/operations.md, "Attachment storage"):
+    # "local" (NOTICE_UPLOAD_FOLDER, else instance/uploads: one machine only), "s3" (an
+    # S3-compatible bucket) or "database" (the stored_file table). Several machines need s3
+    # or database.
+    ATTACHMENT_STORAGE = "local"
+    ATTACHMENT_S3_BUCKET = ""
+    ATTACHMENT_S3_PREFIX = ""  # e.g. "jichikai/" when the bucket is shared
+    ATTACHMENT_S3_ENDPOINT_URL = ""  # empty = AWS; MinIO etc.: https://s3.example.jp
+    ATTACHMENT_S3_REGION = ""
+    # Empty = boto3's usual sources (AWS_* environment, ~/.aws, the instance's role).
+    ATTACHMENT_S3_ACCESS_KEY_ID = ""
+    ATTACHMENT_S3_SECRET_ACCESS_KEY = ""
+    ATTACHMENT_S3_ADDRESSING_STYLE = "auto"  # "path" for servers without bucket host names
+    ATTACHMENT_S3_TIMEOUT_SECONDS = 10

@@ -14,6 +14,7 @@ from .disaster.models import (
 )
 from .health.models import WorkerHeartbeat
 from .jma.models import JmaAlert, JmaEntry, JmaFeed
+from .keys.models import ServerKey
 from .line.models import LineAccount, LineLinkCode, LineWebhookEvent
 from .notices.models import (
     Attachment,
@@ -30,6 +31,7 @@ from .notices.models import (
 from .org.models import Association, Block, Household, Member, RoleAssignment, RosterImport
 from .push.models import OutboxTally, PushDelivery, PushSubscription
 from .reach.models import Contact
+from .storage.models import StoredFile
 
 __all__ = [
     "Association",
@@ -68,6 +70,8 @@ __all__ = [
     "ReplyQuestion",
     "RoleAssignment",
     "RosterImport",
+    "ServerKey",
     "Shelter",
+    "StoredFile",
     "WorkerHeartbeat",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, text
 
 from jichikai import create_app, database_url
 from jichikai.extensions import db, limiter
+from jichikai.keys.services import forget_cached
 
 from .factories import World, build_world, login
 from .mail.smtp_server import SmtpServer
@@ -85,6 +86,7 @@ def _context_and_cleanup(request):
     limiter.enabled = False
     with app.app_context():
         yield
+        forget_cached(app)  # the server_key rows go below
         db.session.rollback()
         db.session.remove()
         with db.engine.begin() as connection:

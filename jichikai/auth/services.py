@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
+from ..keys.services import card_pepper
 from ..org.models import Member
 from .codes import new_code, normalize_code
 from .models import Device, LoginCard
@@ -32,7 +33,7 @@ def session_hash(session_id: str) -> str:
 
 def _code_digest(code: str) -> str:
     # Codes are short (60 bits): a keyed hash keeps a leaked table from being brute-forced.
-    pepper = current_app.config.get("CARD_PEPPER") or current_app.config["SECRET_KEY"]
+    pepper = card_pepper(current_app._get_current_object())
     return hmac.new(pepper.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 

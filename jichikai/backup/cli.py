@@ -10,8 +10,11 @@ import click
 from flask import current_app
 
 from ..database import utcnow
+from ..extensions import db
 from ..health.services import migration_heads
+from ..keys.services import CARD_PEPPER, key_source, new_secret, replace_stored_key
 from ..notices import attachments
+from ..storage import attachment_store
 from .services import (
     KEY_FILES,
     SECRET_KEY_FILE,
@@ -73,6 +76,20 @@ def create(path: Path | None) -> None:
             "keep it with the backups (without it sessions and sent links are void)",
             err=True,
         )
+    _storage_note()
+
+
+def _storage_note() -> None:
+    """Say where attachments are when they are not in the archive's files."""
+    store = attachment_store()
+    if store.kind == "database":
+        click.echo("# attachments are kept in the database: they are in its copy", err=True)
+    elif store.kind == "s3":
+        click.echo(
+            f"warning: attachments are kept in the {store.describe()}, not in this archive: "
+            "back the bucket up by its own means (docs/operations.md, Backups)",
+            err=True,
+        )
 
 
 def _postgresql_backup(url: str, path: Path | None, now) -> None:
@@ -92,7 +109,10 @@ def _postgresql_backup(url: str, path: Path | None, now) -> None:
         kept = [name for name in kept if name != SECRET_KEY_FILE]
     uploads = attachments.upload_root()
     files = dump.parent / f"jichikai-files-{stamp}.tar.gz"
-    entries = [(uploads.parent, uploads.name)] if uploads.exists() else []
+    local = attachment_store().kind == "local"
+    entries = [(uploads.parent, uploads.name)] if local and uploads.exists() else []
+    if not local:
+        _storage_note()
     entries += [(instance, name) for name in kept]
     if not entries:
         return  # no attachments yet, no key in the instance folder
@@ -164,7 +184,15 @@ def restore(path: Path, force: bool) -> None:
             "is not used; members' sessions and the links already sent stop working",
             err=True,
         )
-    if not any(name.startswith(f"{UPLOADS}/") for name in manifest["files"]):
+    has_uploads = any(name.startswith(f"{UPLOADS}/") for name in manifest["files"])
+    if has_uploads and attachment_store().kind != "local":
+        click.echo(
+            f"warning: the backup's attachment files were put in {attachments.upload_root()}, "
+            f"but attachments are read from the {attachment_store().describe()}: copy them "
+            "there (docs/operations.md, Attachment storage)",
+            err=True,
+        )
+    elif not has_uploads and manifest.get("attachment_storage", "local") == "local":
         click.echo("# the backup holds no attachments", err=True)
 
 
@@ -184,8 +212,8 @@ def secret_key_cli() -> None:
 @click.option(
     "--void-login-codes",
     is_flag=True,
-    help="Rotate although JICHIKAI_CARD_PEPPER is not set: every typed login code stops "
-    "working (the cards' QR links keep working).",
+    help="Rotate although the login codes are hashed with the secret key itself: every "
+    "typed login code stops working (the cards' QR links keep working).",
 )
 @click.option("--yes", is_flag=True, help="Do not ask before rotating.")
 def rotate_secret_key_command(void_login_codes: bool, yes: bool) -> None:
@@ -194,7 +222,8 @@ def rotate_secret_key_command(void_login_codes: bool, yes: bool) -> None:
     Every member is logged out of every device (the cards log them in again), one-tap
     links in messages already sent stop working, and forms open at the time are refused once.
     """
-    if not current_app.config.get("CARD_PEPPER") and not void_login_codes:
+    pepper = key_source(current_app._get_current_object(), "CARD_PEPPER")
+    if pepper == "secret key" and not void_login_codes:
         raise click.ClickException(
             "JICHIKAI_CARD_PEPPER is not set, so the login codes are hashed with the secret key. "
             "Set JICHIKAI_CARD_PEPPER to the current key for every process and restart them, "
@@ -206,5 +235,9 @@ def rotate_secret_key_command(void_login_codes: bool, yes: bool) -> None:
         path = rotate_secret_key()
     except BackupError as error:
         raise click.ClickException(str(error)) from error
+    if void_login_codes and pepper == "database":
+        replace_stored_key(CARD_PEPPER, new_secret())  # the database's pepper may have leaked
+        db.session.commit()
+        click.echo("card pepper\treplaced: typed login codes stop working; print new cards")
     click.echo(f"rotated\t{path}")
     click.echo("# restart the web and worker processes now: until then they use the old key")

@@ -3,7 +3,10 @@
 An archive is one tar.gz file, created readable by its owner only (0600), holding:
 
     jichikai.sqlite3      a consistent copy made by SQLite's online backup API (the app may run)
-    uploads/<association>/<key>.bin, .web.jpg   the circulars' attachments
+    uploads/<association>/<key>.bin, .web.jpg   the circulars' attachments, when they are
+                          kept in the local folder (ATTACHMENT_STORAGE = "local"); in the
+                          database store they are rows of the database copy, and a bucket
+                          (s3) is backed up by its own means (docs/operations.md)
     secret_key            instance/secret_key, when there is one
     vapid_private.pem     the Web Push key, when there is one
     manifest.json         written last: format, app version, Alembic revision, created_at, and
@@ -44,6 +47,7 @@ from ..health.models import WorkerHeartbeat
 from ..health.services import SCHEDULER
 from ..notices import attachments
 from ..push.vapid import KEY_FILE as VAPID_KEY_FILE
+from ..storage import attachment_store
 
 FORMAT = "jichikai-backup"
 FORMAT_VERSION = 1
@@ -178,6 +182,7 @@ def create_backup(destination: Path, now: datetime | None = None) -> dict:
                     "created_at": now.isoformat(),
                     "database": "sqlite",
                     "secret_key": secret_key_source(),
+                    "attachment_storage": attachment_store().kind,
                     "missing_files": sorted(expected - set(files)),
                     "files": files,
                 }
@@ -226,7 +231,9 @@ def _revision(path: Path) -> str | None:
 
 
 def _attachment_names(path: Path) -> set[str]:
-    """The archive names of the files the copied database's attachments refer to."""
+    """The archive names of the local files the copied database's attachments refer to."""
+    if attachment_store().kind != "local":
+        return set()
     connection = sqlite3.connect(path)
     try:
         rows = connection.execute(
@@ -246,8 +253,9 @@ def _attachment_names(path: Path) -> set[str]:
 
 
 def _upload_files() -> Iterator[tuple[str, Path]]:
+    """The local store's files (none when attachments are kept elsewhere)."""
     root = attachments.upload_root()
-    if not root.is_dir():
+    if attachment_store().kind != "local" or not root.is_dir():
         return
     for path in sorted(root.rglob("*")):
         if path.is_file() and not path.is_symlink():

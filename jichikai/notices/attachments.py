@@ -1,7 +1,9 @@
-"""Attachment files: checked by content, stored under the instance folder by a random key.
+"""Attachment files: checked by content, kept in the attachment store by a random key.
 
-Files are written while the notice is saved; if that transaction rolls back they are
-removed again, and files of deleted attachments are removed only once the deletion commits.
+The store (jichikai/storage: the instance folder, an S3-compatible bucket or the database) is
+written while the notice is saved. A folder's or bucket's files are removed again if that
+transaction rolls back, and files of deleted attachments only once the deletion commits; the
+database store's rows simply follow the transaction.
 """
 
 import io
@@ -19,7 +21,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..files import private_folder, write_private
+from ..storage import StorageError, attachment_store
+from ..storage.stores import local_root
 from .errors import NoticeError
 
 ALLOWED_TYPES = {
@@ -56,8 +59,8 @@ def max_files() -> int:
 
 
 def upload_root() -> Path:
-    configured = current_app.config.get("NOTICE_UPLOAD_FOLDER")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    """The local store's folder (ATTACHMENT_STORAGE = "local")."""
+    return local_root(current_app)
 
 
 def safe_filename(name: str) -> str:
@@ -180,41 +183,70 @@ def new_storage_key() -> str:
     return secrets.token_hex(20)
 
 
-def path_for(association_id: int, storage_key: str, web: bool = False) -> Path:
-    """Where a stored file lives; the key is random, never derived from the name."""
+def stored_name(association_id: int, storage_key: str, web: bool = False) -> str:
+    """The name of a file in the store; the key is random, never derived from the filename."""
     suffix = ".web.jpg" if web else ".bin"
-    return upload_root() / str(association_id) / f"{storage_key}{suffix}"
+    return f"{association_id}/{storage_key}{suffix}"
+
+
+def path_for(association_id: int, storage_key: str, web: bool = False) -> Path:
+    """Where a file lives in the local store."""
+    return upload_root() / stored_name(association_id, storage_key, web)
+
+
+def read(association_id: int, storage_key: str, web: bool = False) -> bytes | None:
+    """A stored file's bytes, None when missing; raises StorageError when the store is away."""
+    return attachment_store().get(stored_name(association_id, storage_key, web))
 
 
 def write(session: Session, association_id: int, storage_key: str, prepared: PreparedFile):
-    """Write the files of one attachment; they go away again if the transaction rolls back."""
-    private_folder(upload_root() / str(association_id))
-    written = session.info.setdefault(_NEW_FILES, [])
-    target = path_for(association_id, storage_key)
-    write_private(target, prepared.data)
-    written.append(target)
+    """Store the files of one attachment; they go away again if the transaction rolls back."""
+    store = attachment_store()
+    files = [(stored_name(association_id, storage_key), prepared.data)]
     if prepared.web_version is not None:
-        web = path_for(association_id, storage_key, web=True)
-        write_private(web, prepared.web_version)
-        written.append(web)
+        files.append((stored_name(association_id, storage_key, web=True), prepared.web_version))
+    written = session.info.setdefault(_NEW_FILES, [])
+    for name, data in files:
+        try:
+            store.put(association_id, name, data)
+        except (StorageError, OSError) as error:
+            current_app.logger.error("attachment store: cannot write %s: %s", name, error)
+            raise NoticeError(
+                _("添付ファイルを保存できませんでした。少し待ってから、もう一度送ってください。"),
+                field="files",
+            ) from error
+        if not store.transactional:
+            written.append((store, name))
 
 
 def remove_after_commit(session: Session, association_id: int, storage_key: str) -> None:
     """Delete an attachment's files once the deletion of its row is committed."""
-    doomed = session.info.setdefault(_DOOMED_FILES, [])
-    doomed.append(path_for(association_id, storage_key))
-    doomed.append(path_for(association_id, storage_key, web=True))
+    store = attachment_store()
+    names = [stored_name(association_id, storage_key, web=web) for web in (False, True)]
+    if store.transactional:
+        for name in names:
+            store.delete(name)  # in the same transaction as the row
+        return
+    session.info.setdefault(_DOOMED_FILES, []).extend((store, name) for name in names)
+
+
+def _delete_quietly(store, name: str) -> None:
+    """Delete after the fact: a failure leaves an unreferenced file, logged, nothing else."""
+    try:
+        store.delete(name)
+    except (StorageError, OSError) as error:
+        current_app.logger.warning("attachment store: cannot delete %s: %s", name, error)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     session.info.pop(_NEW_FILES, None)
-    for path in session.info.pop(_DOOMED_FILES, []):
-        path.unlink(missing_ok=True)
+    for store, name in session.info.pop(_DOOMED_FILES, []):
+        _delete_quietly(store, name)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, _previous_transaction) -> None:
     session.info.pop(_DOOMED_FILES, None)
-    for path in session.info.pop(_NEW_FILES, []):
-        path.unlink(missing_ok=True)
+    for store, name in session.info.pop(_NEW_FILES, []):
+        _delete_quietly(store, name)

@@ -7,6 +7,7 @@ import logging
 
 from pypdf import PdfReader
 
+from ..storage import StorageError
 from . import attachments
 from .models import Attachment
 
@@ -30,6 +31,9 @@ def pdf_page_counts(items: list[Attachment]) -> dict[int, int | None]:
     for item in items:
         if item.content_type != "application/pdf":
             continue
-        path = attachments.path_for(item.association_id, item.storage_key)
-        counts[item.id] = count_pdf_pages(path.read_bytes()) if path.exists() else None
+        try:
+            data = attachments.read(item.association_id, item.storage_key)
+        except StorageError:  # the store is away: the print view names the file without pages
+            data = None
+        counts[item.id] = count_pdf_pages(data) if data else None
     return counts

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -25,6 +26,7 @@ from ..org.models import Block, Household
 from ..org.services import blocks_of
 from ..reach.reports import channel_labels, plan_summary, reach_summary
 from ..reach.services import plan
+from ..storage import StorageError
 from ..ui import NavItem
 from . import attachments, bp
 from .acks import acknowledge, acknowledged_at
@@ -190,12 +192,16 @@ def _send_attachment(notice_id: int, attachment_id: int, web: bool):
     item = get_scoped_or_404(Attachment, attachment_id, current_user.association_id)
     if item.notice_id != notice.id or (web and not item.has_web_version):
         abort(404)
-    path = attachments.path_for(item.association_id, item.storage_key, web=web)
-    if not path.exists():
+    try:
+        # Read into memory (attachments are small) so no file handle outlives the request.
+        data = attachments.read(item.association_id, item.storage_key, web=web)
+    except StorageError as error:
+        current_app.logger.error("attachment store: cannot read %s: %s", item.id, error)
+        abort(503)
+    if data is None:
         abort(404)
-    # Read into memory (attachments are small) so no file handle outlives the request.
     response = send_file(
-        io.BytesIO(path.read_bytes()),
+        io.BytesIO(data),
         mimetype="image/jpeg" if web else item.content_type,
         download_name=item.filename if not web else item.filename.rsplit(".", 1)[0] + ".jpg",
         as_attachment=False,

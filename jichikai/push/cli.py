@@ -5,9 +5,18 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
+from ..keys.services import shared_secret_key_problem
 from .channels import ChannelOff, all_channels
 from .models import Outbox, PushSubscription
-from .vapid import VapidError, app_vapid, forget_app_vapid, key_path, public_key_b64, rotate
+from .vapid import (
+    VapidError,
+    app_vapid,
+    forget_app_vapid,
+    key_path,
+    private_key_b64,
+    public_key_b64,
+    rotate_shared,
+)
 
 
 @click.group("push", help="Web Push: VAPID keys and sending.")
@@ -24,28 +33,60 @@ def push_cli() -> None:
     "devices subscribe again when their member next opens the app.",
 )
 @click.option("--yes", is_flag=True, help="Do not ask before rotating.")
-def vapid_keys(do_rotate: bool, yes: bool) -> None:
-    """Show the VAPID public key (creating the key pair if missing), or rotate it."""
+@click.option(
+    "--show-private",
+    is_flag=True,
+    help="Also print the private key as the JICHIKAI_PUSH_VAPID_PRIVATE_KEY line to copy into "
+    "the settings of every web and worker process (keep it secret).",
+)
+def vapid_keys(do_rotate: bool, yes: bool, show_private: bool) -> None:
+    """Show the VAPID public key and where it comes from (creating it if missing), or rotate it.
+
+    Every process uses the same key: JICHIKAI_PUSH_VAPID_PRIVATE_KEY when set, else the one
+    kept in the database. A key an older version kept in instance/vapid_private.pem is moved
+    into the database the first time it is needed. To keep the key in the settings instead,
+    run this with --show-private and set the printed line for every process (docs/push.md).
+    """
     app = current_app._get_current_object()
-    path = key_path(app)
     if do_rotate:
         if not yes:
             click.confirm("Rotating deletes every push subscription. Continue?", abort=True)
-        rotate(path)
+        try:
+            rotate_shared(app)
+        except VapidError as error:
+            raise click.ClickException(str(error)) from error
         forget_app_vapid(app)
         removed = db.session.execute(delete(PushSubscription)).rowcount
         db.session.commit()
+        forget_app_vapid(app)
         click.echo(f"rotated; {removed} subscriptions deleted")
     try:
         vapid = app_vapid(app)
     except VapidError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"key file\t{path}")
+    db.session.commit()  # a key seeded in this transaction (never for VAPID, but cheap)
+    if app.config.get("PUSH_VAPID_PRIVATE_KEY"):
+        click.echo("source	setting (JICHIKAI_PUSH_VAPID_PRIVATE_KEY)")
+    else:
+        click.echo("source	database (the same for every process)")
+        if key_path(app).exists():
+            click.echo(
+                f"# {key_path(app)} is no longer read once the key is in the database; "
+                "it may be deleted",
+                err=True,
+            )
     click.echo(f"public key\t{public_key_b64(vapid)}")
     subject = (
         current_app.config.get("PUSH_VAPID_SUBJECT") or "(not set: JICHIKAI_PUSH_VAPID_SUBJECT)"
     )
     click.echo(f"subject\t{subject}")
+    if show_private:
+        click.echo(f"JICHIKAI_PUSH_VAPID_PRIVATE_KEY={private_key_b64(vapid)}")
+    elif not app.config.get("PUSH_VAPID_PRIVATE_KEY"):
+        click.echo(
+            "# to give every process the key by its settings: flask push vapid-keys --show-private",
+            err=True,
+        )
 
 
 def _send_channels(names: tuple[str, ...]) -> None:
@@ -107,6 +148,9 @@ def worker_command(no_scheduler: bool) -> None:
     from .worker import Worker
 
     configure_logging(current_app, logging.INFO)  # text lines or JSON (LOG_FORMAT), redacted
+    problem = shared_secret_key_problem(current_app._get_current_object())
+    if problem:
+        logging.getLogger("jichikai.keys").warning(problem)
     worker = Worker(current_app._get_current_object(), run_scheduler=not no_scheduler)
     worker.start()
     click.echo("worker running; stop with Ctrl-C or SIGTERM")

@@ -1,9 +1,12 @@
-"""The server's VAPID identity (RFC 8292): a P-256 key in the instance folder and signed JWTs.
+"""The server's VAPID identity (RFC 8292): one P-256 key for every process, and signed JWTs.
 
-The key is created once, the first time it is needed, and kept in `instance/vapid_private.pem`.
-Browsers bind every subscription to its public key, so rotating it makes all existing
-subscriptions useless: `flask push vapid-keys --rotate` deletes them, and each device subscribes
-again the next time the member opens the app.
+The key is JICHIKAI_PUSH_VAPID_PRIVATE_KEY when set (base64url of the raw private key, or a
+PEM), else the database's `vapid_private_key` row, created once by the first process that
+needs it (jichikai/keys). A key an older version kept in `instance/vapid_private.pem` becomes
+that row's first value, so existing subscriptions keep working. Browsers bind every
+subscription to the public key, so rotating it makes all existing subscriptions useless:
+`flask push vapid-keys --rotate` deletes them, and each device subscribes again the next time
+the member opens the app.
 """
 
 import os
@@ -18,6 +21,7 @@ from flask import Flask, current_app
 from py_vapid import Vapid02, b64urlencode
 
 from ..files import write_private
+from ..keys.services import VAPID_PRIVATE_KEY, forget_cached, replace_stored_key, stored_key
 from .channels import ChannelOff
 
 KEY_FILE = "vapid_private.pem"
@@ -53,6 +57,54 @@ def rotate(path: Path) -> Vapid02:
     tmp.unlink(missing_ok=True)
     _write_new(tmp, vapid.private_pem())
     os.replace(tmp, path)
+    return vapid
+
+
+def private_key_b64(vapid: Vapid02) -> str:
+    """The private key as JICHIKAI_PUSH_VAPID_PRIVATE_KEY takes it: the raw 32 bytes, base64url."""
+    value = vapid.private_key.private_numbers().private_value
+    return b64urlencode(value.to_bytes(32, "big"))
+
+
+def from_setting(value: str, origin: str = "JICHIKAI_PUSH_VAPID_PRIVATE_KEY") -> Vapid02:
+    """A key written as base64url (raw or DER) or as a PEM; a bad one is refused by name."""
+    text = value.strip()
+    try:
+        if text.startswith("-----BEGIN"):
+            return Vapid02.from_pem(text.encode())
+        return Vapid02.from_string(text)
+    except Exception as error:  # a damaged key must not pass silently
+        raise VapidError(f"{origin} is not a usable VAPID private key: {error}") from error
+
+
+def _first_stored_value(app: Flask) -> str:
+    """The key of this machine's instance folder (kept by older versions), else a new one."""
+    path = key_path(app)
+    if path.exists():
+        return private_key_b64(load_or_create(path))
+    vapid = Vapid02()
+    vapid.generate_keys()
+    return private_key_b64(vapid)
+
+
+def load_shared(app: Flask) -> Vapid02:
+    """The key every process uses: the setting, else the database's (see the module's text)."""
+    configured = app.config.get("PUSH_VAPID_PRIVATE_KEY")
+    if configured:
+        return from_setting(configured)
+    value = stored_key(VAPID_PRIVATE_KEY, lambda: _first_stored_value(app), app)
+    return from_setting(value, origin="the database's VAPID key")
+
+
+def rotate_shared(app: Flask) -> Vapid02:
+    """Replace the database's key with a new one (refused when the setting gives it)."""
+    if app.config.get("PUSH_VAPID_PRIVATE_KEY"):
+        raise VapidError(
+            "the key is set by JICHIKAI_PUSH_VAPID_PRIVATE_KEY: change it where it is set"
+        )
+    vapid = Vapid02()
+    vapid.generate_keys()
+    replace_stored_key(VAPID_PRIVATE_KEY, private_key_b64(vapid))
     return vapid
 
 
@@ -127,13 +179,14 @@ def app_vapid(app: Flask | None = None) -> Vapid02:
     app = app or current_app
     cache = app.extensions.setdefault("jichikai.push", {})
     if "vapid" not in cache:
-        cache["vapid"] = load_or_create(key_path(app))
+        cache["vapid"] = load_shared(app)
     return cache["vapid"]
 
 
 def forget_app_vapid(app: Flask) -> None:
     """Drop the cached key (after a rotation)."""
     app.extensions.setdefault("jichikai.push", {}).pop("vapid", None)
+    forget_cached(app, VAPID_PRIVATE_KEY)
 
 
 def app_subject(app: Flask | None = None) -> str:

@@ -26,7 +26,7 @@ from jichikai.notices.attachments import prepare
 from jichikai.notices.models import Attachment, Notice
 from jichikai.notices.services import NoticeInput, create_notice
 from jichikai.org.models import Household, Member
-from jichikai.push.vapid import app_vapid
+from jichikai.push.vapid import app_vapid, public_key_b64
 
 from ..notices.helpers import PDF_BYTES, png_bytes
 from .helpers import CONFIG, flask_command, instance_app, mode
@@ -140,7 +140,8 @@ def test_the_archive_is_private_and_lists_every_file(source):
     assert manifest["secret_key"] == "instance"
     assert manifest["missing_files"] == []
     assert set(manifest["files"]) == names - {MANIFEST}
-    assert {"jichikai.sqlite3", "secret_key", "vapid_private.pem"} <= names
+    assert {"jichikai.sqlite3", "secret_key"} <= names
+    assert "vapid_private.pem" not in names  # the push key is in the database
     uploads = [name for name in names if name.startswith("uploads/")]
     assert len(uploads) == 3  # the PDF, the photo and the photo's small version
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())
@@ -159,9 +160,9 @@ def test_a_restored_instance_has_the_data_files_and_keys(source, tmp_path):
     assert counts(target)["CheckIn"] == 5 and counts(target)["Attachment"] == 2
     folder = tmp_path / "instance"
     assert (folder / "secret_key").read_text() == source.secret_key
-    assert (folder / "vapid_private.pem").read_bytes() == (
-        source.folder / "vapid_private.pem"
-    ).read_bytes()
+    with source.app.app_context(), target.app_context():
+        assert public_key_b64(app_vapid(target)) == public_key_b64(app_vapid(source.app))
+    assert not (folder / "vapid_private.pem").exists()
     assert mode(folder / "jichikai.sqlite3") == 0o600
     for path in (folder / "uploads").rglob("*"):
         assert mode(path) == (0o700 if path.is_dir() else 0o600)

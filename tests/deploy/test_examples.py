@@ -37,7 +37,15 @@ NGINX_SITE = DEPLOY / "nginx" / "jichikai.conf"
 CADDYFILE = DEPLOY / "Caddyfile"
 INSTALLED = "/srv/jichikai"  # where the examples expect the checkout
 ENV_FILE = "/etc/jichikai/jichikai.env"
-SECRET_NAMES = ("SECRET_KEY", "CARD_PEPPER", "PASSWORD", "TOKEN")
+SECRET_NAMES = (
+    "SECRET_KEY",
+    "CARD_PEPPER",
+    "PASSWORD",
+    "TOKEN",
+    "PRIVATE_KEY",
+    "SECRET_ACCESS_KEY",
+    "CREDENTIALS_KEY",
+)
 
 
 def unit(path: Path) -> configparser.ConfigParser:

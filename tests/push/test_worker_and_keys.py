@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from jichikai.database import DatabaseOutage, utcnow
 from jichikai.extensions import db
+from jichikai.keys.models import ServerKey
 from jichikai.push.delivery import prune
 from jichikai.push.jobs import JOBS
 from jichikai.push.models import PushDelivery, PushSubscription
@@ -59,7 +60,9 @@ def test_vapid_keys_command_shows_and_rotates(app, world, emulator, runner, tmp_
     assert old_key != new_key
     assert "1 subscriptions deleted" in rotated.output
     assert db.session.scalars(select(PushSubscription)).all() == []
-    assert (tmp_instance / "vapid_private.pem").exists()
+    stored = db.session.get(ServerKey, "vapid_private_key").value
+    assert public_key_b64(Vapid02.from_string(stored)) == new_key
+    assert not (tmp_instance / "vapid_private.pem").exists()  # kept in the database only
 
 
 def test_the_jwt_is_cached_per_origin_and_renewed_before_expiry():
