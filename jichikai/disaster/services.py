@@ -441,6 +441,14 @@ def latest_checkins(event_id: int, member_ids: list[int] | None = None) -> dict[
     return latest_per_member(CheckIn, event_id, member_ids, selectinload(CheckIn.shelter))
 
 
+def reporter_names(checkins) -> dict[int, str]:
+    """The names of those who made the given reports, by member id (one query)."""
+    ids = {c.reporter_id for c in checkins if c.reporter_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all())
+
+
 def household_members(member: Member) -> list[Member]:
     """The members a member may report for from the check-in page: self and household."""
     if member.household_id is None:

@@ -74,6 +74,7 @@ from .services import (
     household_members,
     latest_checkins,
     past_events,
+    reporter_names,
     rollcall,
     rollcall_version,
     start_event,
@@ -236,6 +237,7 @@ def _checkin_context(event: DisasterEvent, step: int = 1, error: str = "", form=
         "event": event,
         "people": people,
         "latest": latest,
+        "reporters": reporter_names(latest.values()),
         "chosen": chosen or [current_user.id],
         "client_id": (form.get("client_id") if form else "") or uuid.uuid4().hex,
         "step": step,
@@ -351,6 +353,9 @@ def banner(member) -> Markup | None:
     return Markup(
         template.render(
             event=event,
+            reported=latest_checkins(event.id, [member.id]).get(member.id),
+            status_labels=status_labels,
+            help_labels=help_labels,
             officer=can_manage_disaster(member),
             leader=bool(member.led_block_ids),
         )
