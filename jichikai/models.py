@@ -8,6 +8,7 @@ from .disaster.models import (
     CheckIn,
     DisasterEvent,
     EventShelter,
+    HouseholdCheckIn,
     Shelter,
 )
 from .health.models import WorkerHeartbeat
@@ -38,6 +39,7 @@ __all__ = [
     "Device",
     "DisasterEvent",
     "EventShelter",
+    "HouseholdCheckIn",
     "Household",
     "JmaAlert",
     "JmaEntry",
