@@ -8,13 +8,15 @@ from flask_smorest import abort
 from ..apitools import ApiBlueprint, api_login_required
 from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
-from ..org.models import Block, Member
+from ..org.models import Block, Household, Member
 from ..org.services import blocks_of
 from .calls import call_sheet, record_call
+from .households import submit_household_checkin
 from .models import DisasterEvent
 from .permissions import (
     can_manage_disaster,
     can_record_call,
+    can_report_for_household,
     can_view_rollcall,
     rollcall_block_ids,
 )
@@ -29,6 +31,8 @@ from .schemas import (
     EventSchema,
     EventStartedSchema,
     EventStartSchema,
+    HouseholdCheckInResultSchema,
+    HouseholdCheckInSchema,
     NearbyQuerySchema,
     NearbySchema,
     RollCallQuerySchema,
@@ -185,6 +189,41 @@ def _checkin(data):
         "stored": not result.duplicate,
     }
     return body, (200 if result.duplicate else 201)
+
+
+@blp.route("/disaster/households/<int:household_id>/checkins", methods=["POST"])
+@blp.arguments(HouseholdCheckInSchema)
+@blp.response(201, HouseholdCheckInResultSchema)
+@blp.alt_response(200, schema=HouseholdCheckInResultSchema, description="The same report again")
+@api_login_required
+def household_checkin(data, household_id: int):
+    """Report for a household without member records, as a whole (its block's leaders,
+    officers). Stored in the event `event_id` names while it runs; the same `client_id` is
+    stored once (200). A household with member records is reported for member by member."""
+    household = get_scoped_or_404(Household, household_id, current_user.association_id)
+    if not can_report_for_household(current_user, household):
+        abort(403, message=_("この世帯の安否は知らせられません。"))
+    try:
+        result = submit_household_checkin(current_user, household, **data)
+    except ReportEnded as error:
+        db.session.rollback()
+        return _refused(
+            error, "event_ended", event_id=error.event_id, active_event_id=error.active_event_id
+        )
+    except EventNotFound as error:
+        db.session.rollback()
+        abort(404, message=str(error))
+    except DisasterError as error:
+        db.session.rollback()
+        abort(400, message=str(error))
+    db.session.commit()
+    body = {
+        "event_id": result.event_id,
+        "household_id": household.id,
+        "status": result.report.status,
+        "stored": result.stored,
+    }
+    return body, (201 if result.stored else 200)
 
 
 @blp.route("/disaster/events/<int:event_id>/rollcall")

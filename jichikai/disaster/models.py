@@ -260,9 +260,7 @@ class CallOutcome(TenantMixin, db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("disaster_event.id", ondelete="CASCADE"))
     # Exactly one of member_id and household_id (a household without member records).
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
-    household_id: Mapped[int | None] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE")
-    )
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     outcome: Mapped[str] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -101,6 +101,32 @@ class CheckInSchema(Schema):
             raise ValidationError(_("緯度と経度は両方入れてください。"), "lat")
 
 
+class HouseholdCheckInSchema(Schema):
+    """A report for a household without member records, as a whole."""
+
+    event_id = Id(required=True, strict=True)
+    status = fields.Str(required=True, validate=validate.OneOf(STATUSES))
+    shelter_id = Id(load_default=None, allow_none=True, strict=True)
+    place = fields.Str(load_default="", validate=validate.Length(max=200))
+    note = fields.Str(load_default="", validate=validate.Length(max=1000))
+    help_kind = fields.Str(load_default="", validate=validate.OneOf([*HELP_KINDS, ""]))
+    headcount = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_HEADCOUNT),
+        metadata={"description": "People of the household; the roster's count when omitted"},
+    )
+    client_id = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$"))
+
+
+class HouseholdCheckInResultSchema(Schema):
+    event_id = fields.Int()
+    household_id = fields.Int()
+    status = fields.Str()
+    stored = fields.Bool(metadata={"description": "False when the same client_id was stored"})
+
+
 class CheckInResultSchema(Schema):
     event_id = fields.Int()
     member_ids = fields.List(fields.Int())

@@ -1,6 +1,7 @@
 """Disaster-mode pages: check-in, the roll call, the officers' dashboard and shelters."""
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
@@ -23,7 +24,7 @@ from ..csvfiles import csv_download
 from ..database import get_scoped_or_404, id_value, utcnow
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..org.models import Block, Member
+from ..org.models import Block, Household, Member
 from ..org.services import blocks_of
 from ..reach.reports import channel_labels as reach_channel_labels
 from ..reach.reports import plan_summary
@@ -46,6 +47,7 @@ from .forms import (
     ShelterUploadForm,
     StartEventForm,
 )
+from .households import submit_household_checkin
 from .models import (
     HELP_KINDS,
     OUTCOMES,
@@ -59,6 +61,7 @@ from .models import (
 from .permissions import (
     can_manage_disaster,
     can_record_call,
+    can_report_for_household,
     can_view_rollcall,
     rollcall_block_ids,
 )
@@ -225,6 +228,7 @@ def _checkin_context(event: DisasterEvent, step: int = 1, error: str = "", form=
     form = form if form is not None else {}
     people = household_members(current_user)
     latest = latest_checkins(event.id, [m.id for m in people])
+    g.disaster_own_report = latest.get(current_user.id)  # for the banner, without a query
     chosen = [int(i) for i in form.getlist("member_ids") if str(i).isdigit()] if form else []
     position = _position(form) if form else None
     shelters = []
@@ -343,6 +347,13 @@ def home_page(member):
     return checkin_page(event)
 
 
+def _own_report(event: DisasterEvent, member):
+    """The member's latest report, if the page has not loaded it already."""
+    if "disaster_own_report" in g:
+        return g.disaster_own_report
+    return latest_checkins(event.id, [member.id]).get(member.id)
+
+
 def banner(member) -> Markup | None:
     """The banner on every page while an event runs."""
     event = current_event()
@@ -353,7 +364,7 @@ def banner(member) -> Markup | None:
     return Markup(
         template.render(
             event=event,
-            reported=latest_checkins(event.id, [member.id]).get(member.id),
+            reported=_own_report(event, member),
             status_labels=status_labels,
             help_labels=help_labels,
             officer=can_manage_disaster(member),
@@ -458,6 +469,43 @@ def rollcall_report():
     except NotAllowed:
         db.session.rollback()
         abort(403)
+    except EventNotFound:
+        db.session.rollback()
+        abort(404)
+    except DisasterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("disaster.rollcall_page")), 303
+    db.session.commit()
+    if result.stored:
+        flash(_("報告を入れました。"))
+    return redirect(url_for("disaster.rollcall_page"))
+
+
+@bp.post("/rollcall/households/<int:household_id>/report")
+@login_required
+def rollcall_household_report(household_id: int):
+    """A leader's report for a household without member records, as a whole."""
+    household = get_scoped_or_404(Household, household_id, current_user.association_id)
+    if not can_report_for_household(current_user, household):
+        abort(403)
+    form = request.form
+    headcount = _int_or_none(form.get("headcount"))
+    try:
+        if form.get("headcount") and headcount is None:
+            raise DisasterError(_("人数は数字で入れてください。"))
+        result = submit_household_checkin(
+            current_user,
+            household,
+            event_id=_id_or_none(form.get("event_id")),
+            status=form.get("status", ""),
+            client_id=form.get("client_id", ""),
+            shelter_id=_id_or_none(form.get("shelter_id")),
+            place=form.get("place", ""),
+            help_kind=form.get("help_kind", ""),
+            note=form.get("note", ""),
+            headcount=headcount,
+        )
     except EventNotFound:
         db.session.rollback()
         abort(404)
@@ -635,7 +683,9 @@ def export(event_id: int):
     require_officer()
     if event.details_deleted_at is not None:
         abort(410)
-    rows = export_rows(event)
+    rows = export_rows(
+        event, ZoneInfo(current_user.association.timezone), status_labels(), help_labels()
+    )
     record(
         "disaster.export",
         association_id=event.association_id,

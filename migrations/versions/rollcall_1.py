@@ -6,6 +6,7 @@ Revises: metrics_1
 Create Date: 2026-11-30 09:40:00.000000
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 

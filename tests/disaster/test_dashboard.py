@@ -99,8 +99,8 @@ def test_csv_export_is_audit_logged(app, world, client, as_member):
     response = client.get(f"/disaster/events/{event.id}/export.csv")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    assert text.startswith("\ufeffblock,household,member")
-    assert "佐藤 花子" in text and "unreported" in text and "山田 茂" not in text
+    assert text.startswith("\ufeff班,世帯,名前,電話")
+    assert "佐藤 花子" in text and ",まだ," in text and "山田 茂" not in text
     logged = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "disaster.export")
     ).one()
