@@ -247,7 +247,8 @@ def rollcall_api(query, event_id: int):
             abort(403, message=_("班長か役員だけが見られます。"))
     lines = rollcall(event, block_ids)
     sheet = call_sheet(event, current_user.association, lines, utcnow())
-    reasons = {entry.member.id: entry.reason for entry in sheet.entries}
+    reasons = {entry.member.id: entry.reason for entry in sheet.entries if entry.member}
+    household_reasons = {e.household.id: e.reason for e in sheet.entries if e.member is None}
     households = []
     for line in lines:
         households.append(
@@ -259,7 +260,11 @@ def rollcall_api(query, event_id: int):
                 "phone": line.household.phone,
                 "paper_only": line.household.paper_only,
                 "needs_assistance": line.household.needs_assistance,
+                "address": f"{line.household.town}{line.household.address_line}",
                 "priority": PRIORITY_NAMES[line.priority],
+                "report": line.report,
+                "call_list": household_reasons.get(line.household.id),
+                "call_outcome": sheet.household_outcomes.get(line.household.id),
                 "members": [
                     {
                         "id": m.member.id,
@@ -278,7 +283,8 @@ def rollcall_api(query, event_id: int):
         "event_id": event.id,
         "block_ids": block_ids,
         "households": households,
-        "call_list": [entry.member.id for entry in sheet.entries],
+        "call_list": [entry.member.id for entry in sheet.entries if entry.member],
+        "call_list_households": [e.household.id for e in sheet.entries if e.member is None],
         "call_list_grows_at": sheet.due_at,
     }
 
@@ -286,17 +292,34 @@ def rollcall_api(query, event_id: int):
 @blp.route("/disaster/calls", methods=["POST"])
 @blp.arguments(CallSchema)
 @blp.response(201, CallOutcomeSchema)
+@blp.alt_response(200, schema=CallOutcomeSchema, description="The same call again (client_id)")
 @api_login_required
 def record_call_api(data):
-    """Record what a call or visit to a member of the call list found (their block's
-    leaders, officers): `phone` and `visit` take the member off the list, `no_answer` keeps
-    them on it. 409 when the event is not the running one."""
-    member = get_scoped_or_404(Member, data["member_id"], current_user.association_id)
-    if not can_record_call(current_user, member):
-        abort(403, message=_("この方の記録は入れられません。"))
+    """Record what a call or visit to a member (or a household without member records) of
+    the call list found (their block's leaders, officers): `phone` and `visit` take them off
+    the list, `no_answer` and `unreachable` (連絡がつかない, once the waiting time has passed)
+    keep them on it. A call made offline carries a `client_id` and is stored once. 409 when
+    the event is not the running one."""
+    member = household = None
+    if data["member_id"] is not None:
+        member = get_scoped_or_404(Member, data["member_id"], current_user.association_id)
+        if not can_record_call(current_user, member):
+            abort(403, message=_("この方の記録は入れられません。"))
+    else:
+        household = get_scoped_or_404(Household, data["household_id"], current_user.association_id)
+        if not can_report_for_household(current_user, household):
+            abort(403, message=_("この方の記録は入れられません。"))
     event = get_scoped_or_404(DisasterEvent, data["event_id"], current_user.association_id)
     try:
-        outcome = record_call(event, member, data["outcome"], data["note"], current_user)
+        outcome = record_call(
+            event,
+            member,
+            data["outcome"],
+            data["note"],
+            current_user,
+            household=household,
+            client_id=data["client_id"],
+        )
     except EventEnded as error:
         db.session.rollback()
         abort(409, message=str(error))
@@ -304,7 +327,7 @@ def record_call_api(data):
         db.session.rollback()
         abort(400, message=str(error))
     db.session.commit()
-    return outcome
+    return outcome, (200 if getattr(outcome, "resent", False) else 201)
 
 
 @blp.route("/shelters/nearby")

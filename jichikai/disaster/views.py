@@ -145,6 +145,7 @@ def outcome_labels() -> dict[str, str]:
         "phone": _("電話で確認"),
         "visit": _("訪問して確認"),
         "no_answer": _("つながらない"),
+        "unreachable": _("連絡がつかない"),
     }
 
 
@@ -522,15 +523,23 @@ def rollcall_household_report(household_id: int):
 @bp.post("/rollcall/calls")
 @login_required
 def rollcall_call():
-    """Record what a call or visit to a member of the call list found."""
+    """Record what a call or visit to a member (or a household without member records) of
+    the call list found."""
     form = request.form
     member_id = _id_or_none(form.get("member_id"))
-    if member_id is None:
+    household_id = _id_or_none(form.get("household_id"))
+    if (member_id is None) == (household_id is None):
         abort(400)
     # Another association's member answers 404, a member of another block 403.
-    member = get_scoped_or_404(Member, member_id, current_user.association_id)
-    if not can_record_call(current_user, member):
-        abort(403)
+    member = household = None
+    if member_id is not None:
+        member = get_scoped_or_404(Member, member_id, current_user.association_id)
+        if not can_record_call(current_user, member):
+            abort(403)
+    else:
+        household = get_scoped_or_404(Household, household_id, current_user.association_id)
+        if not can_report_for_household(current_user, household):
+            abort(403)
     block_id = _id_or_none(form.get("block_id"))
     back = url_for("disaster.rollcall_page", block_id=block_id) if block_id else None
     back = back or url_for("disaster.rollcall_page")
@@ -539,7 +548,15 @@ def rollcall_call():
         flash(_("画面が古くなっていました。もう一度選んでください。"), "error")
         return redirect(back), 303
     try:
-        record_call(event, member, form.get("outcome", ""), form.get("note", ""), current_user)
+        record_call(
+            event,
+            member,
+            form.get("outcome", ""),
+            form.get("note", ""),
+            current_user,
+            household=household,
+            client_id=form.get("client_id") or None,
+        )
     except DisasterError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -548,7 +565,7 @@ def rollcall_call():
     flash(
         _(
             "%(name)s さん：「%(outcome)s」と記録しました。",
-            name=member.name,
+            name=member.name if member else household.name,
             outcome=outcome_labels()[form["outcome"]],
         )
     )
@@ -718,7 +735,7 @@ def sheet(event_id: int, block_id: int):
         block=block,
         lines=lines,
         now=now,
-        on_call_list={entry.member.id: entry for entry in calls.entries},
+        on_call_list={entry.key: entry for entry in calls.entries},
     )
 
 
