@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
@@ -611,3 +611,134 @@ def alert_leaders(now: datetime) -> AlertResult:
                 result.untold_blocks += len(uncovered)
     db.session.flush()
     return result
+
+
+# --- 連絡がつかない: the list for the fire brigade or the city -----------------------------------
+
+
+@dataclass
+class UnreachableEntry:
+    """A member (or a household without member records) nobody could reach."""
+
+    member: Member | None
+    household: Household
+    block: Block
+    outcome: CallOutcome  # the leader's 連絡がつかない
+    recorded_by: str
+
+    @property
+    def name(self) -> str:
+        return self.member.name if self.member is not None else self.household.name
+
+
+def unreachable_list(event: DisasterEvent) -> list[UnreachableEntry]:
+    """Whom leaders marked 連絡がつかない as their latest call, and who has not answered
+    since: those who need help to evacuate first, then in block and household order."""
+    member_outcomes = {
+        member_id: o
+        for member_id, o in latest_outcomes(event.id).items()
+        if o.outcome == OUTCOME_UNREACHABLE
+    }
+    household_outcomes = {
+        household_id: o
+        for household_id, o in latest_household_outcomes(event.id).items()
+        if o.outcome == OUTCOME_UNREACHABLE
+    }
+    entries: list[UnreachableEntry] = []
+    if member_outcomes:
+        answered = set(
+            db.session.scalars(
+                select(CheckIn.member_id).where(
+                    CheckIn.event_id == event.id, CheckIn.member_id.in_(list(member_outcomes))
+                )
+            )
+        )
+        rows = db.session.execute(
+            select(Member, Household, Block)
+            .join(Household, Member.household_id == Household.id)
+            .join(Block, Household.block_id == Block.id)
+            .where(
+                Member.id.in_([m for m in member_outcomes if m not in answered]),
+                Member.association_id == event.association_id,
+            )
+        ).all()
+        entries += [
+            UnreachableEntry(member, household, block, member_outcomes[member.id], "")
+            for member, household, block in rows
+        ]
+    if household_outcomes:
+        answered = set(
+            db.session.scalars(
+                select(HouseholdCheckIn.household_id).where(
+                    HouseholdCheckIn.event_id == event.id,
+                    HouseholdCheckIn.household_id.in_(list(household_outcomes)),
+                )
+            )
+        )
+        rows = db.session.execute(
+            select(Household, Block)
+            .join(Block, Household.block_id == Block.id)
+            .where(
+                Household.id.in_([h for h in household_outcomes if h not in answered]),
+                Household.association_id == event.association_id,
+            )
+        ).all()
+        entries += [
+            UnreachableEntry(None, household, block, household_outcomes[household.id], "")
+            for household, block in rows
+        ]
+    recorders = {e.outcome.recorded_by_id for e in entries if e.outcome.recorded_by_id}
+    names = (
+        dict(
+            db.session.execute(select(Member.id, Member.name).where(Member.id.in_(recorders))).all()
+        )
+        if recorders
+        else {}
+    )
+    for entry in entries:
+        entry.recorded_by = names.get(entry.outcome.recorded_by_id, "")
+    entries.sort(
+        key=lambda e: (
+            not e.household.needs_assistance,
+            e.block.position,
+            e.block.id,
+            e.household.position,
+            e.household.id,
+            e.member.id if e.member else 0,
+        )
+    )
+    return entries
+
+
+def unreachable_rows(entries: list[UnreachableEntry], zone: tzinfo) -> list[list[str]]:
+    """The 連絡がつかない list as CSV rows, headers in the officer's language."""
+    rows = [
+        [
+            _("班"),
+            _("世帯"),
+            _("名前"),
+            _("住所"),
+            _("電話"),
+            _("避難に手助けが必要"),
+            _("手助けの内容"),
+            _("記録した日時"),
+            _("記録した人"),
+            _("メモ"),
+        ]
+    ]
+    for e in entries:
+        rows.append(
+            [
+                e.block.name,
+                e.household.name,
+                e.name,
+                f"{e.household.town}{e.household.address_line}",
+                e.household.phone,
+                _("はい") if e.household.needs_assistance else "",
+                e.household.assistance_note if e.household.needs_assistance else "",
+                e.outcome.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                e.recorded_by,
+                e.outcome.note,
+            ]
+        )
+    return rows

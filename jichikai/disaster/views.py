@@ -39,6 +39,8 @@ from .calls import (
     reach_version,
     record_call,
     started_summary,
+    unreachable_list,
+    unreachable_rows,
 )
 from .forms import (
     EndEventForm,
@@ -687,6 +689,7 @@ def event_page(event_id: int):
         board=board,
         reach=event_reach(event, board.total) if board else None,
         call_counts=block_call_counts(event, utcnow(), association) if board else {},
+        unreachable=len(unreachable_list(event)) if board else 0,
         blocks=blocks_of(current_user.association_id),
         mark_form=ShelterMarkForm(),
         confirm=ConfirmForm(),
@@ -713,6 +716,40 @@ def export(event_id: int):
     )
     db.session.commit()
     return csv_download(rows, f"checkins-{event.id}.csv")
+
+
+@bp.get("/events/<int:event_id>/unreachable")
+@login_required
+def unreachable(event_id: int):
+    """Members nobody could reach (連絡がつかない), with addresses and who needs help to
+    evacuate: to print or hand to the fire brigade or the city."""
+    event = _event_or_404(event_id)
+    require_officer()
+    if event.details_deleted_at is not None:
+        abort(410)
+    return render_template(
+        "disaster/unreachable.html", event=event, entries=unreachable_list(event), now=utcnow()
+    )
+
+
+@bp.get("/events/<int:event_id>/unreachable.csv")
+@login_required
+def unreachable_csv(event_id: int):
+    event = _event_or_404(event_id)
+    require_officer()
+    if event.details_deleted_at is not None:
+        abort(410)
+    rows = unreachable_rows(unreachable_list(event), ZoneInfo(current_user.association.timezone))
+    record(
+        "disaster.unreachable_export",
+        association_id=event.association_id,
+        actor=current_user,
+        target=event,
+        ip=request.remote_addr or "",
+        rows=len(rows) - 1,
+    )
+    db.session.commit()
+    return csv_download(rows, f"unreachable-{event.id}.csv")
 
 
 @bp.get("/events/<int:event_id>/sheet/<int:block_id>")
