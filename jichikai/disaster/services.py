@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
+from ..numbers import percent
 from ..org.models import Association, Block, Household, Member
 from ..org.services import blocks_of
 from ..reach.services import notify
@@ -627,6 +628,10 @@ class BlockRate:
     def rate(self) -> float:
         return self.reported / self.total if self.total else 0.0
 
+    @property
+    def percent(self) -> int:
+        return percent(self.reported, self.total)
+
 
 @dataclass
 class ShelterCount:
@@ -645,11 +650,15 @@ class Dashboard:
     shelters: list[ShelterCount]
     need_help: list[MemberLine]
     unreported: list[tuple[Member, Household | None, Block | None]]
-    curve: list[tuple[int, float]]
+    curve: list[tuple[int, float | None]]
 
     @property
     def rate(self) -> float:
         return self.reported / self.total if self.total else 0.0
+
+    @property
+    def percent(self) -> int:
+        return percent(self.reported, self.total)
 
 
 def _association_members(association_id: int):
@@ -687,9 +696,15 @@ def _association_entries(association_id: int) -> list:
     return rows
 
 
-def response_curve(event: DisasterEvent, total: int) -> list[tuple[int, float]]:
+def response_curve(
+    event: DisasterEvent, total: int, now: datetime | None = None
+) -> list[tuple[int, float | None]]:
     """Share of members (and households without member records) who had reported 10, 30,
-    60 and 90 minutes after the start."""
+    60 and 90 minutes after the start; None for a time that has not come yet (or came
+    after the event ended): that column is not filled."""
+    now = now or utcnow()
+    if event.ended_at is not None:
+        now = min(now, event.ended_at)
     firsts = db.session.scalars(
         select(func.min(CheckIn.created_at))
         .where(CheckIn.event_id == event.id)
@@ -704,12 +719,15 @@ def response_curve(event: DisasterEvent, total: int) -> list[tuple[int, float]]:
     curve = []
     for minutes in CURVE_MINUTES:
         limit = event.started_at + timedelta(minutes=minutes)
+        if limit > now:
+            curve.append((minutes, None))
+            continue
         count = sum(1 for first in firsts if first <= limit)
         curve.append((minutes, count / total if total else 0.0))
     return curve
 
 
-def dashboard(event: DisasterEvent) -> Dashboard:
+def dashboard(event: DisasterEvent, now: datetime | None = None) -> Dashboard:
     """Totals, rate per block, shelter headcounts, the need-help and unreported lists."""
     association = db.session.get(Association, event.association_id)
     rows = _association_entries(event.association_id)
@@ -764,7 +782,7 @@ def dashboard(event: DisasterEvent) -> Dashboard:
         shelters=shelters,
         need_help=need_help,
         unreported=unreported,
-        curve=response_curve(event, total),
+        curve=response_curve(event, total, now),
     )
 
 
@@ -772,7 +790,7 @@ def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> d
     """What is kept of an event once the personal details are deleted: counts only."""
     from .calls import event_reach  # the call list builds on this module
 
-    board = dashboard(event)
+    board = dashboard(event, ended_at)
     reach = event_reach(event, board.total)
     return {
         "total": board.total,
@@ -786,7 +804,10 @@ def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> d
             for s in board.shelters
             if s.people
         ],
-        "curve": [[minutes, round(share, 4)] for minutes, share in board.curve],
+        "curve": [
+            [minutes, round(share, 4) if share is not None else None]
+            for minutes, share in board.curve
+        ],
         "need_help": len(board.need_help),
         # How the messages reached members (the outbox is pruned after a month).
         "reach": {

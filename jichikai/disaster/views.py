@@ -24,6 +24,7 @@ from ..csvfiles import csv_download
 from ..database import get_scoped_or_404, id_value, utcnow
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..numbers import percent
 from ..org.models import Block, Household, Member
 from ..org.services import blocks_of
 from ..reach.reports import channel_labels as reach_channel_labels
@@ -181,6 +182,8 @@ def disaster_labels():
         "answer_channel_labels": answer_channel_labels,
     }
 
+
+bp.add_app_template_global(percent, "percent")
 
 # Named apart from the answer marks ("メールで回答") the disaster pages call channel_labels.
 bp.add_app_template_global(reach_channel_labels, "reach_channel_labels")
