@@ -418,8 +418,9 @@ def rollcall_page():
     now = utcnow()
     version = rollcall_version(event, block_ids)
     calls = reach_version(event, current_user.association, block_ids, now)
-    # "rc3": the page shows the call list; a page cached before must not be reused.
-    etag = f"rc3-{version}-{calls}-{current_user.id}-{get_locale()}-{current_user.text_size}"
+    # "rc4": the page shows households without member records and works offline; a page
+    # cached before must not be reused.
+    etag = f"rc4-{version}-{calls}-{current_user.id}-{get_locale()}-{current_user.text_size}"
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)

@@ -140,3 +140,19 @@ def test_the_unreachable_list_is_accessible(page, world):
     page.goto(f"/disaster/events/{event.id}")
     assert page.locator("svg[data-curve-chart]").count() == 1
     assert axe_problems(page) == []
+
+
+def test_the_kept_roll_call_is_removed_once_the_event_has_ended(page, world):
+    from jichikai.disaster.services import end_event
+
+    event = start(world)
+    log_in_by_card(page, world.leader)
+    wait_for_service_worker(page)
+    page.goto("/disaster/rollcall")
+    page.wait_for_load_state()
+    wait_for(page, "caches.match('/disaster/rollcall').then(hit => Boolean(hit))")
+    end_event(event, world.officer)
+    db.session.commit()
+    page.goto("/notices")
+    page.wait_for_load_state()
+    wait_for(page, "caches.match('/disaster/rollcall').then(hit => !hit)")

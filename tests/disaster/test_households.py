@@ -193,3 +193,16 @@ def test_another_associations_household_is_not_found(app, world, client, as_memb
     assert response.status_code == 404
     submit_checkin(world.member, event_id=event.id, status="safe_home", client_id=client_id())
     assert _reports() == 0
+
+
+def test_its_reports_are_deleted_with_the_events_details(app, world, empty):
+    from jichikai.disaster.services import delete_expired_details, end_event
+
+    event = start(world)
+    submit_household_checkin(
+        world.leader, empty, event_id=event.id, status="safe_home", client_id="household-0008"
+    )
+    end_event(event, world.officer)
+    delete_expired_details(event.ended_at + timedelta(days=400))
+    assert _reports() == 0
+    assert event.summary["reported"] == 1
