@@ -127,7 +127,7 @@ def test_it_counts_in_the_dashboard_curve_and_summary(app, world, empty):
         shelter_id=hall.id,
         client_id="household-0004",
     )
-    board = dashboard(event)
+    board = dashboard(event, event.started_at + timedelta(hours=2))
     assert board.reported == before.reported + 1 == 1
     assert board.by_status["at_shelter"] == 1
     assert next(s for s in board.shelters if s.shelter.id == hall.id).people == 4
