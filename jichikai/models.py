@@ -10,6 +10,7 @@ from .disaster.models import (
     DisasterEvent,
     EventShelter,
     HelpUpdate,
+    HouseholdCheckIn,
     Shelter,
 )
 from .health.models import WorkerHeartbeat
@@ -48,6 +49,7 @@ __all__ = [
     "DisasterEvent",
     "EventShelter",
     "HelpUpdate",
+    "HouseholdCheckIn",
     "Household",
     "JmaAlert",
     "JmaEntry",

@@ -8,13 +8,15 @@ from flask_smorest import abort
 from ..apitools import ApiBlueprint, api_login_required
 from ..database import get_scoped_or_404, utcnow
 from ..extensions import db
-from ..org.models import Block, Member
+from ..org.models import Block, Household, Member
 from ..org.services import blocks_of
 from .calls import call_sheet, record_call
+from .households import submit_household_checkin
 from .models import DisasterEvent
 from .permissions import (
     can_manage_disaster,
     can_record_call,
+    can_report_for_household,
     can_view_rollcall,
     rollcall_block_ids,
 )
@@ -29,6 +31,8 @@ from .schemas import (
     EventSchema,
     EventStartedSchema,
     EventStartSchema,
+    HouseholdCheckInResultSchema,
+    HouseholdCheckInSchema,
     NearbyQuerySchema,
     NearbySchema,
     RollCallQuerySchema,
@@ -187,6 +191,41 @@ def _checkin(data):
     return body, (200 if result.duplicate else 201)
 
 
+@blp.route("/disaster/households/<int:household_id>/checkins", methods=["POST"])
+@blp.arguments(HouseholdCheckInSchema)
+@blp.response(201, HouseholdCheckInResultSchema)
+@blp.alt_response(200, schema=HouseholdCheckInResultSchema, description="The same report again")
+@api_login_required
+def household_checkin(data, household_id: int):
+    """Report for a household without member records, as a whole (its block's leaders,
+    officers). Stored in the event `event_id` names while it runs; the same `client_id` is
+    stored once (200). A household with member records is reported for member by member."""
+    household = get_scoped_or_404(Household, household_id, current_user.association_id)
+    if not can_report_for_household(current_user, household):
+        abort(403, message=_("この世帯の安否は知らせられません。"))
+    try:
+        result = submit_household_checkin(current_user, household, **data)
+    except ReportEnded as error:
+        db.session.rollback()
+        return _refused(
+            error, "event_ended", event_id=error.event_id, active_event_id=error.active_event_id
+        )
+    except EventNotFound as error:
+        db.session.rollback()
+        abort(404, message=str(error))
+    except DisasterError as error:
+        db.session.rollback()
+        abort(400, message=str(error))
+    db.session.commit()
+    body = {
+        "event_id": result.event_id,
+        "household_id": household.id,
+        "status": result.report.status,
+        "stored": result.stored,
+    }
+    return body, (201 if result.stored else 200)
+
+
 @blp.route("/disaster/events/<int:event_id>/rollcall")
 @blp.arguments(RollCallQuerySchema, location="query")
 @blp.response(200, RollCallSchema)
@@ -208,7 +247,8 @@ def rollcall_api(query, event_id: int):
             abort(403, message=_("班長か役員だけが見られます。"))
     lines = rollcall(event, block_ids)
     sheet = call_sheet(event, current_user.association, lines, utcnow())
-    reasons = {entry.member.id: entry.reason for entry in sheet.entries}
+    reasons = {entry.member.id: entry.reason for entry in sheet.entries if entry.member}
+    household_reasons = {e.household.id: e.reason for e in sheet.entries if e.member is None}
     households = []
     for line in lines:
         households.append(
@@ -220,7 +260,11 @@ def rollcall_api(query, event_id: int):
                 "phone": line.household.phone,
                 "paper_only": line.household.paper_only,
                 "needs_assistance": line.household.needs_assistance,
+                "address": f"{line.household.town}{line.household.address_line}",
                 "priority": PRIORITY_NAMES[line.priority],
+                "report": line.report,
+                "call_list": household_reasons.get(line.household.id),
+                "call_outcome": sheet.household_outcomes.get(line.household.id),
                 "members": [
                     {
                         "id": m.member.id,
@@ -239,7 +283,8 @@ def rollcall_api(query, event_id: int):
         "event_id": event.id,
         "block_ids": block_ids,
         "households": households,
-        "call_list": [entry.member.id for entry in sheet.entries],
+        "call_list": [entry.member.id for entry in sheet.entries if entry.member],
+        "call_list_households": [e.household.id for e in sheet.entries if e.member is None],
         "call_list_grows_at": sheet.due_at,
     }
 
@@ -247,17 +292,34 @@ def rollcall_api(query, event_id: int):
 @blp.route("/disaster/calls", methods=["POST"])
 @blp.arguments(CallSchema)
 @blp.response(201, CallOutcomeSchema)
+@blp.alt_response(200, schema=CallOutcomeSchema, description="The same call again (client_id)")
 @api_login_required
 def record_call_api(data):
-    """Record what a call or visit to a member of the call list found (their block's
-    leaders, officers): `phone` and `visit` take the member off the list, `no_answer` keeps
-    them on it. 409 when the event is not the running one."""
-    member = get_scoped_or_404(Member, data["member_id"], current_user.association_id)
-    if not can_record_call(current_user, member):
-        abort(403, message=_("この方の記録は入れられません。"))
+    """Record what a call or visit to a member (or a household without member records) of
+    the call list found (their block's leaders, officers): `phone` and `visit` take them off
+    the list, `no_answer` and `unreachable` (連絡がつかない, once the waiting time has passed)
+    keep them on it. A call made offline carries a `client_id` and is stored once. 409 when
+    the event is not the running one."""
+    member = household = None
+    if data["member_id"] is not None:
+        member = get_scoped_or_404(Member, data["member_id"], current_user.association_id)
+        if not can_record_call(current_user, member):
+            abort(403, message=_("この方の記録は入れられません。"))
+    else:
+        household = get_scoped_or_404(Household, data["household_id"], current_user.association_id)
+        if not can_report_for_household(current_user, household):
+            abort(403, message=_("この方の記録は入れられません。"))
     event = get_scoped_or_404(DisasterEvent, data["event_id"], current_user.association_id)
     try:
-        outcome = record_call(event, member, data["outcome"], data["note"], current_user)
+        outcome = record_call(
+            event,
+            member,
+            data["outcome"],
+            data["note"],
+            current_user,
+            household=household,
+            client_id=data["client_id"],
+        )
     except EventEnded as error:
         db.session.rollback()
         abort(409, message=str(error))
@@ -265,7 +327,7 @@ def record_call_api(data):
         db.session.rollback()
         abort(400, message=str(error))
     db.session.commit()
-    return outcome
+    return outcome, (200 if getattr(outcome, "resent", False) else 201)
 
 
 @blp.route("/shelters/nearby")

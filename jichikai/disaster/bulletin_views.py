@@ -213,7 +213,7 @@ def top_section(member) -> Markup | None:
 
 def help_update_note(checkin: CheckIn | None) -> Markup:
     """What a member needing help said they need now, with its time (roll call, dashboard)."""
-    if checkin is None:
+    if not isinstance(checkin, CheckIn):  # none, or a whole household's report (no updates)
         return Markup("")
     if "help_updates" not in g:
         g.help_updates = {}

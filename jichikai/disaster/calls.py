@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
+from ..database import utcnow
 from ..extensions import db
 from ..links import absolute
 from ..org.models import (
@@ -44,8 +46,23 @@ from ..reach.reports import (
     reached_members,
 )
 from ..reach.services import Action, Envelope, Message, Reach, notify
-from .models import OUTCOME_NO_ANSWER, OUTCOMES, CallOutcome, CheckIn, DisasterEvent
-from .services import DisasterError, EventEnded, HouseholdLine, latest_per_member
+from .models import (
+    OUTCOME_UNREACHABLE,
+    OUTCOMES,
+    OUTCOMES_OPEN,
+    CallOutcome,
+    CheckIn,
+    DisasterEvent,
+    HouseholdCheckIn,
+)
+from .services import (
+    CLIENT_ID,
+    DisasterError,
+    EventEnded,
+    HouseholdLine,
+    latest_per_member,
+    without_members,
+)
 
 # The outbox kinds that ask the member about their own safety (not the leaders' alerts).
 MEMBER_KINDS = ("disaster", "reminder")
@@ -122,6 +139,24 @@ def latest_outcomes(event_id: int, member_ids: list[int] | None = None) -> dict[
     return latest_per_member(CallOutcome, event_id, member_ids)
 
 
+def latest_household_outcomes(
+    event_id: int, household_ids: list[int] | None = None
+) -> dict[int, CallOutcome]:
+    """Each household's latest call outcome (households without member records; one query)."""
+    latest = select(func.max(CallOutcome.id)).where(
+        CallOutcome.event_id == event_id,
+        CallOutcome.member_id.is_(None),
+        CallOutcome.household_id.is_not(None),
+    )
+    if household_ids is not None:
+        if not household_ids:
+            return {}
+        latest = latest.where(CallOutcome.household_id.in_(household_ids))
+    latest = latest.group_by(CallOutcome.household_id)
+    rows = db.session.scalars(select(CallOutcome).where(CallOutcome.id.in_(latest)))
+    return {row.household_id: row for row in rows}
+
+
 def escalation_due_at(event: DisasterEvent, association: Association) -> datetime:
     """When members who have not answered join the call list."""
     return event.started_at + timedelta(minutes=int(association.setting("escalation_minutes")))
@@ -133,7 +168,7 @@ def call_reason(
     """Why a member is on the call list, or None when they are not."""
     if answered:
         return None
-    if outcome is not None and outcome.outcome != OUTCOME_NO_ANSWER:
+    if outcome is not None and outcome.outcome not in OUTCOMES_OPEN:
         return None
     if not reached:
         return REASON_NO_CHANNEL
@@ -142,11 +177,20 @@ def call_reason(
 
 @dataclass
 class CallEntry:
-    member: Member
+    member: Member | None  # None: a household without member records, called as a whole
     household: Household
     block: Block
     reason: str
     outcome: CallOutcome | None  # the latest: つながらない, or None when not called yet
+
+    @property
+    def name(self) -> str:
+        return self.member.name if self.member is not None else self.household.name
+
+    @property
+    def key(self) -> str:
+        """A stable id for the page: m<member id> or h<household id>."""
+        return f"m{self.member.id}" if self.member is not None else f"h{self.household.id}"
 
 
 @dataclass
@@ -158,6 +202,7 @@ class CallSheet:
     outcomes: dict[int, CallOutcome]
     due_at: datetime
     due: bool
+    household_outcomes: dict[int, CallOutcome] = field(default_factory=dict)
 
 
 def call_sheet(
@@ -167,10 +212,18 @@ def call_sheet(
     member_ids = [m.member.id for line in lines for m in line.members]
     by_member = deliveries(event.id, member_ids)
     outcomes = latest_outcomes(event.id, member_ids)
+    empty = [line.household.id for line in lines if not line.members]
+    household_outcomes = latest_household_outcomes(event.id, empty)
     due_at = escalation_due_at(event, association)
     due = now >= due_at
     entries = []
     for line in lines:
+        if not line.members:
+            # No member records: no channel reaches the household, only a call or a visit.
+            outcome = household_outcomes.get(line.household.id)
+            reason = call_reason(line.report is not None, False, outcome, due)
+            if reason is not None:
+                entries.append(CallEntry(None, line.household, line.block, reason, outcome))
         for m in line.members:
             outcome = outcomes.get(m.member.id)
             reason = call_reason(
@@ -178,7 +231,7 @@ def call_sheet(
             )
             if reason is not None:
                 entries.append(CallEntry(m.member, line.household, line.block, reason, outcome))
-    return CallSheet(entries, by_member, outcomes, due_at, due)
+    return CallSheet(entries, by_member, outcomes, due_at, due, household_outcomes)
 
 
 def reach_version(
@@ -204,9 +257,13 @@ def reach_version(
             Outbox.member_id.in_(members),
         )
     ).one()
+    households = select(Household.id).where(
+        Household.association_id == event.association_id, Household.block_id.in_(block_ids)
+    )
     outcomes = db.session.execute(
         select(func.count(CallOutcome.id), func.max(CallOutcome.id)).where(
-            CallOutcome.event_id == event.id, CallOutcome.member_id.in_(members)
+            CallOutcome.event_id == event.id,
+            CallOutcome.member_id.in_(members) | CallOutcome.household_id.in_(households),
         )
     ).one()
     due = now >= escalation_due_at(event, association)
@@ -237,13 +294,43 @@ def block_call_counts(event: DisasterEvent, now: datetime, association: Associat
         )
         if reason is not None:
             counts[block_id] += 1
+    empty = db.session.execute(
+        select(Household.id, Household.block_id).where(
+            Household.association_id == event.association_id,
+            without_members(event.association_id),
+        )
+    ).all()
+    if empty:
+        reported = set(
+            db.session.scalars(
+                select(HouseholdCheckIn.household_id).where(HouseholdCheckIn.event_id == event.id)
+            )
+        )
+        household_outcomes = latest_household_outcomes(event.id, [h for h, _b in empty])
+        for household_id, block_id in empty:
+            reason = call_reason(
+                household_id in reported, False, household_outcomes.get(household_id), due
+            )
+            if reason is not None:
+                counts[block_id] += 1
     return dict(counts)
 
 
 def record_call(
-    event: DisasterEvent, member: Member, outcome: str, note: str, by: Member
+    event: DisasterEvent,
+    member: Member | None,
+    outcome: str,
+    note: str,
+    by: Member,
+    *,
+    household: Household | None = None,
+    client_id: str | None = None,
 ) -> CallOutcome:
-    """Record what a call or visit found (flushes). Whether `by` may is the caller's check."""
+    """Record what a call or visit to a member (or, with `member` None, to a household
+    without member records) found (flushes). Whether `by` may is the caller's check.
+
+    With a `client_id` (a call recorded offline and sent later) the same call sent again
+    is stored once; the stored row is returned."""
     if event.ended_at is not None:
         raise EventEnded(_("この災害モードは終わっています。"))
     if outcome not in OUTCOMES:
@@ -251,19 +338,68 @@ def record_call(
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise DisasterError(_("メモは %(n)s 文字までにしてください。", n=MAX_NOTE))
-    if member.association_id != event.association_id or not member.active:
+    target = member if member is not None else household
+    if target is None or target.association_id != event.association_id:
         raise DisasterError(_("この方の記録は入れられません。"))
+    if member is not None and not member.active:
+        raise DisasterError(_("この方の記録は入れられません。"))
+    if outcome == OUTCOME_UNREACHABLE:
+        due_at = escalation_due_at(event, db.session.get(Association, event.association_id))
+        if utcnow() < due_at:
+            raise DisasterError(
+                _("「連絡がつかない」は、返事を待つ時間が過ぎてから入れてください。")
+            )
+    if client_id is not None and not CLIENT_ID.match(client_id):
+        raise DisasterError(_("送信の番号が正しくありません。画面を開き直してください。"))
+    values = {
+        "member_id": member.id if member is not None else None,
+        "household_id": household.id if member is None else None,
+        "outcome": outcome,
+        "note": note,
+    }
+    if client_id is not None:
+        stored = _stored_call(event.id, client_id)
+        if stored is not None:
+            return _same_call(stored, values)
     row = CallOutcome(
         association_id=event.association_id,
         event_id=event.id,
-        member_id=member.id,
         recorded_by_id=by.id,
-        outcome=outcome,
-        note=note,
+        client_id=client_id,
+        **values,
     )
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:  # the same call, sent twice at once, stored by the other
+        stored = _stored_call(event.id, client_id)
+        if stored is None:
+            raise
+        return _same_call(stored, values)
     return row
+
+
+def _stored_call(event_id: int, client_id: str | None) -> CallOutcome | None:
+    if client_id is None:
+        return None
+    return db.session.scalar(
+        select(CallOutcome).where(
+            CallOutcome.event_id == event_id, CallOutcome.client_id == client_id
+        )
+    )
+
+
+def _same_call(stored: CallOutcome, values: dict) -> CallOutcome:
+    if any(getattr(stored, name) != value for name, value in values.items()):
+        raise DisasterError(
+            _(
+                "この送信の番号では、別の知らせがもう届いています。"
+                "届いている知らせをそのままにします。"
+            )
+        )
+    stored.resent = True
+    return stored
 
 
 def started_summary(reach: Reach) -> str:
@@ -301,7 +437,7 @@ def event_reach(event: DisasterEvent, members: int) -> EventReach:
     latest = (
         select(func.max(CallOutcome.id))
         .where(CallOutcome.event_id == event.id)
-        .group_by(CallOutcome.member_id)
+        .group_by(CallOutcome.member_id, CallOutcome.household_id)
     )
     calls = dict(
         db.session.execute(
@@ -477,3 +613,134 @@ def alert_leaders(now: datetime) -> AlertResult:
                 result.untold_blocks += len(uncovered)
     db.session.flush()
     return result
+
+
+# --- 連絡がつかない: the list for the fire brigade or the city -----------------------------------
+
+
+@dataclass
+class UnreachableEntry:
+    """A member (or a household without member records) nobody could reach."""
+
+    member: Member | None
+    household: Household
+    block: Block
+    outcome: CallOutcome  # the leader's 連絡がつかない
+    recorded_by: str
+
+    @property
+    def name(self) -> str:
+        return self.member.name if self.member is not None else self.household.name
+
+
+def unreachable_list(event: DisasterEvent) -> list[UnreachableEntry]:
+    """Whom leaders marked 連絡がつかない as their latest call, and who has not answered
+    since: those who need help to evacuate first, then in block and household order."""
+    member_outcomes = {
+        member_id: o
+        for member_id, o in latest_outcomes(event.id).items()
+        if o.outcome == OUTCOME_UNREACHABLE
+    }
+    household_outcomes = {
+        household_id: o
+        for household_id, o in latest_household_outcomes(event.id).items()
+        if o.outcome == OUTCOME_UNREACHABLE
+    }
+    entries: list[UnreachableEntry] = []
+    if member_outcomes:
+        answered = set(
+            db.session.scalars(
+                select(CheckIn.member_id).where(
+                    CheckIn.event_id == event.id, CheckIn.member_id.in_(list(member_outcomes))
+                )
+            )
+        )
+        rows = db.session.execute(
+            select(Member, Household, Block)
+            .join(Household, Member.household_id == Household.id)
+            .join(Block, Household.block_id == Block.id)
+            .where(
+                Member.id.in_([m for m in member_outcomes if m not in answered]),
+                Member.association_id == event.association_id,
+            )
+        ).all()
+        entries += [
+            UnreachableEntry(member, household, block, member_outcomes[member.id], "")
+            for member, household, block in rows
+        ]
+    if household_outcomes:
+        answered = set(
+            db.session.scalars(
+                select(HouseholdCheckIn.household_id).where(
+                    HouseholdCheckIn.event_id == event.id,
+                    HouseholdCheckIn.household_id.in_(list(household_outcomes)),
+                )
+            )
+        )
+        rows = db.session.execute(
+            select(Household, Block)
+            .join(Block, Household.block_id == Block.id)
+            .where(
+                Household.id.in_([h for h in household_outcomes if h not in answered]),
+                Household.association_id == event.association_id,
+            )
+        ).all()
+        entries += [
+            UnreachableEntry(None, household, block, household_outcomes[household.id], "")
+            for household, block in rows
+        ]
+    recorders = {e.outcome.recorded_by_id for e in entries if e.outcome.recorded_by_id}
+    names = (
+        dict(
+            db.session.execute(select(Member.id, Member.name).where(Member.id.in_(recorders))).all()
+        )
+        if recorders
+        else {}
+    )
+    for entry in entries:
+        entry.recorded_by = names.get(entry.outcome.recorded_by_id, "")
+    entries.sort(
+        key=lambda e: (
+            not e.household.needs_assistance,
+            e.block.position,
+            e.block.id,
+            e.household.position,
+            e.household.id,
+            e.member.id if e.member else 0,
+        )
+    )
+    return entries
+
+
+def unreachable_rows(entries: list[UnreachableEntry], zone: tzinfo) -> list[list[str]]:
+    """The 連絡がつかない list as CSV rows, headers in the officer's language."""
+    rows = [
+        [
+            _("班"),
+            _("世帯"),
+            _("名前"),
+            _("住所"),
+            _("電話"),
+            _("避難に手助けが必要"),
+            _("手助けの内容"),
+            _("記録した日時"),
+            _("記録した人"),
+            _("メモ"),
+        ]
+    ]
+    for e in entries:
+        rows.append(
+            [
+                e.block.name,
+                e.household.name,
+                e.name,
+                f"{e.household.town}{e.household.address_line}",
+                e.household.phone,
+                _("はい") if e.household.needs_assistance else "",
+                e.household.assistance_note if e.household.needs_assistance else "",
+                e.outcome.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                e.recorded_by,
+                e.outcome.note,
+            ]
+        )
+    return rows

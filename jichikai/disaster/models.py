@@ -200,24 +200,73 @@ class CheckIn(TenantMixin, db.Model):
     shelter: Mapped[Shelter | None] = relationship()
 
 
+class HouseholdCheckIn(TenantMixin, db.Model):
+    """A report for a household the roster lists without member records (a paper-only
+    household known by its name alone): made by a block leader or an officer, append-only,
+    the latest decides. The same report sent again (same `client_id`) is stored once."""
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "household_id", "client_id"),
+        Index("ix_household_check_in_event_id_household_id_id", "event_id", "household_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("disaster_event.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20))
+    shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id", ondelete="SET NULL"))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    help_kind: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    # People of the household the report is about (its roster count unless the leader says).
+    headcount: Mapped[int] = mapped_column(Integer, default=1)
+    client_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shelter: Mapped[Shelter | None] = relationship()
+
+    # Read like a CheckIn by the pages: always someone else's report.
+    proxy = True
+    channel = "proxy"
+
+    @property
+    def extra_people(self) -> int:
+        return max(self.headcount - 1, 0)
+
+
 # What a leader found when calling or visiting a member on the call list.
 OUTCOME_PHONE = "phone"  # 電話で確認
 OUTCOME_VISIT = "visit"  # 訪問して確認
 OUTCOME_NO_ANSWER = "no_answer"  # つながらない: the member stays on the list
-OUTCOMES = (OUTCOME_PHONE, OUTCOME_VISIT, OUTCOME_NO_ANSWER)
+# 連絡がつかない: after the first hours, nobody could reach them by any means; they stay on the
+# list and go on the officers' list for the fire brigade or the city.
+OUTCOME_UNREACHABLE = "unreachable"
+OUTCOMES = (OUTCOME_PHONE, OUTCOME_VISIT, OUTCOME_NO_ANSWER, OUTCOME_UNREACHABLE)
+# Outcomes that keep a member on the call list.
+OUTCOMES_OPEN = (OUTCOME_NO_ANSWER, OUTCOME_UNREACHABLE)
 
 
 class CallOutcome(TenantMixin, db.Model):
-    """A leader's call or visit to a member on the call list (append-only; the latest counts)."""
+    """A leader's call or visit to a member (or to a household without member records) on
+    the call list (append-only; the latest counts). Made offline, it carries the client's id
+    and is stored once however often it is sent."""
 
-    __table_args__ = (Index("ix_call_outcome_event_id_member_id", "event_id", "member_id"),)
+    __table_args__ = (
+        Index("ix_call_outcome_event_id_member_id", "event_id", "member_id"),
+        Index("ix_call_outcome_event_id_household_id", "event_id", "household_id"),
+        UniqueConstraint("event_id", "client_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("disaster_event.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    # Exactly one of member_id and household_id (a household without member records).
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     outcome: Mapped[str] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

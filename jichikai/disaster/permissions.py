@@ -1,6 +1,6 @@
 """Who may run disaster mode, report for whom, and see the roll call."""
 
-from ..org.models import Block, Member
+from ..org.models import Block, Household, Member
 from ..org.permissions import can_lead_block, same_association
 
 
@@ -37,6 +37,12 @@ def can_record_call(leader: Member, target: Member) -> bool:
     if not same_association(leader, target) or target.household is None:
         return False
     return can_view_rollcall(leader, target.household.block)
+
+
+def can_report_for_household(reporter: Member, household: Household) -> bool:
+    """Reports and calls for a household as a whole (one without member records): its block's
+    leaders and the officers."""
+    return reporter.is_authenticated and can_lead_block(reporter, household.block)
 
 
 def rollcall_block_ids(member: Member, all_block_ids: list[int]) -> list[int]:

@@ -101,6 +101,32 @@ class CheckInSchema(Schema):
             raise ValidationError(_("緯度と経度は両方入れてください。"), "lat")
 
 
+class HouseholdCheckInSchema(Schema):
+    """A report for a household without member records, as a whole."""
+
+    event_id = Id(required=True, strict=True)
+    status = fields.Str(required=True, validate=validate.OneOf(STATUSES))
+    shelter_id = Id(load_default=None, allow_none=True, strict=True)
+    place = fields.Str(load_default="", validate=validate.Length(max=200))
+    note = fields.Str(load_default="", validate=validate.Length(max=1000))
+    help_kind = fields.Str(load_default="", validate=validate.OneOf([*HELP_KINDS, ""]))
+    headcount = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_HEADCOUNT),
+        metadata={"description": "People of the household; the roster's count when omitted"},
+    )
+    client_id = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$"))
+
+
+class HouseholdCheckInResultSchema(Schema):
+    event_id = fields.Int()
+    household_id = fields.Int()
+    status = fields.Str()
+    stored = fields.Bool(metadata={"description": "False when the same client_id was stored"})
+
+
 class CheckInResultSchema(Schema):
     event_id = fields.Int()
     member_ids = fields.List(fields.Int())
@@ -142,10 +168,18 @@ class DeliverySchema(Schema):
 
 class CallOutcomeSchema(Schema):
     id = fields.Int()
-    member_id = fields.Int()
-    outcome = fields.Str(metadata={"description": "`phone`, `visit` or `no_answer`"})
+    member_id = fields.Int(allow_none=True)
+    household_id = fields.Int(allow_none=True)
+    outcome = fields.Str(
+        metadata={"description": "`phone`, `visit`, `no_answer` or `unreachable` (連絡がつかない)"}
+    )
+    client_id = fields.Str(allow_none=True)
     note = fields.Str()
     recorded_at = fields.DateTime(attribute="created_at")
+    stored = fields.Function(
+        lambda outcome: not getattr(outcome, "resent", False),
+        metadata={"description": "False when the same client_id was stored before"},
+    )
 
 
 class RollCallMemberSchema(Schema):
@@ -177,8 +211,19 @@ class RollCallHouseholdSchema(Schema):
     phone = fields.Str()
     paper_only = fields.Bool()
     needs_assistance = fields.Bool()
+    address = fields.Str()
     priority = fields.Str()
     members = fields.List(fields.Nested(RollCallMemberSchema))
+    report = fields.Nested(
+        LatestSchema,
+        allow_none=True,
+        metadata={"description": "Without member records: the household's latest report"},
+    )
+    call_list = fields.Str(
+        allow_none=True,
+        metadata={"description": "Without member records: why it is on the call list, or null"},
+    )
+    call_outcome = fields.Nested(CallOutcomeSchema, allow_none=True)
 
 
 class RollCallSchema(Schema):
@@ -188,6 +233,10 @@ class RollCallSchema(Schema):
     call_list = fields.List(
         fields.Int(), metadata={"description": "Member ids of the call list, in the order to call"}
     )
+    call_list_households = fields.List(
+        fields.Int(),
+        metadata={"description": "Households without member records on the call list"},
+    )
     call_list_grows_at = fields.DateTime(
         metadata={"description": "When members who have not answered join the call list"}
     )
@@ -195,9 +244,26 @@ class RollCallSchema(Schema):
 
 class CallSchema(Schema):
     event_id = Id(required=True, strict=True)
-    member_id = Id(required=True, strict=True)
+    member_id = Id(load_default=None, allow_none=True, strict=True)
+    household_id = Id(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "Instead of member_id: a household without member records"},
+    )
     outcome = fields.Str(required=True, validate=validate.OneOf(OUTCOMES))
     note = fields.Str(load_default="", validate=validate.Length(max=MAX_NOTE))
+    client_id = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$"),
+        metadata={"description": "Made offline: the same client_id is stored once"},
+    )
+
+    @validates_schema
+    def _one_target(self, data, **kwargs):
+        if (data.get("member_id") is None) == (data.get("household_id") is None):
+            raise ValidationError(_("member_id か household_id のどちらかを入れてください。"))
 
 
 class RollCallQuerySchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
+from ..numbers import percent
 from ..org.models import Association, Block, Household, Member
 from ..org.services import blocks_of
 from ..reach.services import notify
@@ -29,6 +30,7 @@ from .models import (
     STATUSES,
     CheckIn,
     DisasterEvent,
+    HouseholdCheckIn,
     Shelter,
 )
 from .shelters import is_association_shelter, shelter_states
@@ -426,7 +428,9 @@ def submit_checkin(reporter: Member, *, channel: str = "app", **fields) -> Check
 def latest_per_member(model, event_id: int, member_ids: list[int] | None = None, *options):
     """Each member's latest row of `model` (CheckIn, CallOutcome) in an event, by member id
     (one query); `member_ids` narrows it, `options` are loader options."""
-    latest = select(func.max(model.id)).where(model.event_id == event_id)
+    latest = select(func.max(model.id)).where(
+        model.event_id == event_id, model.member_id.is_not(None)
+    )
     if member_ids is not None:
         if not member_ids:
             return {}
@@ -439,6 +443,46 @@ def latest_per_member(model, event_id: int, member_ids: list[int] | None = None,
 def latest_checkins(event_id: int, member_ids: list[int] | None = None) -> dict[int, CheckIn]:
     """Each member's latest report in an event."""
     return latest_per_member(CheckIn, event_id, member_ids, selectinload(CheckIn.shelter))
+
+
+def latest_household_checkins(
+    event_id: int, household_ids: list[int] | None = None
+) -> dict[int, HouseholdCheckIn]:
+    """Each household's latest report in an event (households without member records)."""
+    latest = select(func.max(HouseholdCheckIn.id)).where(HouseholdCheckIn.event_id == event_id)
+    if household_ids is not None:
+        if not household_ids:
+            return {}
+        latest = latest.where(HouseholdCheckIn.household_id.in_(household_ids))
+    latest = latest.group_by(HouseholdCheckIn.household_id)
+    rows = db.session.scalars(
+        select(HouseholdCheckIn)
+        .where(HouseholdCheckIn.id.in_(latest))
+        .options(selectinload(HouseholdCheckIn.shelter))
+    )
+    return {row.household_id: row for row in rows}
+
+
+def without_members(association_id: int):
+    """A condition on Household: it has no active member records (a paper-only household
+    the roster lists by its name alone). Such a household is reported for as a whole."""
+    return (
+        ~select(Member.id)
+        .where(
+            Member.household_id == Household.id,
+            Member.active.is_(True),
+            Member.association_id == association_id,
+        )
+        .exists()
+    )
+
+
+def reporter_names(checkins) -> dict[int, str]:
+    """The names of those who made the given reports, by member id (one query)."""
+    ids = {c.reporter_id for c in checkins if c.reporter_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all())
 
 
 def household_members(member: Member) -> list[Member]:
@@ -464,9 +508,19 @@ PRIORITY_REPORTED = 3
 
 @dataclass
 class MemberLine:
-    member: Member
-    checkin: CheckIn | None
+    """A member with the latest report; or, with `member` None, a household without member
+    records with its latest HouseholdCheckIn."""
+
+    member: Member | None
+    checkin: CheckIn | HouseholdCheckIn | None
     reporter_name: str = ""
+    household: Household | None = None
+
+    @property
+    def name(self) -> str:
+        if self.member is not None:
+            return self.member.name
+        return self.household.name if self.household is not None else ""
 
 
 @dataclass
@@ -474,12 +528,21 @@ class HouseholdLine:
     household: Household
     block: Block
     members: list[MemberLine] = field(default_factory=list)
+    # The latest report for the household as a whole, when it has no member records.
+    report: HouseholdCheckIn | None = None
+    reporter_name: str = ""
 
     @property
     def priority(self) -> int:
+        if not self.members:
+            if self.report is not None and self.report.status == STATUS_NEED_HELP:
+                return PRIORITY_NEED_HELP
+            if self.report is None and self.household.needs_assistance:
+                return PRIORITY_ASSISTANCE
+            return PRIORITY_UNREPORTED if self.report is None else PRIORITY_REPORTED
         if any(m.checkin and m.checkin.status == STATUS_NEED_HELP for m in self.members):
             return PRIORITY_NEED_HELP
-        unreported = not self.members or any(m.checkin is None for m in self.members)
+        unreported = any(m.checkin is None for m in self.members)
         if unreported and self.household.needs_assistance:
             return PRIORITY_ASSISTANCE
         if unreported:
@@ -507,16 +570,16 @@ def rollcall(event: DisasterEvent, block_ids: list[int]) -> list[HouseholdLine]:
         )
     )
     latest = latest_checkins(event.id, [m.id for m in members])
-    reporter_ids = {c.reporter_id for c in latest.values() if c.reporter_id}
-    names = dict(
-        db.session.execute(select(Member.id, Member.name).where(Member.id.in_(reporter_ids))).all()
-        if reporter_ids
-        else []
-    )
+    with_members = {m.household_id for m in members}
+    reports = latest_household_checkins(event.id, [h for h in lines if h not in with_members])
+    names = reporter_names([*latest.values(), *reports.values()])
     for member in members:
         checkin = latest.get(member.id)
         reporter = names.get(checkin.reporter_id, "") if checkin else ""
         lines[member.household_id].members.append(MemberLine(member, checkin, reporter))
+    for household_id, report in reports.items():
+        lines[household_id].report = report
+        lines[household_id].reporter_name = names.get(report.reporter_id, "")
     ordered = list(lines.values())
     ordered.sort(key=lambda line: line.priority)  # stable: keeps block and household order
     return ordered
@@ -529,10 +592,16 @@ def rollcall_version(event: DisasterEvent, block_ids: list[int]) -> str:
     households = select(Household.id).where(
         Household.association_id == event.association_id, Household.block_id.in_(block_ids)
     )
+    reports = select(func.count(HouseholdCheckIn.id), func.max(HouseholdCheckIn.id)).where(
+        HouseholdCheckIn.event_id == event.id, HouseholdCheckIn.household_id.in_(households)
+    )
     checkins = db.session.execute(
-        select(func.count(CheckIn.id), func.max(CheckIn.id)).where(
-            CheckIn.event_id == event.id, CheckIn.household_id.in_(households)
-        )
+        select(
+            func.count(CheckIn.id),
+            func.max(CheckIn.id),
+            reports.with_only_columns(func.count(HouseholdCheckIn.id)).scalar_subquery(),
+            reports.with_only_columns(func.max(HouseholdCheckIn.id)).scalar_subquery(),
+        ).where(CheckIn.event_id == event.id, CheckIn.household_id.in_(households))
     ).one()
     members = db.session.execute(
         select(func.count(Member.id), func.max(Member.id)).where(
@@ -540,7 +609,10 @@ def rollcall_version(event: DisasterEvent, block_ids: list[int]) -> str:
         )
     ).one()
     ended = event.ended_at is not None
-    return f"{event.id}-{ended}-{checkins[0]}-{checkins[1]}-{members[0]}-{members[1]}"
+    return (
+        f"{event.id}-{ended}-{checkins[0]}-{checkins[1]}-{members[0]}-{members[1]}"
+        f"-{checkins[2]}-{checkins[3]}"
+    )
 
 
 # --- the officers' dashboard -------------------------------------------------------------------
@@ -555,6 +627,10 @@ class BlockRate:
     @property
     def rate(self) -> float:
         return self.reported / self.total if self.total else 0.0
+
+    @property
+    def percent(self) -> int:
+        return percent(self.reported, self.total)
 
 
 @dataclass
@@ -574,11 +650,15 @@ class Dashboard:
     shelters: list[ShelterCount]
     need_help: list[MemberLine]
     unreported: list[tuple[Member, Household | None, Block | None]]
-    curve: list[tuple[int, float]]
+    curve: list[tuple[int, float | None]]
 
     @property
     def rate(self) -> float:
         return self.reported / self.total if self.total else 0.0
+
+    @property
+    def percent(self) -> int:
+        return percent(self.reported, self.total)
 
 
 def _association_members(association_id: int):
@@ -591,27 +671,68 @@ def _association_members(association_id: int):
     ).all()
 
 
-def response_curve(event: DisasterEvent, total: int) -> list[tuple[int, float]]:
-    """Share of members who had reported 10, 30, 60 and 90 minutes after the start."""
+def _association_entries(association_id: int) -> list:
+    """Whom the totals count: every active member, and every household without member
+    records (as `(None, household, block)`), in block and household order."""
+    rows = list(_association_members(association_id))
+    rows += [
+        (None, household, block)
+        for household, block in db.session.execute(
+            select(Household, Block)
+            .join(Block, Household.block_id == Block.id)
+            .where(Household.association_id == association_id, without_members(association_id))
+        ).all()
+    ]
+    rows.sort(
+        key=lambda row: (
+            row[2] is None,
+            row[2].position if row[2] else 0,
+            row[2].id if row[2] else 0,
+            row[1].position if row[1] else 0,
+            row[1].id if row[1] else 0,
+            row[0].id if row[0] else 0,
+        )
+    )
+    return rows
+
+
+def response_curve(
+    event: DisasterEvent, total: int, now: datetime | None = None
+) -> list[tuple[int, float | None]]:
+    """Share of members (and households without member records) who had reported 10, 30,
+    60 and 90 minutes after the start; None for a time that has not come yet (or came
+    after the event ended): that column is not filled."""
+    now = now or utcnow()
+    if event.ended_at is not None:
+        now = min(now, event.ended_at)
     firsts = db.session.scalars(
         select(func.min(CheckIn.created_at))
         .where(CheckIn.event_id == event.id)
         .group_by(CheckIn.member_id)
     ).all()
+    firsts += db.session.scalars(
+        select(func.min(HouseholdCheckIn.created_at))
+        .where(HouseholdCheckIn.event_id == event.id)
+        .group_by(HouseholdCheckIn.household_id)
+    ).all()
     firsts = [f if f.tzinfo else f.replace(tzinfo=event.started_at.tzinfo) for f in firsts]
     curve = []
     for minutes in CURVE_MINUTES:
         limit = event.started_at + timedelta(minutes=minutes)
+        if limit > now:
+            curve.append((minutes, None))
+            continue
         count = sum(1 for first in firsts if first <= limit)
         curve.append((minutes, count / total if total else 0.0))
     return curve
 
 
-def dashboard(event: DisasterEvent) -> Dashboard:
+def dashboard(event: DisasterEvent, now: datetime | None = None) -> Dashboard:
     """Totals, rate per block, shelter headcounts, the need-help and unreported lists."""
     association = db.session.get(Association, event.association_id)
-    rows = _association_members(event.association_id)
+    rows = _association_entries(event.association_id)
     latest = latest_checkins(event.id)
+    reports = latest_household_checkins(event.id)
     by_status: Counter = Counter()
     per_block: dict[int, BlockRate] = {
         b.id: BlockRate(b, 0, 0) for b in blocks_of(event.association_id)
@@ -619,14 +740,9 @@ def dashboard(event: DisasterEvent) -> Dashboard:
     unreported = []
     need_help = []
     people_at: Counter = Counter()
-    reporter_ids = {c.reporter_id for c in latest.values() if c.reporter_id}
-    names = dict(
-        db.session.execute(select(Member.id, Member.name).where(Member.id.in_(reporter_ids))).all()
-        if reporter_ids
-        else []
-    )
+    names = reporter_names([*latest.values(), *reports.values()])
     for member, household, block in rows:
-        checkin = latest.get(member.id)
+        checkin = latest.get(member.id) if member is not None else reports.get(household.id)
         rate = per_block.get(block.id) if block else None
         if rate:
             rate.total += 1
@@ -637,7 +753,8 @@ def dashboard(event: DisasterEvent) -> Dashboard:
             rate.reported += 1
         by_status[checkin.status] += 1
         if checkin.status == STATUS_NEED_HELP:
-            need_help.append(MemberLine(member, checkin, names.get(checkin.reporter_id, "")))
+            reporter = names.get(checkin.reporter_id, "")
+            need_help.append(MemberLine(member, checkin, reporter, household))
         if checkin.status == STATUS_AT_SHELTER and checkin.shelter_id:
             people_at[checkin.shelter_id] += 1 + checkin.extra_people
     unreported.sort(key=lambda row: not (row[1] and row[1].needs_assistance))
@@ -665,7 +782,7 @@ def dashboard(event: DisasterEvent) -> Dashboard:
         shelters=shelters,
         need_help=need_help,
         unreported=unreported,
-        curve=response_curve(event, total),
+        curve=response_curve(event, total, now),
     )
 
 
@@ -673,7 +790,7 @@ def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> d
     """What is kept of an event once the personal details are deleted: counts only."""
     from .calls import event_reach  # the call list builds on this module
 
-    board = dashboard(event)
+    board = dashboard(event, ended_at)
     reach = event_reach(event, board.total)
     return {
         "total": board.total,
@@ -687,7 +804,10 @@ def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> d
             for s in board.shelters
             if s.people
         ],
-        "curve": [[minutes, round(share, 4)] for minutes, share in board.curve],
+        "curve": [
+            [minutes, round(share, 4) if share is not None else None]
+            for minutes, share in board.curve
+        ],
         "need_help": len(board.need_help),
         # How the messages reached members (the outbox is pruned after a month).
         "reach": {
@@ -703,17 +823,13 @@ def compute_summary(event: DisasterEvent, ended_at: datetime | None = None) -> d
     }
 
 
-def export_rows(event: DisasterEvent) -> list[list[str]]:
-    """The CSV export: one line per member with the latest report."""
+def export_rows(
+    event: DisasterEvent, zone: tzinfo, status_labels: dict[str, str], help_labels: dict[str, str]
+) -> list[list[str]]:
+    """The CSV export: one line per member (and per household without member records) with
+    the latest report, headers and labels in the officer's language, times in `zone`."""
     latest = latest_checkins(event.id)
-    shelters = {
-        s.id: s.name
-        for s in db.session.scalars(
-            select(Shelter).where(
-                Shelter.id.in_({c.shelter_id for c in latest.values() if c.shelter_id})
-            )
-        )
-    }
+    reports = latest_household_checkins(event.id)
     names = dict(
         db.session.execute(
             select(Member.id, Member.name).where(Member.association_id == event.association_id)
@@ -721,38 +837,48 @@ def export_rows(event: DisasterEvent) -> list[list[str]]:
     )
     lines = [
         [
-            "block",
-            "household",
-            "member",
-            "phone",
-            "status",
-            "shelter",
-            "place",
-            "help_kind",
-            "note",
-            "extra_people",
-            "reported_at",
-            "reporter",
-            "proxy",
+            _("班"),
+            _("世帯"),
+            _("名前"),
+            _("電話"),
+            _("住所"),
+            _("避難に手助けが必要"),
+            _("様子"),
+            _("避難所"),
+            _("別の場所"),
+            _("必要な助け"),
+            _("メモ"),
+            _("いっしょにいる人数"),
+            _("報告の日時"),
+            _("知らせた人"),
+            _("代わりに入力"),
         ]
     ]
-    for member, household, block in _association_members(event.association_id):
-        checkin = latest.get(member.id)
+    for member, household, block in _association_entries(event.association_id):
+        checkin = latest.get(member.id) if member is not None else reports.get(household.id)
+        if member is not None:
+            name = member.name
+            people = str(1 + checkin.extra_people) if checkin else ""
+        else:
+            name = _("（世帯として）")
+            people = str(checkin.headcount) if checkin else ""
         lines.append(
             [
                 block.name if block else "",
                 household.name if household else "",
-                member.name,
+                name,
                 household.phone if household else "",
-                checkin.status if checkin else "unreported",
-                shelters.get(checkin.shelter_id, "") if checkin and checkin.shelter_id else "",
+                f"{household.town}{household.address_line}" if household else "",
+                _("はい") if household and household.needs_assistance else "",
+                status_labels.get(checkin.status, checkin.status) if checkin else _("まだ"),
+                checkin.shelter.name if checkin and checkin.shelter else "",
                 checkin.place if checkin else "",
-                checkin.help_kind if checkin else "",
+                help_labels.get(checkin.help_kind, "") if checkin else "",
                 checkin.note if checkin else "",
-                str(checkin.extra_people) if checkin else "",
-                checkin.created_at.isoformat() if checkin else "",
+                people,
+                checkin.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if checkin else "",
                 names.get(checkin.reporter_id, "") if checkin else "",
-                ("1" if checkin.proxy else "0") if checkin else "",
+                (_("はい") if checkin.proxy else "") if checkin else "",
             ]
         )
     return lines
@@ -821,6 +947,7 @@ def delete_expired_details(now: datetime) -> int:
         if now - event.ended_at < timedelta(days=days):
             continue
         result = db.session.execute(delete(CheckIn).where(CheckIn.event_id == event.id))
+        db.session.execute(delete(HouseholdCheckIn).where(HouseholdCheckIn.event_id == event.id))
         event.details_deleted_at = now
         record(
             "disaster.details_deleted",

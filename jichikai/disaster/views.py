@@ -1,6 +1,7 @@
 """Disaster-mode pages: check-in, the roll call, the officers' dashboard and shelters."""
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
@@ -23,7 +24,8 @@ from ..csvfiles import csv_download
 from ..database import get_scoped_or_404, id_value, utcnow
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..org.models import Block, Member
+from ..numbers import percent
+from ..org.models import Block, Household, Member
 from ..org.services import blocks_of
 from ..reach.reports import channel_labels as reach_channel_labels
 from ..reach.reports import plan_summary
@@ -38,6 +40,8 @@ from .calls import (
     reach_version,
     record_call,
     started_summary,
+    unreachable_list,
+    unreachable_rows,
 )
 from .forms import (
     EndEventForm,
@@ -46,6 +50,7 @@ from .forms import (
     ShelterUploadForm,
     StartEventForm,
 )
+from .households import submit_household_checkin
 from .models import (
     HELP_KINDS,
     OUTCOMES,
@@ -59,6 +64,7 @@ from .models import (
 from .permissions import (
     can_manage_disaster,
     can_record_call,
+    can_report_for_household,
     can_view_rollcall,
     rollcall_block_ids,
 )
@@ -74,6 +80,7 @@ from .services import (
     household_members,
     latest_checkins,
     past_events,
+    reporter_names,
     rollcall,
     rollcall_version,
     start_event,
@@ -143,6 +150,7 @@ def outcome_labels() -> dict[str, str]:
         "phone": _("電話で確認"),
         "visit": _("訪問して確認"),
         "no_answer": _("つながらない"),
+        "unreachable": _("連絡がつかない"),
     }
 
 
@@ -176,6 +184,8 @@ def disaster_labels():
         "answer_channel_labels": answer_channel_labels,
     }
 
+
+bp.add_app_template_global(percent, "percent")
 
 # Named apart from the answer marks ("メールで回答") the disaster pages call channel_labels.
 bp.add_app_template_global(reach_channel_labels, "reach_channel_labels")
@@ -226,6 +236,7 @@ def _checkin_context(event: DisasterEvent, step: int = 1, error: str = "", form=
     form = form if form is not None else {}
     people = household_members(current_user)
     latest = latest_checkins(event.id, [m.id for m in people])
+    g.disaster_own_report = latest.get(current_user.id)  # for the banner, without a query
     chosen = [int(i) for i in form.getlist("member_ids") if str(i).isdigit()] if form else []
     position = _position(form) if form else None
     shelters = []
@@ -238,6 +249,7 @@ def _checkin_context(event: DisasterEvent, step: int = 1, error: str = "", form=
         "event": event,
         "people": people,
         "latest": latest,
+        "reporters": reporter_names(latest.values()),
         "chosen": chosen or [current_user.id],
         "client_id": (form.get("client_id") if form else "") or uuid.uuid4().hex,
         "step": step,
@@ -343,6 +355,13 @@ def home_page(member):
     return checkin_page(event)
 
 
+def _own_report(event: DisasterEvent, member):
+    """The member's latest report, if the page has not loaded it already."""
+    if "disaster_own_report" in g:
+        return g.disaster_own_report
+    return latest_checkins(event.id, [member.id]).get(member.id)
+
+
 def banner(member) -> Markup | None:
     """The banner on every page while an event runs."""
     event = current_event()
@@ -353,6 +372,9 @@ def banner(member) -> Markup | None:
     return Markup(
         template.render(
             event=event,
+            reported=_own_report(event, member),
+            status_labels=status_labels,
+            help_labels=help_labels,
             officer=can_manage_disaster(member),
             leader=bool(member.led_block_ids),
         )
@@ -398,8 +420,9 @@ def rollcall_page():
     now = utcnow()
     version = rollcall_version(event, block_ids)
     calls = reach_version(event, current_user.association, block_ids, now)
-    # "rc3": the page shows the call list; a page cached before must not be reused.
-    etag = f"rc3-{version}-{calls}-{current_user.id}-{get_locale()}-{current_user.text_size}"
+    # "rc4": the page shows households without member records and works offline; a page
+    # cached before must not be reused.
+    etag = f"rc4-{version}-{calls}-{current_user.id}-{get_locale()}-{current_user.text_size}"
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)
@@ -468,18 +491,63 @@ def rollcall_report():
     return redirect(url_for("disaster.rollcall_page"))
 
 
+@bp.post("/rollcall/households/<int:household_id>/report")
+@login_required
+def rollcall_household_report(household_id: int):
+    """A leader's report for a household without member records, as a whole."""
+    household = get_scoped_or_404(Household, household_id, current_user.association_id)
+    if not can_report_for_household(current_user, household):
+        abort(403)
+    form = request.form
+    headcount = _int_or_none(form.get("headcount"))
+    try:
+        if form.get("headcount") and headcount is None:
+            raise DisasterError(_("人数は数字で入れてください。"))
+        result = submit_household_checkin(
+            current_user,
+            household,
+            event_id=_id_or_none(form.get("event_id")),
+            status=form.get("status", ""),
+            client_id=form.get("client_id", ""),
+            shelter_id=_id_or_none(form.get("shelter_id")),
+            place=form.get("place", ""),
+            help_kind=form.get("help_kind", ""),
+            note=form.get("note", ""),
+            headcount=headcount,
+        )
+    except EventNotFound:
+        db.session.rollback()
+        abort(404)
+    except DisasterError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("disaster.rollcall_page")), 303
+    db.session.commit()
+    if result.stored:
+        flash(_("報告を入れました。"))
+    return redirect(url_for("disaster.rollcall_page"))
+
+
 @bp.post("/rollcall/calls")
 @login_required
 def rollcall_call():
-    """Record what a call or visit to a member of the call list found."""
+    """Record what a call or visit to a member (or a household without member records) of
+    the call list found."""
     form = request.form
     member_id = _id_or_none(form.get("member_id"))
-    if member_id is None:
+    household_id = _id_or_none(form.get("household_id"))
+    if (member_id is None) == (household_id is None):
         abort(400)
     # Another association's member answers 404, a member of another block 403.
-    member = get_scoped_or_404(Member, member_id, current_user.association_id)
-    if not can_record_call(current_user, member):
-        abort(403)
+    member = household = None
+    if member_id is not None:
+        member = get_scoped_or_404(Member, member_id, current_user.association_id)
+        if not can_record_call(current_user, member):
+            abort(403)
+    else:
+        household = get_scoped_or_404(Household, household_id, current_user.association_id)
+        if not can_report_for_household(current_user, household):
+            abort(403)
     block_id = _id_or_none(form.get("block_id"))
     back = url_for("disaster.rollcall_page", block_id=block_id) if block_id else None
     back = back or url_for("disaster.rollcall_page")
@@ -488,7 +556,15 @@ def rollcall_call():
         flash(_("画面が古くなっていました。もう一度選んでください。"), "error")
         return redirect(back), 303
     try:
-        record_call(event, member, form.get("outcome", ""), form.get("note", ""), current_user)
+        record_call(
+            event,
+            member,
+            form.get("outcome", ""),
+            form.get("note", ""),
+            current_user,
+            household=household,
+            client_id=form.get("client_id") or None,
+        )
     except DisasterError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -497,7 +573,7 @@ def rollcall_call():
     flash(
         _(
             "%(name)s さん：「%(outcome)s」と記録しました。",
-            name=member.name,
+            name=member.name if member else household.name,
             outcome=outcome_labels()[form["outcome"]],
         )
     )
@@ -619,6 +695,7 @@ def event_page(event_id: int):
         board=board,
         reach=event_reach(event, board.total) if board else None,
         call_counts=block_call_counts(event, utcnow(), association) if board else {},
+        unreachable=len(unreachable_list(event)) if board else 0,
         blocks=blocks_of(current_user.association_id),
         mark_form=ShelterMarkForm(),
         confirm=ConfirmForm(),
@@ -632,7 +709,9 @@ def export(event_id: int):
     require_officer()
     if event.details_deleted_at is not None:
         abort(410)
-    rows = export_rows(event)
+    rows = export_rows(
+        event, ZoneInfo(current_user.association.timezone), status_labels(), help_labels()
+    )
     record(
         "disaster.export",
         association_id=event.association_id,
@@ -643,6 +722,40 @@ def export(event_id: int):
     )
     db.session.commit()
     return csv_download(rows, f"checkins-{event.id}.csv")
+
+
+@bp.get("/events/<int:event_id>/unreachable")
+@login_required
+def unreachable(event_id: int):
+    """Members nobody could reach (連絡がつかない), with addresses and who needs help to
+    evacuate: to print or hand to the fire brigade or the city."""
+    event = _event_or_404(event_id)
+    require_officer()
+    if event.details_deleted_at is not None:
+        abort(410)
+    return render_template(
+        "disaster/unreachable.html", event=event, entries=unreachable_list(event), now=utcnow()
+    )
+
+
+@bp.get("/events/<int:event_id>/unreachable.csv")
+@login_required
+def unreachable_csv(event_id: int):
+    event = _event_or_404(event_id)
+    require_officer()
+    if event.details_deleted_at is not None:
+        abort(410)
+    rows = unreachable_rows(unreachable_list(event), ZoneInfo(current_user.association.timezone))
+    record(
+        "disaster.unreachable_export",
+        association_id=event.association_id,
+        actor=current_user,
+        target=event,
+        ip=request.remote_addr or "",
+        rows=len(rows) - 1,
+    )
+    db.session.commit()
+    return csv_download(rows, f"unreachable-{event.id}.csv")
 
 
 @bp.get("/events/<int:event_id>/sheet/<int:block_id>")
@@ -665,7 +778,7 @@ def sheet(event_id: int, block_id: int):
         block=block,
         lines=lines,
         now=now,
-        on_call_list={entry.member.id: entry for entry in calls.entries},
+        on_call_list={entry.key: entry for entry in calls.entries},
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ..database import utcnow
 from ..extensions import db
+from ..numbers import percent
 from ..org.models import Block, Household, Member
 from ..push.models import Outbox
 from ..reach.reports import ON_ITS_WAY, ChannelRow, channel_counts, reached_members
@@ -210,7 +211,7 @@ class BlockRate:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.read / self.households) if self.households else 0
+        return percent(self.read, self.households)
 
 
 def _household_counts(association_id: int) -> dict[int, int]:
@@ -304,7 +305,7 @@ class NoticeRow:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.read / self.households) if self.households else 0
+        return percent(self.read, self.households)
 
 
 def _rows_with_rates(notices: list[Notice], only_blocks: set[int] | None) -> list[NoticeRow]:

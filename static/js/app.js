@@ -57,12 +57,13 @@
     Q.forgetRefused().then(showPending).catch(() => {});
   });
   if (navigator.serviceWorker) navigator.serviceWorker.addEventListener("message", showPending);
+  document.addEventListener("jichikai:outbox", showPending);
 
   function flush() {
     if (!navigator.onLine) return;
     Q.flush(csrf()).then((sent) => {
       showPending();
-      if (sent && document.querySelector("[data-queue-api]")) window.location.reload();
+      if (sent && document.querySelector("[data-queue-api], [data-outbox-api]")) window.location.reload();
     }).catch(() => {});
   }
 
@@ -183,7 +184,21 @@
     else send(form, body, event.submitter);
   });
 
+  /* A block leader's roll call is kept on the phone while an event runs (the service worker
+     stores it on every online visit), and removed once a page shows no event. */
+  function keepOrForgetRollcall() {
+    if (!navigator.onLine || !window.caches) return;
+    const link = document.querySelector("[data-rollcall-link]");
+    if (link && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      fetch(link.getAttribute("href"), { credentials: "same-origin" }).catch(() => {});
+    } else if (!document.querySelector("[data-disaster-banner]")) {
+      caches.keys().then((keys) => Promise.all(keys.map((key) => caches.open(key)
+        .then((cache) => cache.delete("/disaster/rollcall", { ignoreSearch: true }))))).catch(() => {});
+    }
+  }
+
   window.addEventListener("online", flush);
+  document.addEventListener("DOMContentLoaded", keepOrForgetRollcall);
   document.addEventListener("DOMContentLoaded", () => { newClientIds(); showPending(); flush(); });
 
   /* iPhone: push works only from the home screen; show how to add it there. */

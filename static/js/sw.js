@@ -18,6 +18,7 @@ const SHELL_FILES = [
   "/static/js/checkin.js",
   "/static/js/passkeys.js",
   "/static/push/push.js",
+  "/static/js/rollcall.js",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
   "/static/icons/maskable-192.png",
@@ -25,8 +26,14 @@ const SHELL_FILES = [
   "/static/icons/apple-touch-icon.png",
   "/static/icons/badge-96.png",
 ];
-// Pages kept for reading offline: the home feed, opened circulars, the check-in.
-const READABLE = [/^\/$/, /^\/notices(\/\d+)?$/, /^\/disaster\/checkin$/, /^\/api\/v1\/notices(\/\d+)?$/];
+// Pages kept for reading offline: the home feed, opened circulars, the check-in, and a block
+// leader's roll call (its list of names, addresses, phones and last reports; removed at logout
+// by Clear-Site-Data, and replaced by the "no event" page once the event has ended).
+const READABLE = [
+  /^\/$/, /^\/notices(\/\d+)?$/, /^\/disaster\/checkin$/, /^\/disaster\/rollcall$/,
+  /^\/api\/v1\/notices(\/\d+)?$/,
+];
+const ROLLCALL = "/disaster/rollcall";
 // Attachments are kept only by keepNewest (within the server's budget), read from there offline.
 const ATTACHMENT = /^\/notices\/\d+\/files\/\d+(\/web)?$/;
 
@@ -121,10 +128,22 @@ function keep(event, promise) {
   return promise;
 }
 
+/* Keep a block leader's roll call for offline use as soon as an event starts: the first
+   urgent message of an event fetches it (a member who leads no block gets 403: nothing kept). */
+async function keepRollcall() {
+  try {
+    const response = await fetch(ROLLCALL, { credentials: "same-origin" });
+    if (response.ok && !response.redirected) {
+      await (await caches.open(PAGES)).put(ROLLCALL, response);
+    }
+  } catch (error) { /* offline: the page is kept the next time it is opened */ }
+}
+
 self.addEventListener("push", (event) => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch (e) { data = { title: event.data.text() }; }
   const title = data.title || "自治会";
+  if (data.urgency === "high") keep(event, keepRollcall());
   keep(event, self.registration.showNotification(title, {
     body: data.body || "",
     icon: "/static/icons/icon-192.png",

@@ -313,6 +313,27 @@ def _needing_help(world) -> str:
     return "/disaster/help"
 
 
+# Households without member records, and the officers' 連絡がつかない list.
+
+
+def _empty_household_id(world) -> int:
+    from ..factories import make_household
+
+    household = make_household(world.block, name="名前だけの世帯", paper_only=True)
+    db.session.commit()
+    return household.id
+
+
+def _household_report(world) -> str:
+    _event(world)
+    return f"/disaster/rollcall/households/{_empty_household_id(world)}/report"
+
+
+def _household_api(world) -> str:
+    _event(world)
+    return f"/api/v1/disaster/households/{_empty_household_id(world)}/checkins"
+
+
 CASES += [
     Case(
         "GET",
@@ -343,5 +364,74 @@ CASES += [
             "text": "薬が足りません",
         },
         id="disaster-help-update",
+    ),
+    Case(
+        "POST",
+        _household_report,
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=302,
+            other_leader=403,
+            officer=302,
+            admin=302,
+            outsider=404,
+        ),
+        form=lambda w: {
+            "event_id": _event(w).id,
+            "status": "safe_home",
+            "client_id": "matrix-household-1",
+        },
+        id="disaster-rollcall-household-report",
+    ),
+    Case(
+        "POST",
+        _household_api,
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=201,
+            other_leader=403,
+            officer=201,
+            admin=201,
+            outsider=404,
+        ),
+        json=lambda w: {
+            "event_id": _event(w).id,
+            "status": "safe_home",
+            "client_id": "matrix-household-api-1",
+        },
+        id="api-disaster-household-checkin",
+    ),
+    Case(
+        "POST",
+        _with_event("/disaster/rollcall/calls"),
+        expect(
+            anonymous=LOGIN,
+            member=403,
+            leader=303,
+            other_leader=403,
+            officer=303,
+            admin=303,
+            outsider=404,
+        ),
+        form=lambda w: {
+            "event_id": _event(w).id,
+            "household_id": _empty_household_id(w),
+            "outcome": "no_answer",
+        },
+        id="disaster-rollcall-household-call",
+    ),
+    Case(
+        "GET",
+        _event_url("/unreachable"),
+        expect(anonymous=LOGIN, officer=200, admin=200, outsider=404, default=403),
+        id="disaster-unreachable",
+    ),
+    Case(
+        "GET",
+        _event_url("/unreachable.csv"),
+        expect(anonymous=LOGIN, officer=200, admin=200, outsider=404, default=403),
+        id="disaster-unreachable-csv",
     ),
 ]
