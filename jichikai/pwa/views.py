@@ -49,6 +49,7 @@ SHELL_SOURCES = (
     "js/sw.js",
     "js/app.js",
     "js/queue.js",
+    "vendor/dads/tokens.css",
     "css/app.css",
     "icons/icon-192.png",
     "icons/badge-96.png",

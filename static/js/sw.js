@@ -7,6 +7,7 @@ const SHELL = "shell-" + VERSION;
 const PAGES = "pages-" + VERSION;
 const SHELL_FILES = [
   "/offline",
+  "/static/vendor/dads/tokens.css",
   "/static/css/app.css",
   "/static/js/app.js",
   "/static/js/queue.js",
