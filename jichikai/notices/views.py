@@ -25,7 +25,7 @@ from ..org.models import Block, Household
 from ..org.services import blocks_of
 from ..reach.reports import channel_labels, plan_summary, reach_summary
 from ..reach.services import plan
-from ..ui import NavItem
+from ..ui import NavItem, Tab
 from . import attachments, bp
 from .errors import NoticeError
 from .forms import NoticeForm, RecordReadForm, ReplyForm, category_labels
@@ -543,6 +543,11 @@ def report_csv(notice_id: int):
 
 
 # Menu -----------------------------------------------------------------------------------
+
+
+def tab(member) -> Tab:
+    """回覧 in the phones' bottom bar."""
+    return Tab(_("回覧"), url_for("notices.index"), "circulars", paths=("/notices/",), order=10)
 
 
 def nav_items(member) -> list[NavItem]:

@@ -41,6 +41,26 @@ def officers_of(association_id: int) -> list[Member]:
     )
 
 
+def leaders_by_block(association_id: int) -> dict[int, list[Member]]:
+    """The association's active block leaders, by the id of the block they lead."""
+    rows = db.session.execute(
+        select(RoleAssignment.block_id, Member)
+        .join(Member, RoleAssignment.member_id == Member.id)
+        .where(
+            RoleAssignment.association_id == association_id,
+            RoleAssignment.role == ROLE_LEADER,
+            RoleAssignment.ended_at.is_(None),
+            Member.active.is_(True),
+        )
+        .order_by(RoleAssignment.started_at, RoleAssignment.id)
+    )
+    leaders: dict[int, list[Member]] = {}
+    for block_id, member in rows:
+        if block_id is not None and member not in leaders.setdefault(block_id, []):
+            leaders[block_id].append(member)
+    return leaders
+
+
 class OrgError(ValueError):
     """A change that cannot be made, with a message for the person who asked."""
 
