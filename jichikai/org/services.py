@@ -56,8 +56,10 @@ def leaders_by_block(association_id: int) -> dict[int, list[Member]]:
     )
     leaders: dict[int, list[Member]] = {}
     for block_id, member in rows:
-        if block_id is not None and member not in leaders.setdefault(block_id, []):
-            leaders[block_id].append(member)
+        # By id: Member's equality (Flask-Login's) compares login sessions.
+        block = leaders.setdefault(block_id, []) if block_id is not None else []
+        if all(known.id != member.id for known in block):
+            block.append(member)
     return leaders
 
 
