@@ -1,8 +1,8 @@
 """The login card sheet, printed by Chromium to an A4 PDF: every card explains itself.
 
-No PDF text extractor is installed with the test requirements, so the PDF is checked for its
-paper size and page count (a card that grew past its cell would push a row onto a third page),
-and each card's parts are read from the page laid out for print.
+The PDF's text is read with tests/browser/pdftext.py (no PDF library is installed for the
+tests) and cut into cards at the association's name, which opens each card; sizes, the cut
+line and the fit of each card are read from the page laid out for print.
 """
 
 import math
@@ -18,6 +18,7 @@ from jichikai.extensions import db
 from ..factories import make_household, make_member
 from .conftest import screenshot
 from .pages import session_cookie
+from .pdftext import contains, flat, page_texts
 
 pytestmark = pytest.mark.browser
 
@@ -114,3 +115,15 @@ def test_card_sheet_prints_cards_that_explain_themselves(page, live_server, worl
     assert all(leader in ask or "役員" in ask or "officer" in ask.lower() for ask in asks)
     english = [card for card in cards if card["lang"] == "en"]
     assert len(english) == 1 and leader in english[0]["ask"]
+
+    # On paper: every card carries its parts.
+    printed = page_texts(pdf)
+    assert len(printed) == len(sheets)
+    association = flat(world.association.name)
+    on_paper = [chunk for page in printed for chunk in page.split(association)[1:]]
+    assert len(on_paper) == len(cards)
+    for card, paper in zip(cards, on_paper, strict=True):
+        expected = [words[card["lang"]][k] for k in ("scan", "type", "codeLabel")]
+        expected += [card["code"], card["address"], card["ask"], f"{live_server}/c/"]
+        missing = [part for part in expected if not contains(paper, part)]
+        assert missing == [], (paper, missing)
