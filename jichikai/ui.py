@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -46,8 +47,6 @@ def add_tab(app: Flask, provider: Callable[[object], Tab | None]) -> None:
 
 def tabs_for(member) -> list[Tab]:
     """The bottom bar: ホーム first, the features' tabs, 設定 last; at most MAX_TABS."""
-    from flask_babel import gettext as _
-
     home = Tab(_("ホーム"), url_for("home.index"), "home", order=0)
     settings = Tab(_("設定"), url_for("auth.settings"), "settings", paths=("/me/",), order=100)
     added = [tab for p in current_app.extensions.get("jichikai.tabs", []) if (tab := p(member))]

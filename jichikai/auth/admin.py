@@ -20,6 +20,9 @@ from .forms import SetPasswordForm
 from .services import has_active_card, issue_card, member_devices, set_password
 from .views import revoke_device_of
 
+# Two columns of four on A4 (static/css/app.css, "Login cards").
+CARDS_PER_SHEET = 8
+
 
 @dataclass
 class CardWords:
@@ -92,10 +95,6 @@ def _card_sheet(cards: list[PrintedCard], block: Block | None) -> str:
         login_address=public_url("auth.login"),
         cards_per_sheet=CARDS_PER_SHEET,
     )
-
-
-# Two columns of four on A4 (static/css/app.css, "Login cards").
-CARDS_PER_SHEET = 8
 
 
 def _no_store(response):
