@@ -8,7 +8,7 @@ FEATURES := $(patsubst jichikai/%/,%,$(sort $(dir $(wildcard jichikai/*/__init__
 
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev translations messages lint clean migration
+.PHONY: run test install install-dev translations messages lint clean migration design-tokens
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -72,3 +72,19 @@ clean:
 ## Create a migration from the models: make migration m="add notices"
 migration: $(VENV)/.installed
 	$(BIN)/flask db migrate -m "$(m)"
+
+## Refresh the vendored Digital Agency design tokens (static/vendor/dads) from npm.
+## Only this target needs npm; the app and `make run` use the committed files.
+DESIGN_TOKENS_VERSION ?= 1.1.9
+DADS := static/vendor/dads
+design-tokens:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd $$tmp && npm pack --silent @digital-go-jp/design-tokens@$(DESIGN_TOKENS_VERSION) >/dev/null && tar xzf *.tgz) && \
+	version=$$($(PYTHON) -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' $$tmp/package/package.json) && \
+	mkdir -p $(DADS) && \
+	{ printf '/* @digital-go-jp/design-tokens %s (MIT, see LICENSE beside this file). Vendored by make design-tokens. */\n' \
+	    "$$version"; \
+	  cat $$tmp/package/dist/tokens.css; } > $(DADS)/tokens.css && \
+	cp $$tmp/package/LICENSE $(DADS)/LICENSE && \
+	echo "$$version" > $(DADS)/VERSION && \
+	echo "design tokens $$(cat $(DADS)/VERSION) in $(DADS)"

@@ -8,8 +8,9 @@ features exist.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -18,6 +19,39 @@ from markupsafe import Markup
 class NavItem:
     label: str
     url: str
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A destination of the phones' bottom bar: words, an icon (templates/_icons.html) and
+    the paths it stands for (the tab is marked current on them)."""
+
+    label: str
+    url: str
+    icon: str
+    paths: tuple[str, ...] = ()
+    order: int = 50
+
+    def is_current(self, path: str) -> bool:
+        return path == self.url or any(path.startswith(prefix) for prefix in self.paths)
+
+
+# The bottom bar holds at most this many destinations (words stay readable at 360 px).
+MAX_TABS = 4
+
+
+def add_tab(app: Flask, provider: Callable[[object], Tab | None]) -> None:
+    """Register a function giving one destination of the bottom bar (or None)."""
+    app.extensions.setdefault("jichikai.tabs", []).append(provider)
+
+
+def tabs_for(member) -> list[Tab]:
+    """The bottom bar: ホーム first, the features' tabs, 設定 last; at most MAX_TABS."""
+    home = Tab(_("ホーム"), url_for("home.index"), "home", order=0)
+    settings = Tab(_("設定"), url_for("auth.settings"), "settings", paths=("/me/",), order=100)
+    added = [tab for p in current_app.extensions.get("jichikai.tabs", []) if (tab := p(member))]
+    added.sort(key=lambda tab: tab.order)
+    return [home, *added[: MAX_TABS - 2], settings]
 
 
 def add_nav(app: Flask, provider: Callable[[object], list[NavItem]]) -> None:
@@ -68,7 +102,9 @@ def layout_context() -> dict:
     """Template variables of the base layout."""
     nav: list[NavItem] = []
     banners: list[Markup] = []
+    tabs: list[Tab] = []
     if current_user.is_authenticated:
+        tabs = tabs_for(current_user)
         for provider in current_app.extensions.get("jichikai.nav", []):
             nav.extend(provider(current_user))
         for provider in current_app.extensions.get("jichikai.banners", []):
@@ -81,6 +117,8 @@ def layout_context() -> dict:
         "large_text": large,
         "nav_items": nav,
         "banners": banners,
+        "tabs": tabs,
+        "current_tab": next((t for t in tabs if t.is_current(request.path)), None),
     }
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,13 +12,27 @@ from ..forms import ConfirmForm
 from ..links import public_url, qr_data_uri
 from ..org.models import Block, Member
 from ..org.permissions import can_manage_member, can_set_password
-from ..org.services import members_of_blocks
+from ..org.services import leaders_by_block, members_of_blocks, officers_of
 from ..org.views import get_block_or_404, get_member_or_404, officer_required
 from . import bp
 from .codes import format_code
 from .forms import SetPasswordForm
 from .services import has_active_card, issue_card, member_devices, set_password
 from .views import revoke_device_of
+
+# Two columns of four on A4 (static/css/app.css, "Login cards").
+CARDS_PER_SHEET = 8
+
+
+@dataclass
+class CardWords:
+    """What a card says, in its member's language."""
+
+    language: str
+    code_label: str
+    scan_step: str
+    type_step: str
+    ask: str
 
 
 @dataclass
@@ -26,12 +41,60 @@ class PrintedCard:
     url: str
     code: str
     qr: str  # an SVG data URI
+    words: CardWords
 
 
-def _print(member: Member) -> PrintedCard:
-    _card, token, code = issue_card(member, issued_by=current_user)
-    url = public_url("auth.card", token=token)
-    return PrintedCard(member, url, format_code(code), qr_data_uri(url))
+def _helper_of(member: Member, leaders: dict[int, list[Member]], officers: list[Member]) -> str:
+    """Who a member asks about the card: the block's leader, else an officer (current locale)."""
+    household = member.household
+    block_id = household.block_id if household is not None else None
+    block_leaders = [m for m in leaders.get(block_id, []) if m.id != member.id]
+    if block_leaders:
+        names = "、".join(leader.name for leader in block_leaders[:2])
+        return _("%(name)s（%(block)sの班長）", name=names, block=household.block.name)
+    others = [m for m in officers if m.id != member.id]
+    if others:
+        return _("%(name)s（役員）", name=others[0].name)
+    return _("自治会の役員")
+
+
+def _words(member: Member, leaders: dict[int, list[Member]], officers: list[Member]) -> CardWords:
+    languages = current_app.config["LANGUAGES"]
+    language = member.language if member.language in languages else languages[0]
+    with force_locale(language):
+        return CardWords(
+            language=language,
+            code_label=_("ログインコード"),
+            scan_step=_("カメラでQRコードを読み取る"),
+            type_step=_("このアドレスを開いてコードを入れる"),
+            ask=_("わからないときは：%(who)s", who=_helper_of(member, leaders, officers)),
+        )
+
+
+def _print_all(members: list[Member]) -> list[PrintedCard]:
+    """Issue a card to each member; each card speaks its member's language."""
+    if not members:
+        return []
+    association_id = members[0].association_id
+    leaders = leaders_by_block(association_id)
+    officers = officers_of(association_id)
+    cards = []
+    for member in members:
+        _card, token, code = issue_card(member, issued_by=current_user)
+        url = public_url("auth.card", token=token)
+        words = _words(member, leaders, officers)
+        cards.append(PrintedCard(member, url, format_code(code), qr_data_uri(url), words))
+    return cards
+
+
+def _card_sheet(cards: list[PrintedCard], block: Block | None) -> str:
+    return render_template(
+        "auth/admin/card_sheet.html",
+        cards=cards,
+        block=block,
+        login_address=public_url("auth.login"),
+        cards_per_sheet=CARDS_PER_SHEET,
+    )
 
 
 def _no_store(response):
@@ -61,11 +124,9 @@ def admin_card_issue(member_id: int):
     if not member.active:
         flash(_("利用を止めている人のカードは発行できません。"), "error")
         return redirect(url_for("org.member_edit", member_id=member.id))
-    printed = _print(member)
+    cards = _print_all([member])
     db.session.commit()
-    response = current_app.make_response(
-        render_template("auth/admin/card_sheet.html", cards=[printed], block=None)
-    )
+    response = current_app.make_response(_card_sheet(cards, block=None))
     return _no_store(response)
 
 
@@ -98,11 +159,9 @@ def admin_block_cards_print(block_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     printable, _skipped = _block_members(block)
-    cards = [_print(member) for member in printable]
+    cards = _print_all(printable)
     db.session.commit()
-    response = current_app.make_response(
-        render_template("auth/admin/card_sheet.html", cards=cards, block=block)
-    )
+    response = current_app.make_response(_card_sheet(cards, block=block))
     return _no_store(response)
 
 

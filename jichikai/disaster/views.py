@@ -381,6 +381,15 @@ def banner(member) -> Markup | None:
     )
 
 
+def tab(member):
+    """安否 in the phones' bottom bar while an event runs."""
+    from ..ui import Tab
+
+    if current_event() is None:
+        return None
+    return Tab(_("安否"), url_for("disaster.checkin"), "safety", paths=("/disaster/",), order=5)
+
+
 def nav_items(member) -> list:
     from ..ui import NavItem
 

@@ -27,7 +27,7 @@ from ..org.services import blocks_of
 from ..reach.reports import channel_labels, plan_summary, reach_summary
 from ..reach.services import plan
 from ..storage import StorageError
-from ..ui import NavItem
+from ..ui import NavItem, Tab
 from . import attachments, bp
 from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
@@ -567,6 +567,11 @@ def report_csv(notice_id: int):
 
 
 # Menu -----------------------------------------------------------------------------------
+
+
+def tab(member) -> Tab:
+    """回覧 in the phones' bottom bar."""
+    return Tab(_("回覧"), url_for("notices.index"), "circulars", paths=("/notices/",), order=10)
 
 
 def nav_items(member) -> list[NavItem]:

@@ -41,6 +41,28 @@ def officers_of(association_id: int) -> list[Member]:
     )
 
 
+def leaders_by_block(association_id: int) -> dict[int, list[Member]]:
+    """The association's active block leaders, by the id of the block they lead."""
+    rows = db.session.execute(
+        select(RoleAssignment.block_id, Member)
+        .join(Member, RoleAssignment.member_id == Member.id)
+        .where(
+            RoleAssignment.association_id == association_id,
+            RoleAssignment.role == ROLE_LEADER,
+            RoleAssignment.ended_at.is_(None),
+            Member.active.is_(True),
+        )
+        .order_by(RoleAssignment.started_at, RoleAssignment.id)
+    )
+    leaders: dict[int, list[Member]] = {}
+    for block_id, member in rows:
+        # By id: Member's equality (Flask-Login's) compares login sessions.
+        block = leaders.setdefault(block_id, []) if block_id is not None else []
+        if all(known.id != member.id for known in block):
+            block.append(member)
+    return leaders
+
+
 class OrgError(ValueError):
     """A change that cannot be made, with a message for the person who asked."""
 

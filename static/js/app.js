@@ -201,6 +201,11 @@
   document.addEventListener("DOMContentLoaded", keepOrForgetRollcall);
   document.addEventListener("DOMContentLoaded", () => { newClientIds(); showPending(); flush(); });
 
+  /* A print button ([data-print], e.g. the login card sheet) opens the print dialog. */
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   /* iPhone: push works only from the home screen; show how to add it there. */
   document.addEventListener("DOMContentLoaded", () => {
     const ios = /iPhone|iPad|iPod/.test(navigator.userAgent);

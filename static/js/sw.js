@@ -8,6 +8,7 @@ const PAGES = "pages-" + VERSION;
 // Every stylesheet, script and icon a page uses (tests/pwa/test_shell.py checks the templates).
 const SHELL_FILES = [
   "/offline",
+  "/static/vendor/dads/tokens.css",
   "/static/css/app.css",
   "/static/css/notices.css",
   "/static/css/notices-print.css",
@@ -15,6 +16,7 @@ const SHELL_FILES = [
   "/static/js/queue.js",
   "/static/js/notices.js",
   "/static/js/notices-print.js",
+  "/static/js/notices-form.js",
   "/static/js/checkin.js",
   "/static/js/passkeys.js",
   "/static/push/push.js",

@@ -331,6 +331,7 @@ def test_push_shows_a_notification_whose_click_opens_the_notice(context, page, w
 
 
 SHELL = (
+    "/static/vendor/dads/tokens.css",
     "/static/css/app.css",
     "/static/js/app.js",
     "/static/js/queue.js",
