@@ -1,16 +1,19 @@
 """The login card sheet, printed by Chromium to an A4 PDF: every card explains itself.
 
-The PDF's text is read with tests/browser/pdftext.py (no PDF library is installed for the
-tests) and cut into cards at the association's name, which opens each card; sizes, the cut
-line and the fit of each card are read from the page laid out for print.
+The PDF's text is read with pypdf and cut into cards at the association's name, which opens
+each card; sizes, the cut line and the fit of each card are read from the page laid out for
+print.
 """
 
+import io
 import math
 import re
+import unicodedata
 
 import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from pypdf import PdfReader
 
 from jichikai.auth.services import start_device
 from jichikai.extensions import db
@@ -18,7 +21,6 @@ from jichikai.extensions import db
 from ..factories import make_household, make_member
 from .conftest import screenshot
 from .pages import session_cookie
-from .pdftext import contains, flat, page_texts
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +57,36 @@ CARD_PARTS = """
 
 
 def _pages_in(pdf: bytes) -> list[tuple[float, float]]:
-    """The media box of each page of a PDF written by Chromium (uncompressed page objects)."""
-    boxes = re.findall(rb"/Type /Page\b.*?/MediaBox \[([\d. ]+)\]", pdf, re.S)
-    if not boxes:  # the keys may come in the other order
-        boxes = re.findall(rb"/MediaBox \[([\d. ]+)\][^>]*?/Type /Page\b", pdf, re.S)
-    return [tuple(float(n) for n in box.split()[2:4]) for box in boxes]
+    """The media box (width, height in points) of each page."""
+    return [
+        (float(p.mediabox.width), float(p.mediabox.height))
+        for p in PdfReader(io.BytesIO(pdf)).pages
+    ]
+
+
+def flat(text: str) -> str:
+    """Text as compared with a PDF's: NFKC (fonts map some kanji to their Kangxi radical
+    look-alikes, 自 as ⾃) and without white space."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The text of each page, as `flat` gives it."""
+    return [flat(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _same(printed: str, wanted: str) -> bool:
+    # A CJK radical (U+2E80-U+2EFF, 長 printed as ⻑) has no NFKC mapping: it stands for any kanji.
+    return printed == wanted or 0x2E80 <= ord(printed) <= 0x2EFF
+
+
+def contains(page: str, text: str) -> bool:
+    """Whether `text` (flattened) is in a page's text from page_texts."""
+    wanted = flat(text)
+    return any(
+        all(_same(p, w) for p, w in zip(page[i : i + len(wanted)], wanted, strict=True))
+        for i in range(len(page) - len(wanted) + 1)
+    )
 
 
 def test_card_sheet_prints_cards_that_explain_themselves(page, live_server, world):
