@@ -137,3 +137,21 @@ def test_an_update_belongs_to_its_report_and_leaves_with_it(app, world):
     delete_expired_details(event.ended_at + timedelta(days=400))
     db.session.commit()
     assert _updates() == 0
+
+
+def test_a_household_report_never_shows_a_members_update_that_shares_its_id(app, world):
+    # Household reports (no member records) live in a table of their own, so their ids can
+    # equal a member's check-in id: the note is looked up for member check-ins only.
+    from jichikai.disaster.bulletin_views import help_update_note
+    from jichikai.disaster.models import HouseholdCheckIn
+
+    event = start(world)
+    _need_help(event, world.member)
+    update_help(event, world.member, world.member, "水も欲しいです")
+    db.session.commit()
+    checkin = db.session.scalar(select(CheckIn).where(CheckIn.member_id == world.member.id))
+    household_report = HouseholdCheckIn(id=checkin.id, event_id=event.id, status="need_help")
+
+    with app.test_request_context("/disaster/rollcall"):
+        assert "水も欲しいです" in help_update_note(checkin)
+        assert help_update_note(household_report) == ""
