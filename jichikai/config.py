@@ -128,3 +128,17 @@ class DefaultConfig:
     NOTICE_IMAGE_MAX_PIXELS = 25_000_000
     # An officer's shelter CSV (see docs/disaster.md): more rows are refused, nothing imported.
     SHELTER_UPLOAD_MAX_ROWS = 10_000
+
+    # Maps (see docs/maps.md): the tiles of the shelter map and of an officer's household
+    # map. GSI's 地理院タイル need their attribution shown; another tile server needs its own.
+    MAP_TILE_URL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = (
+        '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
+    )
+    MAP_MAX_ZOOM = 18
+    # Finding a household's place from its address: "" (off), "gsi" (国土地理院の住所検索)
+    # or "nominatim" (OpenStreetMap). GEOCODER_URL: empty = the service's public address.
+    GEOCODER = ""
+    GEOCODER_URL = ""
+    GEOCODER_USER_AGENT = "jichikai"
+    GEOCODER_TIMEOUT_SECONDS = 5.0

@@ -105,7 +105,7 @@ CASES = [
         "POST",
         _shelter_url,
         officers_in_a,
-        form=lambda w: {"is_open": "1", "capacity": "40"},
+        form=lambda w: {"state": "open", "capacity": "40"},
         id="disaster-mark-shelter",
     ),
     Case("GET", _with_event("/disaster/checkin"), logged_in(200), id="disaster-checkin"),
