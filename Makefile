@@ -8,7 +8,7 @@ FEATURES := $(patsubst jichikai/%/,%,$(sort $(dir $(wildcard jichikai/*/__init__
 
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev translations messages lint clean migration
+.PHONY: run test install install-dev translations messages lint clean migration vendor-leaflet
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -72,3 +72,7 @@ clean:
 ## Create a migration from the models: make migration m="add notices"
 migration: $(VENV)/.installed
 	$(BIN)/flask db migrate -m "$(m)"
+
+## Vendor Leaflet for the shelter map from the npm registry: make vendor-leaflet [v=1.9.4]
+vendor-leaflet:
+	scripts/update-leaflet $(v)
