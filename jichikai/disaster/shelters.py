@@ -531,13 +531,17 @@ def set_chosen_shelters(association: Association, shelter_ids: Iterable[int]) ->
         if unknown:
             raise ValueError(_("選べない避難所が含まれています。"))
     _lock_choice(association)
+    kept = association_capacities(association.id)  # a shelter chosen again keeps its figure
     db.session.execute(
         delete(AssociationShelter).where(AssociationShelter.association_id == association.id)
     )
     for position, shelter_id in enumerate(wanted):
         db.session.add(
             AssociationShelter(
-                association_id=association.id, shelter_id=shelter_id, position=position
+                association_id=association.id,
+                shelter_id=shelter_id,
+                position=position,
+                capacity=kept.get(shelter_id),
             )
         )
     db.session.flush()
@@ -777,13 +781,14 @@ def set_shelter_capacity(association: Association, shelter: Shelter, capacity: i
     if row is None:
         raise ValueError(_("この自治会の避難所ではありません。"))
     row.capacity = capacity
-    record(
-        "shelters.capacity",
-        association_id=association.id,
-        actor=by,
-        target=shelter,
-        capacity=capacity,
-    )
+    if by is not None:  # an officer's change; the demo's figures are not logged
+        record(
+            "shelters.capacity",
+            association_id=association.id,
+            actor=by,
+            target=shelter,
+            capacity=capacity,
+        )
     db.session.flush()
     return row
 

@@ -259,3 +259,13 @@ def test_the_shelters_page_lists_capacities(app, world, client, as_member):
     as_member(world.officer)
     text = client.get("/disaster/shelters").get_data(as_text=True)
     assert "受け入れられる人数" in text and 'value="321"' in text
+
+
+def test_saving_the_choice_again_keeps_the_capacities(app, world):
+    shelters = official_shelters()
+    set_chosen_shelters(world.association, [shelters[0].id, shelters[1].id])
+    set_shelter_capacity(world.association, shelters[0], 250, by=world.officer)
+    set_chosen_shelters(world.association, [shelters[0].id, shelters[2].id])
+    states = {s.shelter.id: s.capacity for s in shelter_states(world.association, None)}
+    assert states[shelters[0].id] == 250
+    assert shelters[1].id not in states
