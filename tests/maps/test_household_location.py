@@ -178,3 +178,23 @@ def test_roster_places_that_cannot_be_used_are_errors_of_their_line(app, world):
     messages = {e.line: e.message for e in plan.errors}
     assert "緯度" in messages[2] and "日本の中ではありません" in messages[4]
     assert "5行目" in messages[6]
+
+
+def test_the_operator_locates_every_household_with_an_address(app, world, runner, geocoder):
+    _address(world)
+    world.paper_household.town, world.paper_household.address_line = "どこにもない町", "1"
+    world.other_household.lat, world.other_household.lon = 35.85, 139.61  # has its place
+    db.session.commit()
+    result = runner.invoke(
+        args=["roster", "locate", "--association", str(world.association.id), "--delay", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 households located" in result.output
+    db.session.refresh(world.household)
+    assert world.household.location == (35.8551, 139.6123)
+    assert len(geocoder.requests) == 2
+
+
+def test_locating_without_a_geocoder_says_so(app, world, runner):
+    result = runner.invoke(args=["roster", "locate", "--association", str(world.association.id)])
+    assert result.exit_code != 0 and "GEOCODER is not set" in result.output
