@@ -8,7 +8,7 @@ FEATURES := $(patsubst jichikai/%/,%,$(sort $(dir $(wildcard jichikai/*/__init__
 
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev translations messages lint clean migration design-tokens
+.PHONY: run test install install-dev translations messages lint clean migration design-tokens vendor-leaflet
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -88,3 +88,7 @@ design-tokens:
 	cp $$tmp/package/LICENSE $(DADS)/LICENSE && \
 	echo "$$version" > $(DADS)/VERSION && \
 	echo "design tokens $$(cat $(DADS)/VERSION) in $(DADS)"
+
+## Vendor Leaflet for the shelter map from the npm registry: make vendor-leaflet [v=1.9.4]
+vendor-leaflet:
+	scripts/update-leaflet $(v)

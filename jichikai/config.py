@@ -148,3 +148,16 @@ class DefaultConfig:
     ATTACHMENT_S3_SECRET_ACCESS_KEY = ""
     ATTACHMENT_S3_ADDRESSING_STYLE = "auto"  # "path" for servers without bucket host names
     ATTACHMENT_S3_TIMEOUT_SECONDS = 10
+    # Maps (see docs/maps.md): the tiles of the shelter map and of an officer's household
+    # map. GSI's 地理院タイル need their attribution shown; another tile server needs its own.
+    MAP_TILE_URL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = (
+        '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
+    )
+    MAP_MAX_ZOOM = 18
+    # Finding a household's place from its address: "" (off), "gsi" (国土地理院の住所検索)
+    # or "nominatim" (OpenStreetMap). GEOCODER_URL: empty = the service's public address.
+    GEOCODER = ""
+    GEOCODER_URL = ""
+    GEOCODER_USER_AGENT = "jichikai"
+    GEOCODER_TIMEOUT_SECONDS = 5.0

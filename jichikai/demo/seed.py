@@ -116,7 +116,8 @@ def _create_organisation() -> Association:
 
     blocks = [create_block(association, f"{n}班") for n in range(1, BLOCK_COUNT + 1)]
     for b_index, block in enumerate(blocks):
-        town = chosen[b_index % len(chosen)]["town"]
+        chosen_town = chosen[b_index % len(chosen)]
+        town = chosen_town["town"]
         for h_index in range(HOUSEHOLDS_PER_BLOCK):
             surname, surname_kana = SURNAMES[(b_index * 7 + h_index) % len(SURNAMES)]
             elderly_alone = h_index in (3, 8)
@@ -132,6 +133,10 @@ def _create_organisation() -> Association:
                 needs_assistance=h_index == 8,
                 assistance_note="足が不自由で、ひとりでは避難できません。" if h_index == 8 else "",
             )
+            # Near the town's representative point (a made-up home, like the address).
+            spread = random.Random(f"home-{b_index}-{h_index}")
+            household.lat = round(chosen_town["lat"] + spread.uniform(-0.0015, 0.0015), 6)
+            household.lon = round(chosen_town["lng"] + spread.uniform(-0.0015, 0.0015), 6)
             people = 1 if elderly_alone else min(household.people_count, 3)
             for p_index in range(people):
                 given, given_kana = GIVEN_NAMES[

@@ -335,28 +335,36 @@ def record_call_api(data):
 @blp.response(200, NearbySchema)
 @api_login_required
 def nearby(query):
-    """The association's open shelters suitable for a hazard, nearest first."""
+    """The association's shelters members may go to, for a hazard: closed ones left out,
+    full ones last, nearest first to the given place or else to the household's."""
     event = active_event(current_user.association_id)
     hazard = query["hazard"] or (event.kind if event else None)
+    here = (query["lat"], query["lon"]) if None not in (query["lat"], query["lon"]) else None
+    home = current_user.household.location if current_user.household else None
     states = nearest_shelters(
         current_user.association,
         event.id if event else None,
         hazard,
-        (query["lat"], query["lon"]),
+        here or home,
         limit=20,
     )
     return {
+        "origin": "here" if here else ("home" if home else ""),
         "shelters": [
             {
                 "id": s.shelter.id,
                 "name": s.shelter.name,
                 "lat": s.shelter.lat,
                 "lon": s.shelter.lon,
-                "distance_m": round(s.distance_m),
+                "distance_m": round(s.distance_m) if s.distance_m is not None else None,
                 "facility_type": s.shelter.facility_type,
                 "is_open": s.is_open,
+                "state": s.state,
+                "is_full": s.is_full,
+                "people": s.people,
                 "capacity": s.capacity,
+                "directions_url": s.directions_url,
             }
             for s in states
-        ]
+        ],
     }

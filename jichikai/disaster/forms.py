@@ -103,14 +103,27 @@ class OwnPlaceForm(PageForm):
     note = TextAreaField(_l("メモ"), validators=[Length(max=1000)])
 
 
+CAPACITY_RANGE = _l("人数は 0 から 100000 までにしてください。")
+
+
 class ShelterMarkForm(PageForm):
-    is_open = RadioField(
+    state = RadioField(
         _l("開設"),
-        choices=[SelectChoice("1", _l("開いている")), SelectChoice("0", _l("閉じている"))],
-        default="1",
+        choices=[
+            SelectChoice("open", _l("開設")),
+            SelectChoice("full", _l("満員")),
+            SelectChoice("closed", _l("閉鎖")),
+        ],
+        validators=[InputRequired(_l("開設・満員・閉鎖から選んでください。"))],
     )
     capacity = IntegerField(
-        _l("受け入れられる人数"), validators=[Optional(), NumberRange(0, 100000)]
+        _l("受け入れられる人数"), validators=[Optional(), NumberRange(0, 100000, CAPACITY_RANGE)]
+    )
+
+
+class ShelterCapacityForm(PageForm):
+    capacity = IntegerField(
+        _l("受け入れられる人数"), validators=[Optional(), NumberRange(0, 100000, CAPACITY_RANGE)]
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TenantMixin, UTCDateTime, utcnow
@@ -115,6 +116,8 @@ class AssociationShelter(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     shelter_id: Mapped[int] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # How many people it takes, as the association knows it; None: the official data's figure.
+    capacity: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     shelter: Mapped[Shelter] = relationship()
@@ -148,8 +151,16 @@ class DisasterEvent(TenantMixin, db.Model):
         return self.ended_at is None
 
 
+# A shelter's state during an event, as members see it.
+SHELTER_OPEN = "open"  # 開設
+SHELTER_FULL = "full"  # 満員 (open, but taking nobody more)
+SHELTER_CLOSED = "closed"  # 閉鎖
+SHELTER_UNKNOWN = "unknown"  # 未確認: nobody has said yet
+SHELTER_STATES = (SHELTER_OPEN, SHELTER_FULL, SHELTER_CLOSED, SHELTER_UNKNOWN)
+
+
 class EventShelter(TenantMixin, db.Model):
-    """A shelter's state during one event: open or closed, with an optional capacity."""
+    """A shelter's state during one event: open, full or closed, with an optional capacity."""
 
     __table_args__ = (UniqueConstraint("event_id", "shelter_id"),)
 
@@ -159,6 +170,8 @@ class EventShelter(TenantMixin, db.Model):
     )
     shelter_id: Mapped[int] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Open but full (満員): offered last, with a warning.
+    full: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     capacity: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))

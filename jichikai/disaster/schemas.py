@@ -271,8 +271,9 @@ class RollCallQuerySchema(Schema):
 
 
 class NearbyQuerySchema(Schema):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    # Where the phone is; without both, the member's household's place (if known).
+    lat = fields.Float(load_default=None, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, validate=validate.Range(-180, 180))
     hazard = fields.Str(load_default=None, validate=validate.OneOf(KINDS))
 
 
@@ -281,11 +282,18 @@ class NearbyShelterSchema(Schema):
     name = fields.Str()
     lat = fields.Float()
     lon = fields.Float()
-    distance_m = fields.Int()
+    distance_m = fields.Int(allow_none=True)
     facility_type = fields.Str()
     is_open = fields.Bool(allow_none=True)
+    # "open", "full", "closed" (never offered) or "unknown"; full ones come last.
+    state = fields.Str()
+    is_full = fields.Bool()
+    people = fields.Int()
     capacity = fields.Int(allow_none=True)
+    directions_url = fields.Str()
 
 
 class NearbySchema(Schema):
+    # "here" (the lat/lon given), "home" (the household's place) or "" (no order by distance).
+    origin = fields.Str()
     shelters = fields.List(fields.Nested(NearbyShelterSchema))

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
 from ..database import utcnow
@@ -493,6 +493,7 @@ def household_members(member: Member) -> list[Member]:
         db.session.scalars(
             select(Member)
             .where(Member.household_id == member.household_id, Member.active.is_(True))
+            .options(joinedload(Member.household))  # its place orders the shelters
             .order_by(Member.id)
         )
     )
@@ -639,6 +640,7 @@ class ShelterCount:
     people: int
     capacity: int | None
     is_open: bool | None
+    full: bool = False  # marked 満員 by an officer
 
 
 @dataclass
@@ -765,7 +767,11 @@ def dashboard(event: DisasterEvent, now: datetime | None = None) -> Dashboard:
         seen.add(state.shelter.id)
         shelters.append(
             ShelterCount(
-                state.shelter, people_at.get(state.shelter.id, 0), state.capacity, state.is_open
+                state.shelter,
+                people_at.get(state.shelter.id, 0),
+                state.capacity,
+                state.is_open,
+                state.full,
             )
         )
     for shelter_id in set(people_at) - seen:  # a shelter removed from the choice meanwhile

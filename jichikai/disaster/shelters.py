@@ -7,6 +7,7 @@ import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from flask_babel import gettext as _
 from geopy.distance import geodesic
@@ -22,11 +23,17 @@ from .models import (
     FACILITY_SHELTER,
     FACILITY_TYPES,
     HAZARDS,
+    SHELTER_CLOSED,
+    SHELTER_FULL,
+    SHELTER_OPEN,
+    SHELTER_UNKNOWN,
     SOURCE_DA_EMERGENCY,
     SOURCE_GSI_EMERGENCY,
     SOURCE_GSI_SHELTER,
     SOURCE_OWN,
+    STATUS_AT_SHELTER,
     AssociationShelter,
+    CheckIn,
     EventShelter,
     Shelter,
 )
@@ -524,13 +531,17 @@ def set_chosen_shelters(association: Association, shelter_ids: Iterable[int]) ->
         if unknown:
             raise ValueError(_("選べない避難所が含まれています。"))
     _lock_choice(association)
+    kept = association_capacities(association.id)  # a shelter chosen again keeps its figure
     db.session.execute(
         delete(AssociationShelter).where(AssociationShelter.association_id == association.id)
     )
     for position, shelter_id in enumerate(wanted):
         db.session.add(
             AssociationShelter(
-                association_id=association.id, shelter_id=shelter_id, position=position
+                association_id=association.id,
+                shelter_id=shelter_id,
+                position=position,
+                capacity=kept.get(shelter_id),
             )
         )
     db.session.flush()
@@ -545,16 +556,73 @@ class ShelterState:
     is_open: bool | None  # None: nobody has said yet
     capacity: int | None
     distance_m: float | None = None
+    full: bool = False
+    # People reported there in the event (each member's latest report, with those with them).
+    people: int = 0
+
+    @property
+    def state(self) -> str:
+        """開設 / 満員 / 閉鎖 / 未確認 (SHELTER_STATES)."""
+        if self.is_open is None:
+            return SHELTER_UNKNOWN
+        if not self.is_open:
+            return SHELTER_CLOSED
+        return SHELTER_FULL if self.is_full else SHELTER_OPEN
+
+    @property
+    def is_full(self) -> bool:
+        """Marked full by an officer, or as many people reported there as it takes."""
+        if self.is_open is False:
+            return False
+        return self.full or (self.capacity is not None and self.people >= self.capacity)
+
+    @property
+    def directions_url(self) -> str:
+        return directions_url(self.shelter.lat, self.shelter.lon)
+
+    @property
+    def geo_uri(self) -> str:
+        return geo_uri(self.shelter.lat, self.shelter.lon, self.shelter.name)
+
+
+def directions_url(lat: float, lon: float) -> str:
+    """A walking route to a place in the phone's map app (Google Maps' cross-platform URL)."""
+    return (
+        f"https://www.google.com/maps/dir/?api=1&travelmode=walking&destination={lat:.6f},{lon:.6f}"
+    )
+
+
+def geo_uri(lat: float, lon: float, name: str = "") -> str:
+    """A geo: URI (RFC 5870) that Android opens in the map app of the member's choice."""
+    label = f"({quote(name)})" if name else ""
+    return f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}{label}"
+
+
+def _headcounts(event_id: int):
+    """A select of (shelter_id, people): each member's latest report at a shelter in an
+    event, with the people beyond the members it counted."""
+    latest = (
+        select(func.max(CheckIn.id)).where(CheckIn.event_id == event_id).group_by(CheckIn.member_id)
+    )
+    return (
+        select(CheckIn.shelter_id, func.sum(1 + CheckIn.extra_people).label("people"))
+        .where(
+            CheckIn.id.in_(latest),
+            CheckIn.status == STATUS_AT_SHELTER,
+            CheckIn.shelter_id.is_not(None),
+        )
+        .group_by(CheckIn.shelter_id)
+    )
 
 
 def shelter_states(association: Association, event_id: int | None) -> list[ShelterState]:
-    """The association's shelters with their state in an event.
+    """The association's shelters with their state and headcount in an event.
 
     An association that has chosen its shelters (the usual case once set up) costs one query:
-    the choice, the shelters and the event's marks together.
+    the choice, the shelters, the event's marks and the headcounts together.
     """
     chosen = (
-        select(Shelter)
+        select(Shelter, AssociationShelter.capacity)
         .join(
             AssociationShelter,
             (AssociationShelter.shelter_id == Shelter.id)
@@ -562,31 +630,57 @@ def shelter_states(association: Association, event_id: int | None) -> list[Shelt
         )
         .order_by(AssociationShelter.position, Shelter.name)
     )
+    people: dict[int, int] = {}
     if event_id is not None:
-        chosen = chosen.add_columns(EventShelter).outerjoin(
-            EventShelter,
-            (EventShelter.shelter_id == Shelter.id) & (EventShelter.event_id == event_id),
+        counts = _headcounts(event_id).subquery()
+        chosen = (
+            chosen.add_columns(EventShelter, counts.c.people)
+            .outerjoin(
+                EventShelter,
+                (EventShelter.shelter_id == Shelter.id) & (EventShelter.event_id == event_id),
+            )
+            .outerjoin(counts, counts.c.shelter_id == Shelter.id)
         )
-        rows = [(shelter, mark) for shelter, mark in db.session.execute(chosen)]
+        rows = []
+        for shelter, own, mark, count in db.session.execute(chosen):
+            rows.append((shelter, own, mark))
+            people[shelter.id] = int(count or 0)
     else:
-        rows = [(shelter, None) for shelter in db.session.scalars(chosen)]
-    if not rows:  # no choice yet: the shelters near the centre, and the event's marks
+        rows = [(shelter, own, None) for shelter, own in db.session.execute(chosen)]
+    if not rows:  # no choice yet: the shelters near the centre, with the event's marks
         radius = float(association.setting("shelter_radius_m"))
+        near = shelters_within(association, radius)
         marks: dict[int, EventShelter] = {}
-        if event_id is not None:
-            marks = {
-                mark.shelter_id: mark
-                for mark in db.session.scalars(
-                    select(EventShelter).where(EventShelter.event_id == event_id)
+        if event_id is not None and near:
+            counts = _headcounts(event_id).subquery()
+            for shelter_id, mark, count in db.session.execute(
+                select(Shelter.id, EventShelter, counts.c.people)
+                .outerjoin(
+                    EventShelter,
+                    (EventShelter.shelter_id == Shelter.id) & (EventShelter.event_id == event_id),
                 )
-            }
-        rows = [
-            (shelter, marks.get(shelter.id)) for shelter in shelters_within(association, radius)
-        ]
+                .outerjoin(counts, counts.c.shelter_id == Shelter.id)
+                .where(Shelter.id.in_([s.id for s in near]))
+            ):
+                if mark is not None:
+                    marks[shelter_id] = mark
+                people[shelter_id] = int(count or 0)
+        rows = [(shelter, None, marks.get(shelter.id)) for shelter in near]
     states = []
-    for shelter, mark in rows:
-        capacity = mark.capacity if mark and mark.capacity is not None else shelter.capacity
-        states.append(ShelterState(shelter, mark.is_open if mark else None, capacity))
+    for shelter, own, mark in rows:
+        capacity = next(
+            (c for c in (mark.capacity if mark else None, own, shelter.capacity) if c is not None),
+            None,
+        )
+        states.append(
+            ShelterState(
+                shelter,
+                mark.is_open if mark else None,
+                capacity,
+                full=bool(mark and mark.full),
+                people=people.get(shelter.id, 0),
+            )
+        )
     return states
 
 
@@ -597,25 +691,43 @@ def nearest_shelters(
     position: tuple[float, float] | None,
     limit: int | None = None,
 ) -> list[ShelterState]:
-    """Open (or not yet marked) shelters suitable for the hazard, nearest first with a position."""
+    """The shelters members may go to, for the hazard: closed ones left out; open ones
+    first, then those nobody has marked, full ones last; nearest first within each when
+    `position` is known (the phone's, else the household's)."""
     states = [
         state
         for state in shelter_states(association, event_id)
         if state.is_open is not False and state.shelter.suits(kind)
     ]
-    if position is not None:
-        for state in states:
-            state.distance_m = geodesic(position, (state.shelter.lat, state.shelter.lon)).meters
-        states.sort(key=lambda s: (s.is_open is not True, s.distance_m))
-    else:
-        states.sort(key=lambda s: s.is_open is not True)
+    states = order_for_members(states, position)
     return states[:limit] if limit else states
 
 
+def order_for_members(
+    states: list[ShelterState], position: tuple[float, float] | None
+) -> list[ShelterState]:
+    """Open shelters first, then those nobody has marked, then full ones, closed ones last;
+    nearest first within each when `position` is known (distances are set on the states)."""
+    if position is not None:
+        for state in states:
+            state.distance_m = geodesic(position, (state.shelter.lat, state.shelter.lon)).meters
+    return sorted(
+        states,
+        key=lambda s: (s.is_open is False, s.is_full, s.is_open is not True, s.distance_m or 0.0),
+    )
+
+
 def mark_shelter(
-    event, shelter: Shelter, *, is_open: bool, capacity: int | None, by
+    event,
+    shelter: Shelter,
+    *,
+    is_open: bool,
+    capacity: int | None,
+    by,
+    full: bool = False,
 ) -> EventShelter:
-    """Mark a shelter open or closed during an event, with an optional capacity (flushes)."""
+    """Mark a shelter open, full or closed during an event, with an optional capacity
+    (flushes)."""
     if event.ended_at is not None:
         raise ValueError(_("この災害モードは終わっています。"))
     if capacity is not None and not 0 <= capacity <= 100_000:
@@ -631,11 +743,54 @@ def mark_shelter(
         )
         db.session.add(mark)
     mark.is_open = is_open
+    mark.full = bool(is_open and full)
     mark.capacity = capacity
     mark.updated_at = utcnow()
     mark.updated_by_id = by.id if by is not None else None
     db.session.flush()
     return mark
+
+
+def association_capacities(association_id: int) -> dict[int, int | None]:
+    """{shelter id: capacity the association keeps} for its chosen shelters."""
+    return dict(
+        db.session.execute(
+            select(AssociationShelter.shelter_id, AssociationShelter.capacity).where(
+                AssociationShelter.association_id == association_id
+            )
+        ).all()
+    )
+
+
+def set_shelter_capacity(association: Association, shelter: Shelter, capacity: int | None, by):
+    """The number of people a shelter takes, as the association knows it (flushes).
+
+    Stored with the association's choice; an association still using the default (the
+    shelters near its centre) has that list saved as its choice first.
+    """
+    if capacity is not None and not 0 <= capacity <= 100_000:
+        raise ValueError(_("人数は 0 から 100000 までにしてください。"))
+    if not has_explicit_choice(association.id):
+        set_chosen_shelters(association, chosen_shelter_ids(association))
+    row = db.session.scalar(
+        select(AssociationShelter).where(
+            AssociationShelter.association_id == association.id,
+            AssociationShelter.shelter_id == shelter.id,
+        )
+    )
+    if row is None:
+        raise ValueError(_("この自治会の避難所ではありません。"))
+    row.capacity = capacity
+    if by is not None:  # an officer's change; the demo's figures are not logged
+        record(
+            "shelters.capacity",
+            association_id=association.id,
+            actor=by,
+            target=shelter,
+            capacity=capacity,
+        )
+    db.session.flush()
+    return row
 
 
 def count_shelters() -> int:

@@ -46,6 +46,7 @@ from .calls import (
 from .forms import (
     EndEventForm,
     OwnPlaceForm,
+    ShelterCapacityForm,
     ShelterMarkForm,
     ShelterUploadForm,
     StartEventForm,
@@ -90,6 +91,7 @@ from .shelters import (
     MAX_ERRORS_SHOWN,
     ShelterImportError,
     add_own_place,
+    association_capacities,
     association_shelters,
     has_explicit_choice,
     import_shelters,
@@ -144,6 +146,16 @@ def facility_labels() -> dict[str, str]:
     }
 
 
+def shelter_state_labels() -> dict[str, str]:
+    """A shelter's state during an event (ShelterState.state)."""
+    return {
+        "open": _("開設"),
+        "full": _("満員"),
+        "closed": _("閉鎖"),
+        "unknown": _("未確認"),
+    }
+
+
 def outcome_labels() -> dict[str, str]:
     """What a leader's call or visit found."""
     return {
@@ -180,6 +192,7 @@ def disaster_labels():
         "kind_labels": kind_labels,
         "facility_labels": facility_labels,
         "outcome_labels": outcome_labels,
+        "shelter_state_labels": shelter_state_labels,
         "call_reason_labels": call_reason_labels,
         "answer_channel_labels": answer_channel_labels,
     }
@@ -239,12 +252,17 @@ def _checkin_context(event: DisasterEvent, step: int = 1, error: str = "", form=
     g.disaster_own_report = latest.get(current_user.id)  # for the banner, without a query
     chosen = [int(i) for i in form.getlist("member_ids") if str(i).isdigit()] if form else []
     position = _position(form) if form else None
+    # Nearest first: to where the phone is, else to the household's home.
+    home = next((p.household.location for p in people if p.household is not None), None)
+    origin = "here" if position else ("home" if home else "")
     shelters = []
     if step == 2 and form.get("status") == STATUS_AT_SHELTER:
-        shelters = nearest_shelters(current_user.association, event.id, event.kind, position)
+        shelters = nearest_shelters(
+            current_user.association, event.id, event.kind, position or home
+        )
     elif step == 1:
         # Kept in the page for the offline outbox: choosing a shelter must work without a network.
-        shelters = nearest_shelters(current_user.association, event.id, event.kind, None)
+        shelters = nearest_shelters(current_user.association, event.id, event.kind, home)
     return {
         "event": event,
         "people": people,
@@ -259,6 +277,7 @@ def _checkin_context(event: DisasterEvent, step: int = 1, error: str = "", form=
         "note": form.get("note", "") if form else "",
         "shelters": shelters,
         "position": position,
+        "origin": origin,
         "help_kinds": HELP_KINDS,
         "statuses": STATUSES,
         "error": error,
@@ -802,13 +821,15 @@ def mark(event_id: int, shelter_id: int):
         abort(404)
     form = ShelterMarkForm()
     if not form.validate_on_submit():
-        flash(_("人数は 0 から 100000 までにしてください。"), "error")
+        message = next(iter(form.errors.values()))[0]
+        flash(str(message), "error")
         return redirect(url_for("disaster.event_page", event_id=event.id))
     try:
         mark_shelter(
             event,
             shelter,
-            is_open=form.is_open.data == "1",
+            is_open=form.state.data != "closed",
+            full=form.state.data == "full",
             capacity=form.capacity.data,
             by=current_user,
         )
@@ -836,6 +857,9 @@ def _shelters_page(upload=None, own=None, errors=None, status=200):
         candidates=candidates,
         chosen_ids=chosen_ids,
         explicit=has_explicit_choice(association.id),
+        chosen=chosen,
+        capacities=association_capacities(association.id),
+        capacity_form=ShelterCapacityForm(),
         radius=int(radius),
         upload=upload or ShelterUploadForm(),
         own=own or OwnPlaceForm(),

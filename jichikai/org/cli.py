@@ -94,3 +94,46 @@ def import_roster(association_id: int, apply_: bool, file) -> None:
     click.echo(
         f"imported: {totals['new_households']} new households, {totals['new_members']} new members"
     )
+
+
+@roster_cli.command("locate")
+@click.option("--association", "association_id", type=int, required=True, help="Association id.")
+@click.option(
+    "--delay", default=1.0, show_default=True, help="Seconds between requests (Nominatim: 1)."
+)
+def locate_households(association_id: int, delay: float) -> None:
+    """Find the place of each household with an address and no place yet (GEOCODER)."""
+    import time
+
+    from sqlalchemy import select
+
+    from .geocoding import LocationError, geocoder, locate_household
+    from .models import Association, Household
+
+    if db.session.get(Association, association_id) is None:
+        raise click.ClickException(f"no association {association_id}")
+    if geocoder() is None:
+        raise click.ClickException("GEOCODER is not set (gsi or nominatim); see docs/maps.md")
+    households = db.session.scalars(
+        select(Household)
+        .where(
+            Household.association_id == association_id,
+            Household.lat.is_(None),
+            (Household.town != "") | (Household.address_line != ""),
+        )
+        .order_by(Household.id)
+    ).all()
+    found = 0
+    for index, household in enumerate(households):
+        if index and delay > 0:
+            time.sleep(delay)  # the public services allow about one request per second
+        try:
+            lat, lon = locate_household(household, by=None)
+        except LocationError as error:
+            db.session.rollback()
+            click.echo(f"{household.id}\t{household.name}\tnot found: {error}")
+            continue
+        db.session.commit()
+        found += 1
+        click.echo(f"{household.id}\t{household.name}\t{lat},{lon}")
+    click.echo(f"{found} of {len(households)} households located")

@@ -5,6 +5,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DecimalField,
+    FloatField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -231,3 +232,14 @@ class AuditFilterForm(PageForm):
         csrf = False
 
     action = SelectField(_l("種類"), validators=[Optional()])
+
+
+class HouseholdLocationForm(PageForm):
+    """Where a household lives: typed, or put in by a tap on the map (static/js/map.js)."""
+
+    lat = FloatField(
+        _l("緯度"),
+        validators=[Optional()],
+        description=_l("例：35.8612（地図をタップすると入ります）"),
+    )
+    lon = FloatField(_l("経度"), validators=[Optional()], description=_l("例：139.6176"))

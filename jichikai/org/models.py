@@ -78,7 +78,17 @@ class Household(TenantMixin, db.Model):
     paper_only: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_assistance: Mapped[bool] = mapped_column(Boolean, default=False)
     assistance_note: Mapped[str] = mapped_column(Text, default="")
+    # Where the household lives (WGS84): from the roster, an officer's map or the geocoder.
+    # Members' shelters are listed nearest to it when the phone does not say where it is.
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def location(self) -> tuple[float, float] | None:
+        if self.lat is None or self.lon is None:
+            return None
+        return self.lat, self.lon
 
     block: Mapped[Block] = relationship(back_populates="households")
     members: Mapped[list[Member]] = relationship(back_populates="household", order_by="Member.id")

@@ -20,6 +20,7 @@ from ..audit.services import record
 from ..database import utcnow
 from ..emails import EmailError, normalize_email
 from ..extensions import db
+from .geocoding import LocationError, check_location
 from .models import Association, Block, Household, Member, RosterImport
 from .permissions import can_manage_association, can_manage_member
 from .services import create_block, set_member_active
@@ -44,6 +45,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "needs_assistance": ("needs_assistance", "要支援", "要支援者"),
     "assistance_note": ("assistance_note", "支援メモ", "支援の内容"),
     "email": ("email", "メール", "メールアドレス"),
+    "lat": ("lat", "緯度", "latitude"),
+    "lon": ("lon", "経度", "longitude", "lng"),
 }
 REQUIRED = ("block", "household", "name")
 HOUSEHOLD_COLUMNS = (
@@ -54,6 +57,8 @@ HOUSEHOLD_COLUMNS = (
     "paper_only",
     "needs_assistance",
     "assistance_note",
+    "lat",
+    "lon",
 )
 # Column key -> household attribute.
 HOUSEHOLD_ATTRIBUTES = {
@@ -64,6 +69,8 @@ HOUSEHOLD_ATTRIBUTES = {
     "paper_only": "paper_only",
     "needs_assistance": "needs_assistance",
     "assistance_note": "assistance_note",
+    "lat": "lat",
+    "lon": "lon",
 }
 MAX_LENGTHS = {
     "block": 100,
@@ -290,6 +297,24 @@ def _row_fields(row: RosterRow, columns: list[str], errors: list[RowError]) -> d
             )
         else:
             fields["people_count"] = int(count)
+    if values.get("lat") or values.get("lon"):
+        try:
+            lat, lon = check_location(
+                float(unicodedata.normalize("NFKC", values.get("lat", "")).strip()),
+                float(unicodedata.normalize("NFKC", values.get("lon", "")).strip()),
+            )
+        except ValueError as error:  # LocationError, or not a number at all
+            message = str(error) if isinstance(error, LocationError) else ""
+            found.append(
+                _(
+                    "「緯度」「経度」は両方を数字で書いてください（「%(lat)s」「%(lon)s」）%(reason)s",
+                    lat=values.get("lat", ""),
+                    lon=values.get("lon", ""),
+                    reason=message,
+                )
+            )
+        else:
+            fields["lat"], fields["lon"] = lat, lon
     email = None
     if values.get("email"):
         try:

@@ -124,6 +124,8 @@ FIELD_LABELS = {
     "paper_only": _l("紙のみ"),
     "needs_assistance": _l("要支援"),
     "assistance_note": _l("支援メモ"),
+    "lat": _l("緯度"),
+    "lon": _l("経度"),
     "kana": _l("ふりがな"),
     "notify_email": _l("連絡用メール"),
     "active": _l("利用の再開"),

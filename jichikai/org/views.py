@@ -21,6 +21,7 @@ from .forms import (
     RoleForm,
     role_choices,
 )
+from .location_views import household_page
 from .models import DEFAULT_SETTINGS, Block, Household, Member, RoleAssignment
 from .permissions import (
     can_assign_role,
@@ -241,7 +242,7 @@ def household_edit(household_id: int):
         flash(_("「%(name)s」を保存しました。", name=household.name))
         return redirect(url_for("org.households", block=block.id))
     status = 422 if form.errors else 200
-    return render_template("org/household_form.html", form=form, household=household), status
+    return household_page(household, form, status)
 
 
 # Members

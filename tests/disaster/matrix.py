@@ -33,6 +33,12 @@ def _shelter_url(world) -> str:
     return f"/disaster/events/{event.id}/shelters/{place.id}"
 
 
+def _capacity_url(world) -> str:
+    place = add_own_place(world.association, name="公民館", lat=35.854, lon=139.611)
+    db.session.commit()
+    return f"/disaster/shelters/{place.id}/capacity"
+
+
 def _paper_member_id(world) -> int:
     return db.session.scalar(
         select(Member.id).where(Member.household_id == world.paper_household.id)
@@ -105,7 +111,7 @@ CASES = [
         "POST",
         _shelter_url,
         officers_in_a,
-        form=lambda w: {"is_open": "1", "capacity": "40"},
+        form=lambda w: {"state": "open", "capacity": "40"},
         id="disaster-mark-shelter",
     ),
     Case("GET", _with_event("/disaster/checkin"), logged_in(200), id="disaster-checkin"),
@@ -161,6 +167,15 @@ CASES = [
         id="disaster-rollcall-call",
     ),
     Case("GET", lambda w: "/disaster/shelters", officers_only(), id="disaster-shelters"),
+    Case("GET", _with_event("/disaster/map"), logged_in(200), id="disaster-map"),
+    Case("GET", lambda w: "/disaster/map", logged_in(200), id="disaster-map-no-event"),
+    Case(
+        "POST",
+        _capacity_url,
+        officers_only(302),
+        form=lambda w: {"capacity": "80"},
+        id="disaster-shelter-capacity",
+    ),
     Case(
         "POST",
         lambda w: "/disaster/shelters/choose",

@@ -116,7 +116,7 @@ def test_closed_shelters_are_not_offered_and_capacity_shows(app, world, client, 
     as_member(world.officer)
     response = client.post(
         f"/disaster/events/{event.id}/shelters/{shelters[1].id}",
-        data={"is_open": "1", "capacity": "120"},
+        data={"state": "open", "capacity": "120"},
     )
     assert response.status_code == 302
     board = dashboard(event)

@@ -136,7 +136,7 @@ def test_elsewhere_offers_the_events_shelters_and_places_by_taps(app, client, wo
     url = link(world.member, event, "elsewhere")
 
     html = page(client.get(url))
-    assert "集会所" in html and "桜小学校" in html and "開設中" in html
+    assert "集会所" in html and "桜小学校" in html and 'shelter-open">開設<' in html
     assert "閉じた公民館" not in html
     assert 'name="place" value="car"' in html
     assert '<input type="text"' not in html  # taps only

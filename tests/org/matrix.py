@@ -120,6 +120,20 @@ CASES = [
         form=_household_form,
         id="household-save",
     ),
+    Case(
+        "POST",
+        lambda w: f"/admin/households/{w.household.id}/location",
+        officers_only(302),
+        form=lambda w: {"lat": "35.8551", "lon": "139.6123", "action": "save"},
+        id="household-location",
+    ),
+    Case(
+        "POST",
+        lambda w: f"/admin/households/{w.outsider_household.id}/location",
+        officers_only(404),
+        form=lambda w: {"lat": "35.8551", "lon": "139.6123", "action": "save"},
+        id="household-location-other-association",
+    ),
     # Members
     Case("GET", lambda w: "/admin/members", officers_only(), id="members"),
     Case("GET", lambda w: "/admin/members/new", officers_only(), id="member-new"),
