@@ -1,10 +1,10 @@
-"""Acting on a trigger (start the event or ask the officers), and cancellations."""
+"""Acting on a trigger (start the event or ask the officers), cancellations and liftings."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
@@ -15,6 +15,7 @@ from ..org.services import officers_of
 from ..push.services import DISASTER_TTL, KIND_DISASTER, KIND_URGENT
 from ..reach.services import Message, notify, simple
 from . import URL_PREFIX
+from .kinds import R06_TYPES
 from .messages import (
     VFVO50,
     VPWW53,
@@ -38,6 +39,8 @@ from .rules import (
     alert_key,
     drill_for,
     earthquake_key,
+    r06_key_prefixes,
+    r06_lifted,
     report_time,
     tsunami_key,
     volcano_key,
@@ -327,7 +330,7 @@ def cancelled_alerts(
             JmaAlert.event_key.startswith(volcano_key(message, drill, ""), autoescape=True),
             JmaAlert.created_at >= now - CANCEL_WINDOW,
         )
-    elif message.type_code in (VPWW53, VXWW50):
+    elif message.type_code in (VPWW53, VXWW50, *R06_TYPES):
         prefix = alert_key(drill, "weather", message.type_code, "")
         query = query.where(
             JmaAlert.event_key.startswith(prefix, autoescape=True),
@@ -361,3 +364,52 @@ def tell_cancelled(alert: JmaAlert, message: JmaMessage, now: datetime) -> None:
         ),
     )
     record("jma.cancelled", association_id=alert.association_id, target=alert)
+
+
+# -- liftings (解除) of R06 warnings ---------------------------------------------------------
+
+
+def lifted_alerts(association: Association, message: JmaMessage, now: datetime) -> list[JmaAlert]:
+    """The association's alerts an R06 message lifts (解除 in its municipality), not yet told."""
+    settings = JmaSettings.of(association)
+    drill = drill_for(message, settings)
+    if drill is None or not r06_lifted(message, settings):
+        return []
+    prefixes = r06_key_prefixes(message.type_code, drill, settings.warning_area_code)
+    candidates = db.session.scalars(
+        select(JmaAlert).where(
+            JmaAlert.association_id == association.id,
+            JmaAlert.cancelled_at.is_(None),
+            JmaAlert.action != ACTION_DISMISSED,
+            JmaAlert.created_at >= now - CANCEL_WINDOW,
+            or_(*(JmaAlert.event_key.startswith(p, autoescape=True) for p in prefixes)),
+        )
+    )
+    return [alert for alert in candidates if not (alert.source or {}).get("lifted_at")]
+
+
+def tell_lifted(alert: JmaAlert, message: JmaMessage, now: datetime) -> None:
+    """Record that JMA lifted the alert's warning and tell the officers; it ends nothing."""
+    alert.source = (alert.source or {}) | {
+        "lifted_at": now.isoformat(),
+        "lifted_headline": message.headline[:1000],
+    }
+    if alert.action == ACTION_STARTED:
+        body = (
+            "気象庁が警報などを解除しました。安否確認は続いています。終えるかどうか決めてください。"
+        )
+    else:
+        body = "気象庁が警報などを解除しました。"
+    notify(
+        officers_of(alert.association_id),
+        Message(
+            kind=KIND_URGENT,
+            compose=simple(f"解除：{alert.title}", body, alert_path(alert)),
+            every_channel=True,
+            tag=f"jma-{alert.id}",
+            urgency="high",
+            ttl=DISASTER_TTL,
+            label="jma",
+        ),
+    )
+    record("jma.lifted", association_id=alert.association_id, target=alert)

@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from .kinds import REVISION_2026_TYPES
+from .kinds import R06_TYPES
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 JMX = "{http://xml.kishou.go.jp/jmaxml1/}"
@@ -45,10 +45,11 @@ VPWW53 = "VPWW53"  # 気象特別警報・警報・注意報
 VXWW50 = "VXWW50"  # 土砂災害警戒情報
 VTSE41 = "VTSE41"  # 津波警報・注意報・予報
 VFVO50 = "VFVO50"  # 噴火警報・予報
-SUPPORTED_TYPES = (VXSE51, VXSE53, VPWW53, VXWW50, VTSE41, VFVO50)
-# Known types that carry no rule here: VPWW54 repeats VPWW53; VPWW55-59 belong to the
-# warning system JMA introduces in 2026, whose codes are not evaluated yet (kinds.py).
-RECOGNISED_TYPES = ("VPWW54", *REVISION_2026_TYPES)
+# VPWW55-61: 気象警報・注意報（Ｒ０６）, one per phenomenon (kinds.R06_PHENOMENA).
+SUPPORTED_TYPES = (VXSE51, VXSE53, VPWW53, VXWW50, VTSE41, VFVO50, *R06_TYPES)
+# Known types that carry no rule here: VPWW54 repeats VPWW53, VPWS50 gathers the R06
+# messages of the whole country.
+RECOGNISED_TYPES = ("VPWW54", "VPWS50")
 
 TYPES_BY_TITLE = {
     "震度速報": VXSE51,
@@ -57,6 +58,8 @@ TYPES_BY_TITLE = {
     "土砂災害警戒情報": VXWW50,
     "津波警報・注意報・予報a": VTSE41,
     "噴火警報・予報": VFVO50,
+    "気象警報・注意報（Ｒ０６）（大雨）": "VPWW55",
+    "気象警報・注意報（Ｒ０６）（土砂）": "VPWW56",
 }
 
 _TYPE_IN_NAME = re.compile(r"(?:^|[_/])(V[A-Z]{3}\d{2})(?:[_.]|$)")
@@ -96,6 +99,8 @@ class WarningKind:
     code: str
     name: str
     status: str
+    last_code: str = ""
+    last_name: str = ""
 
 
 @dataclass
@@ -103,6 +108,7 @@ class WarningItem:
     area_code: str
     area_name: str
     kinds: list[WarningKind]
+    warning_type: str = ""  # Body/Warning/@type, e.g. 気象警報・注意報（市町村等）
 
 
 @dataclass(frozen=True)
@@ -243,7 +249,7 @@ def parse_message(data: bytes, type_code: str | None = None) -> JmaMessage:
     if type_code in (VXSE51, VXSE53):
         body = root.find(f"{SEISMOLOGY}Body")
         message.areas = _seismic_areas(body)
-    elif type_code in (VPWW53, VXWW50):
+    elif type_code in (VPWW53, VXWW50, *R06_TYPES):
         body = root.find(f"{METEOROLOGY}Body")
         message.warnings = _warning_items(body)
     elif type_code == VTSE41:
@@ -334,26 +340,30 @@ def _seismic_areas(body: Element | None) -> dict[str, SeismicArea]:
 
 
 def _warning_items(body: Element | None) -> list[WarningItem]:
-    """Body/Warning/Item with its Kind/{Code,Name,Status} and Area/{Code,Name}."""
+    """Body/Warning/Item with its Kind/{Code,Name,Status,LastKind} and Area/{Code,Name}."""
     items: list[WarningItem] = []
     if body is None:
         return items
     m = METEOROLOGY
-    for item in body.iterfind(f"{m}Warning/{m}Item"):
-        kinds = [
-            WarningKind(
-                code=_text(kind, f"{m}Code"),
-                name=_text(kind, f"{m}Name"),
-                status=_text(kind, f"{m}Status"),
-            )
-            for kind in item.iterfind(f"{m}Kind")
-        ]
-        for area in item.iterfind(f"{m}Area"):
-            items.append(
-                WarningItem(
-                    area_code=_text(area, f"{m}Code"),
-                    area_name=_text(area, f"{m}Name"),
-                    kinds=kinds,
+    for warning in body.iterfind(f"{m}Warning"):
+        for item in warning.iterfind(f"{m}Item"):
+            kinds = [
+                WarningKind(
+                    code=_text(kind, f"{m}Code"),
+                    name=_text(kind, f"{m}Name"),
+                    status=_text(kind, f"{m}Status"),
+                    last_code=_text(kind, f"{m}LastKind/{m}Code"),
+                    last_name=_text(kind, f"{m}LastKind/{m}Name"),
                 )
-            )
+                for kind in item.iterfind(f"{m}Kind")
+            ]
+            for area in item.iterfind(f"{m}Area"):
+                items.append(
+                    WarningItem(
+                        area_code=_text(area, f"{m}Code"),
+                        area_name=_text(area, f"{m}Name"),
+                        kinds=kinds,
+                        warning_type=warning.get("type", ""),
+                    )
+                )
     return items

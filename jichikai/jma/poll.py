@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..database import database_unavailable
 from ..extensions import db
 from ..org.models import Association
-from .alerts import act, cancelled_alerts, tell_cancelled
+from .alerts import act, cancelled_alerts, lifted_alerts, tell_cancelled, tell_lifted
 from .feed import Fetched, FetchError, fetch
 from .messages import (
     RECOGNISED_TYPES,
@@ -85,6 +85,7 @@ class PollReport:
     refused: int = 0
     alerts: list[JmaAlert] = field(default_factory=list)
     cancelled: list[JmaAlert] = field(default_factory=list)
+    lifted: list[JmaAlert] = field(default_factory=list)
 
     def say(self, line: str) -> None:
         self.lines.append(line)
@@ -94,6 +95,7 @@ class PollReport:
         return (
             f"{self.fetched} fetched, {self.failed} failed, {len(self.alerts)} alerts, "
             f"{len(self.cancelled)} cancellations"
+            + (f", {len(self.lifted)} lifted" if self.lifted else "")
             + (f", {self.refused} refused" if self.refused else "")
         )
 
@@ -450,7 +452,7 @@ def _handle_entry(entry: FeedEntry, run: _FeedPass) -> None:
         report.say(f"  {name}: unknown type ({message.title}); skipped")
         return
 
-    alerts, cancelled = len(report.alerts), len(report.cancelled)
+    alerts, cancelled, lifted = len(report.alerts), len(report.cancelled), len(report.lifted)
     try:
         _set_entry(entry_id, status=ENTRY_PROCESSED, **read)
         report.say(
@@ -461,7 +463,7 @@ def _handle_entry(entry: FeedEntry, run: _FeedPass) -> None:
         db.session.commit()
     except Exception as error:  # the message was downloaded: record it as failed for good
         db.session.rollback()
-        del report.alerts[alerts:], report.cancelled[cancelled:]
+        del report.alerts[alerts:], report.cancelled[cancelled:], report.lifted[lifted:]
         if database_unavailable(error):
             raise  # the database is away, the message is fine: try it again later
         logger.exception("jma: applying %s failed", entry.link)
@@ -506,6 +508,10 @@ def _apply(message: JmaMessage, link: str, now: datetime, report: PollReport) ->
                 report.cancelled.append(alert)
                 report.say(f"    {association.name}: cancellation of {alert.title} told")
             continue
+        for alert in lifted_alerts(association, message, now):
+            tell_lifted(alert, message, now)
+            report.lifted.append(alert)
+            report.say(f"    {association.name}: lifting of {alert.title} told")
         trigger = evaluate(message, settings)
         if trigger is None:
             continue

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .kinds import (
     LANDSLIDE,
+    R06_CHOICES,
+    R06_EVENT_KINDS,
+    R06_LEVEL_CODES,
+    R06_LIFTED,
+    R06_MUNICIPAL,
+    R06_SHARED_WITH_VPWW53,
+    R06_TYPES,
     TSUNAMI_GRADES,
     TSUNAMI_NAMES,
     TSUNAMI_STARTS,
@@ -75,6 +83,8 @@ def evaluate(message: JmaMessage, settings: JmaSettings) -> Trigger | None:
         return _tsunami(message, settings, drill)
     if message.type_code == VFVO50:
         return _volcano(message, settings, drill)
+    if message.type_code in R06_TYPES:
+        return _r06_warning(message, settings, drill)
     return None
 
 
@@ -256,3 +266,83 @@ def _volcano(message: JmaMessage, settings: JmaSettings, drill: bool) -> Trigger
             drill=drill,
         )
     return None
+
+
+# -- 気象警報・注意報（Ｒ０６）: VPWW55-61 ---------------------------------------------------
+
+_LEVEL_IN_NAME = re.compile(r"^レベル([2-5２-５])")
+_HALF_WIDTH = str.maketrans("２３４５", "2345")
+
+
+def r06_level(type_code: str, code: str, name: str) -> int:
+    """The warning level of an R06 Kind (5 特別警報 ... 2 注意報), 0 when it has none."""
+    match = _LEVEL_IN_NAME.match(name)
+    if match:
+        return int(match.group(1).translate(_HALF_WIDTH))
+    return R06_LEVEL_CODES.get(type_code, {}).get(code, 0)
+
+
+def r06_key(message: JmaMessage, drill: bool, area_code: str, kind_code: str) -> str:
+    """One alert per municipality, kind and announcement; shared with VPWW53 where codes are."""
+    shared = kind_code in R06_SHARED_WITH_VPWW53.get(message.type_code, ())
+    type_code = VPWW53 if shared else message.type_code
+    return alert_key(drill, "weather", type_code, area_code, kind_code, report_time(message))
+
+
+def r06_key_prefixes(type_code: str, drill: bool, area_code: str) -> list[str]:
+    """The event keys an R06 message's municipality may have alerts under."""
+    prefixes = [alert_key(drill, "weather", type_code, area_code, "")]
+    for code in R06_SHARED_WITH_VPWW53.get(type_code, ()):
+        prefixes.append(alert_key(drill, "weather", VPWW53, area_code, code, ""))
+    return prefixes
+
+
+def _r06_items(message: JmaMessage, area_code: str):
+    for item in message.warnings:
+        if item.warning_type == R06_MUNICIPAL and item.area_code == area_code:
+            yield item
+
+
+def _r06_warning(message: JmaMessage, settings: JmaSettings, drill: bool) -> Trigger | None:
+    """VPWW55-61: a chosen level newly reached (issued or raised) in the municipality.
+
+    A kind still in force (継続), lowered (特別警報から危険警報) or lifted (解除) does nothing.
+    """
+    if not settings.warning_area_code:
+        return None
+    levels = [
+        R06_CHOICES[choice][1]
+        for choice in settings.weather_kinds
+        if choice in R06_CHOICES and R06_CHOICES[choice][0] == message.type_code
+    ]
+    if not levels:
+        return None
+    lowest = min(levels)
+    for item in _r06_items(message, settings.warning_area_code):
+        for kind in item.kinds:
+            if kind.status == R06_LIFTED:
+                continue
+            level = r06_level(message.type_code, kind.code, kind.name)
+            before = r06_level(message.type_code, kind.last_code, kind.last_name)
+            if level < lowest or level <= before:
+                continue
+            return Trigger(
+                event_key=r06_key(message, drill, item.area_code, kind.code),
+                kind=R06_EVENT_KINDS.get(message.type_code, "other"),
+                title=f"{kind.name}（{item.area_name}）",
+                reason=f"{item.area_name}に{kind.name}",
+                drill=drill,
+            )
+    return None
+
+
+def r06_lifted(message: JmaMessage, settings: JmaSettings) -> list[str]:
+    """The names of the kinds an R06 message lifts (解除) in the association's municipality."""
+    if message.type_code not in R06_TYPES or not settings.warning_area_code:
+        return []
+    return [
+        kind.name
+        for item in _r06_items(message, settings.warning_area_code)
+        for kind in item.kinds
+        if kind.status == R06_LIFTED
+    ]

@@ -35,7 +35,8 @@ def test_a_report_is_not_a_feed():
             "VXSE53",
         ),
         ("http://127.0.0.1:1/data/32-35_01_01_100806_VXSE51.xml", "VXSE51"),
-        ("http://127.0.0.1:1/data/VPWW55_new_warning_system.xml", "VPWW55"),
+        ("http://127.0.0.1:1/data/18_00_01_260830_VPWW55_fukui_L5.xml", "VPWW55"),
+        ("http://127.0.0.1:1/data/20260830_0_VPWS50_010000.xml", "VPWS50"),
         ("http://127.0.0.1:1/data/unknown_message.xml", None),
     ],
 )

@@ -112,7 +112,7 @@ def test_failures_are_logged_and_skipped(watching, jma, started, caplog):
         "VXSE53_truncated.xml",
         "missing_VXSE53.xml",  # 404
         "unknown_message.xml",
-        "VPWW55_new_warning_system.xml",
+        "20260830_0_VPWS50_010000.xml",
         "VXSE53_sakura_5plus.xml",
     ]
     report = _poll(jma.serve_feed("eqvol.xml", names))
@@ -122,9 +122,9 @@ def test_failures_are_logged_and_skipped(watching, jma, started, caplog):
     assert entries["missing_VXSE53.xml"].status == "failed"
     assert "404" in entries["missing_VXSE53.xml"].error
     assert entries["unknown_message.xml"].status == "skipped"
-    assert entries["VPWW55_new_warning_system.xml"].status == "unsupported"
+    assert entries["20260830_0_VPWS50_010000.xml"].status == "unsupported"
     assert entries["VXSE53_sakura_5plus.xml"].status == "processed"
-    assert jma.fetches_of("data/VPWW55_new_warning_system.xml") == 0
+    assert jma.fetches_of("data/20260830_0_VPWS50_010000.xml") == 0
     assert len(started.calls) == 1  # the good message still acted
     assert report.failed == 2
     assert "VXSE53_truncated.xml" in caplog.text
