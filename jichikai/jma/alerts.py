@@ -15,7 +15,7 @@ from ..org.services import officers_of
 from ..push.services import DISASTER_TTL, KIND_DISASTER, KIND_URGENT
 from ..reach.services import Message, notify, simple
 from . import URL_PREFIX
-from .kinds import R06_TYPES
+from .kinds import R06_SHARED_WITH_VPWW53, R06_TYPES
 from .messages import (
     VFVO50,
     VPWW53,
@@ -330,15 +330,40 @@ def cancelled_alerts(
             JmaAlert.event_key.startswith(volcano_key(message, drill, ""), autoescape=True),
             JmaAlert.created_at >= now - CANCEL_WINDOW,
         )
-    elif message.type_code in (VPWW53, VXWW50, *R06_TYPES):
+    elif message.type_code in (VPWW53, VXWW50):
         prefix = alert_key(drill, "weather", message.type_code, "")
         query = query.where(
             JmaAlert.event_key.startswith(prefix, autoescape=True),
             JmaAlert.created_at >= now - CANCEL_WINDOW,
         )
+    elif message.type_code in R06_TYPES:
+        return _r06_cancelled(
+            message, drill, query.where(JmaAlert.created_at >= now - CANCEL_WINDOW)
+        )
     else:
         return []
     return list(db.session.scalars(query))
+
+
+def _r06_cancelled(message: JmaMessage, drill: bool, query) -> list[JmaAlert]:
+    """Alerts of the same R06 type, and those it shares with VPWW53 (the same codes)."""
+    own = alert_key(drill, "weather", message.type_code, "")
+    shared_prefix = alert_key(drill, "weather", VPWW53, "")
+    shared = R06_SHARED_WITH_VPWW53.get(message.type_code, ())
+    found = []
+    for alert in db.session.scalars(
+        query.where(
+            or_(
+                JmaAlert.event_key.startswith(own, autoescape=True),
+                JmaAlert.event_key.startswith(shared_prefix, autoescape=True),
+            )
+        )
+    ):
+        # weather:VPWW53:<area>:<code>:<report time>
+        parts = alert.event_key.removeprefix(shared_prefix).split(":")
+        if alert.event_key.startswith(own) or (len(parts) > 1 and parts[1] in shared):
+            found.append(alert)
+    return found
 
 
 def tell_cancelled(alert: JmaAlert, message: JmaMessage, now: datetime) -> None:

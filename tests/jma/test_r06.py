@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from jichikai.disaster.models import Bulletin, DisasterEvent
 from jichikai.disaster.services import active_event
 from jichikai.extensions import db
-from jichikai.jma.alerts import act, lifted_alerts
+from jichikai.jma.alerts import act, cancelled_alerts, lifted_alerts
 from jichikai.jma.kinds import R06_CHOICES, WEATHER_KINDS
 from jichikai.jma.messages import parse_message
 from jichikai.jma.models import JmaAlert
@@ -230,3 +230,33 @@ def test_officers_can_choose_the_new_level_4_warning(world, client, as_member):
     assert answer.status_code == 302
     db.session.refresh(world.association)
     assert JmaSettings.of(world.association).weather_kinds == ["43", "landslide"]
+
+
+def _issue(world, name: str, settings: JmaSettings) -> JmaAlert:
+    issued = parse_message(message(name))
+    alert = act(world.association, evaluate(issued, settings), issued, "x", mode=MODE_ASK, now=NOW)
+    db.session.commit()
+    return alert
+
+
+def test_a_cancellation_of_an_r06_message_takes_back_its_alerts(world):
+    settings = replace(FUKUI_CITY, weather_kinds=["03", "43"])
+    _watch(world, settings)
+    shared = _issue(world, UPGRADE, settings)  # レベル５, key shared with VPWW53 code 33
+    sakai = replace(settings, warning_area_code="1821000")
+    own = _issue(world, UPGRADE, sakai)  # レベル４, a key of VPWW55's own
+    storm = JmaAlert(
+        association_id=world.association.id,
+        event_key="weather:VPWW53:1820100:35:2026-08-30T06:51:00+09:00",  # 暴風特別警報
+        action="proposed",
+        kind="other",
+        title="暴風特別警報（福井市）",
+        created_at=NOW,
+    )
+    db.session.add(storm)
+    db.session.commit()
+
+    cancelled = replace(parse_message(message(UPGRADE)), info_type="取消")
+    found = cancelled_alerts(world.association, cancelled, NOW)
+    assert {a.id for a in found} == {shared.id, own.id}
+    assert cancelled_alerts(world.outsider_association, cancelled, NOW) == []
