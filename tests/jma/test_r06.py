@@ -205,6 +205,19 @@ def test_the_lifting_tells_the_officers_and_ends_nothing(world, jma):
     assert lifted_alerts(world.association, parse_message(message(RELEASE)), NOW) == []
 
 
+def test_the_alert_page_and_list_show_the_lifting(world, jma, client, as_member):
+    _watch(world, FUKUI_CITY)
+    _poll(jma, UPGRADE, "extra.xml")
+    _poll(jma, RELEASE, "extra2.xml")
+    [alert] = _alerts(world.association.id)
+    as_member(world.officer)
+    page = client.get(f"/admin/jma/alerts/{alert.id}").get_data(as_text=True)
+    assert "気象庁が警報などを解除しました。" in page
+    assert "注意報を解除します。" in page
+    assert "安否確認は続いています。" in page  # the event was started and still runs
+    assert "解除されました" in client.get("/admin/jma/").get_data(as_text=True)
+
+
 def test_a_lifting_elsewhere_tells_nobody(world, jma):
     _watch(world, FUKUI_CITY)
     _poll(jma, UPGRADE, "extra.xml")
