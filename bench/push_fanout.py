@@ -144,7 +144,7 @@ def main() -> None:
     from jichikai.org.models import Member
     from jichikai.push.sender import Outgoing, encrypt
     from jichikai.push.services import PushMessage, notify, payload
-    from jichikai.push.vapid import public_key_b64
+    from jichikai.push.vapid import private_key_b64, public_key_b64
 
     with tempfile.TemporaryDirectory() as instance:
         app = build_app(args.database, origin, instance)
@@ -212,7 +212,7 @@ def main() -> None:
             )
 
             vapid = app.extensions["jichikai.push"]["vapid"]
-            key_file = Path(instance) / "vapid_private.pem"
+            private_key = private_key_b64(vapid)  # as the settings would hold it
             body = payload(message.title, message.body, message.url, message.tag)
 
         # A naive loop: one blocking pywebpush.webpush() call after another.
@@ -222,7 +222,7 @@ def main() -> None:
             webpush(
                 sub,
                 body.decode(),
-                vapid_private_key=str(key_file),
+                vapid_private_key=private_key,
                 vapid_claims={"sub": "mailto:bench@example.jp"},
                 ttl=3600,
             )

@@ -61,8 +61,9 @@ def test_an_unopened_circular_reads_offline_at_the_phones_width(context, page, w
 
     # 確認しました offline waits in the outbox and is sent once when the network returns.
     page.get_by_role("button", name="確認しました").click()
-    assert page.locator("[data-ack-queued]").is_visible()
-    assert page.evaluate("JichikaiQueue.all().then(items => items.length)") == 1
+    # The page queues it asynchronously: wait for the note rather than look at once.
+    page.locator("[data-ack-queued]").wait_for(state="visible")
+    wait_for(page, "JichikaiQueue.all().then(items => items.length === 1)")
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_for(page, "JichikaiQueue.all().then(items => items.length === 0)")

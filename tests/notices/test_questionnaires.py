@@ -429,8 +429,14 @@ def test_csv_has_a_column_per_question_and_marks_paper_and_unanswered(client, wo
     rows = client.get(f"/notices/{notice.id}/report.csv").data.decode("utf-8-sig").splitlines()
     header = rows[0].split(",")
     assert header[-5:] == ["夏祭りに来ますか", "手伝えること", "参加人数", "アレルギー", "ご意見"]
-    by_household = {row.split(",")[1]: row for row in rows[1:]}
+    # The household's row carries its reply; each member's row follows it with their own read.
+    household_rows = [row for row in rows[1:] if row.split(",")[3] == "（世帯）"]
+    by_household = {row.split(",")[1]: row for row in household_rows}
     assert by_household["佐藤家"].endswith("行く,テント,3,えび,")
+    members = [
+        row for row in rows[1:] if row.split(",")[1] == "佐藤家" and row not in household_rows
+    ]
+    assert members and all(row.endswith(",,,,,,,") for row in members)  # no reply on them
     assert "高橋 健太 が紙から入力" in by_household["鈴木家"]
     assert "未回答" in by_household["伊藤家"]
 

@@ -19,6 +19,10 @@ URL_FOR = re.compile(r"""url_for\(\s*['"]static['"]\s*,\s*filename\s*=\s*['"]([^
 LITERAL = re.compile(r"""["'(]/static/([^"')?#]+)""")
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
 SHELL_ARRAY = re.compile(r"const SHELL_FILES = \[(.*?)\];", re.S)
+# The map (templates/_map.html, Leaflet in static/vendor/leaflet) needs the network for its
+# tiles anyway: its files stay out of the shell (the shelter list beside it works offline).
+NETWORK_ONLY_TEMPLATES = {"_map.html"}
+NETWORK_ONLY_STATIC = ("vendor/leaflet/",)
 
 
 def shell_files() -> set[str]:
@@ -26,16 +30,27 @@ def shell_files() -> set[str]:
     return set(re.findall(r'"([^"]+)"', SHELL_ARRAY.search(source).group(1)))
 
 
+def _network_only(path: Path) -> bool:
+    name = str(path.relative_to(STATIC))
+    return name.startswith(NETWORK_ONLY_STATIC) or name in {"css/map.css", "js/map.js"}
+
+
 def used_by_pages() -> set[str]:
     """Static files named by any template, script or stylesheet (paths under static/)."""
     used: set[str] = set()
     for path in TEMPLATES.rglob("*.html"):
+        if path.name in NETWORK_ONLY_TEMPLATES:
+            continue
         text = path.read_text(encoding="utf-8")
         used.update(URL_FOR.findall(text))
         used.update(LITERAL.findall(text))
     for path in STATIC.rglob("*.js"):
+        if _network_only(path):
+            continue
         used.update(LITERAL.findall(path.read_text(encoding="utf-8")))
     for path in STATIC.rglob("*.css"):
+        if _network_only(path):
+            continue
         for target in CSS_URL.findall(path.read_text(encoding="utf-8")):
             if target.startswith("data:"):
                 continue
@@ -50,6 +65,19 @@ def used_by_pages() -> set[str]:
 def test_the_derivation_finds_what_pages_are_known_to_use():
     used = used_by_pages()
     assert {"css/app.css", "css/notices.css", "js/queue.js", "icons/icon-192.png"} <= used
+
+
+def test_the_map_is_the_only_page_left_out_of_the_shell():
+    # What the map page loads is not needed offline; nothing else may hide behind that rule.
+    map_files = {
+        "vendor/leaflet/leaflet.css",
+        "css/map.css",
+        "vendor/leaflet/leaflet.js",
+        "js/map.js",
+    }
+    text = (TEMPLATES / "_map.html").read_text(encoding="utf-8")
+    assert set(URL_FOR.findall(text)) == map_files
+    assert not any(f"/static/{name}" in shell_files() for name in map_files)
 
 
 def test_every_file_a_page_uses_is_in_the_shell():
