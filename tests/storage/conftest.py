@@ -87,4 +87,5 @@ def web_apps(app, tmp_path):
     yield build
     for other in built:
         with other.app_context():
+            db.session.remove()  # a session left open holds its connection past dispose()
             db.engine.dispose()
