@@ -479,30 +479,24 @@ def rollcall_page():
     return response
 
 
-@bp.post("/rollcall/report")
-@login_required
-def rollcall_report():
-    form = request.form
-    member_ids = [_id_or_none(i) for i in form.getlist("member_ids")]
-    member_ids = [i for i in member_ids if i is not None]
-    if not member_ids:
-        abort(400)
-    # Another association's member answers 404, a member of another block 403.
-    for member_id in member_ids:
-        get_scoped_or_404(Member, member_id, current_user.association_id)
+def _report_fields(form) -> dict:
+    """The fields of a leader's visit form, as the check-in services take them."""
+    return {
+        "event_id": _id_or_none(form.get("event_id")),
+        "status": form.get("status", ""),
+        "client_id": form.get("client_id", ""),
+        "shelter_id": _id_or_none(form.get("shelter_id")),
+        "place": form.get("place", ""),
+        "help_kind": form.get("help_kind", ""),
+        "note": form.get("note", ""),
+    }
+
+
+def _store_rollcall_report(store):
+    """Run `store()` (a member or household report), commit once and go back to the roll call;
+    a refused report comes back as a message, nothing stored."""
     try:
-        result = submit_checkin(
-            current_user,
-            event_id=_id_or_none(form.get("event_id")),
-            status=form.get("status", ""),
-            client_id=form.get("client_id", ""),
-            member_ids=member_ids,
-            shelter_id=_id_or_none(form.get("shelter_id")),
-            place=form.get("place", ""),
-            help_kind=form.get("help_kind", ""),
-            note=form.get("note", ""),
-            headcount=_int_or_none(form.get("headcount")),
-        )
+        result = store()
     except NotAllowed:
         db.session.rollback()
         abort(403)
@@ -519,6 +513,27 @@ def rollcall_report():
     return redirect(url_for("disaster.rollcall_page"))
 
 
+@bp.post("/rollcall/report")
+@login_required
+def rollcall_report():
+    form = request.form
+    member_ids = [_id_or_none(i) for i in form.getlist("member_ids")]
+    member_ids = [i for i in member_ids if i is not None]
+    if not member_ids:
+        abort(400)
+    # Another association's member answers 404, a member of another block 403.
+    for member_id in member_ids:
+        get_scoped_or_404(Member, member_id, current_user.association_id)
+    return _store_rollcall_report(
+        lambda: submit_checkin(
+            current_user,
+            member_ids=member_ids,
+            headcount=_int_or_none(form.get("headcount")),
+            **_report_fields(form),
+        )
+    )
+
+
 @bp.post("/rollcall/households/<int:household_id>/report")
 @login_required
 def rollcall_household_report(household_id: int):
@@ -527,33 +542,16 @@ def rollcall_household_report(household_id: int):
     if not can_report_for_household(current_user, household):
         abort(403)
     form = request.form
-    headcount = _int_or_none(form.get("headcount"))
-    try:
+
+    def store():
+        headcount = _int_or_none(form.get("headcount"))
         if form.get("headcount") and headcount is None:
             raise DisasterError(_("人数は数字で入れてください。"))
-        result = submit_household_checkin(
-            current_user,
-            household,
-            event_id=_id_or_none(form.get("event_id")),
-            status=form.get("status", ""),
-            client_id=form.get("client_id", ""),
-            shelter_id=_id_or_none(form.get("shelter_id")),
-            place=form.get("place", ""),
-            help_kind=form.get("help_kind", ""),
-            note=form.get("note", ""),
-            headcount=headcount,
+        return submit_household_checkin(
+            current_user, household, headcount=headcount, **_report_fields(form)
         )
-    except EventNotFound:
-        db.session.rollback()
-        abort(404)
-    except DisasterError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("disaster.rollcall_page")), 303
-    db.session.commit()
-    if result.stored:
-        flash(_("報告を入れました。"))
-    return redirect(url_for("disaster.rollcall_page"))
+
+    return _store_rollcall_report(store)
 
 
 @bp.post("/rollcall/calls")
