@@ -26,31 +26,16 @@ install: $(VENV)/.installed translations
 
 install-dev: $(VENV)/.installed-dev translations
 
-## Compile every feature's English catalogue (Japanese is the source language).
+## Compile every feature's catalogues (Japanese is the source language).
 translations: $(VENV)/.installed
 	@for dir in jichikai/translations $(addprefix jichikai/,$(addsuffix /translations,$(FEATURES))); do \
 	  if [ -d $$dir ]; then $(BIN)/pybabel compile --statistics -d $$dir >/dev/null || exit 1; fi; \
 	done
 
-## Extract the UI strings of each feature into its own catalogue (for translators).
-## The extracts go to a private temporary folder; the catalogues keep Babel's 76 columns and
-## their creation date, so a run on an unchanged tree changes no catalogue.
-PO_OPTIONS := --width 76
+## Extract the UI strings of each feature into its own catalogues, one per language of the
+## LANGUAGES setting (or only LANGS="en vi"); see scripts/update-messages.
 messages: $(VENV)/.installed
-	@pot=$$(mktemp -d) && trap 'rm -rf "$$pot"' EXIT && \
-	$(BIN)/pybabel extract -k _l -k lazy_gettext -F babel.cfg -o $$pot/core.pot jichikai/*.py templates/*.html && \
-	mkdir -p jichikai/translations && \
-	if [ -f jichikai/translations/en/LC_MESSAGES/messages.po ]; then \
-	  $(BIN)/pybabel update -N $(PO_OPTIONS) --ignore-pot-creation-date -i $$pot/core.pot -d jichikai/translations -l en; \
-	else $(BIN)/pybabel init $(PO_OPTIONS) -i $$pot/core.pot -d jichikai/translations -l en; fi && \
-	for f in $(FEATURES); do \
-	  tdirs=""; [ -d templates/$$f ] && tdirs="templates/$$f"; \
-	  $(BIN)/pybabel extract -k _l -k lazy_gettext -F babel.cfg -o $$pot/$$f.pot jichikai/$$f $$tdirs || exit 1; \
-	  if ! grep -q '^msgid "[^"]' $$pot/$$f.pot; then continue; fi; \
-	  if [ -f jichikai/$$f/translations/en/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update -N $(PO_OPTIONS) --ignore-pot-creation-date -i $$pot/$$f.pot -d jichikai/$$f/translations -l en || exit 1; \
-	  else $(BIN)/pybabel init $(PO_OPTIONS) -i $$pot/$$f.pot -d jichikai/$$f/translations -l en || exit 1; fi; \
-	done
+	$(BIN)/python scripts/update-messages
 
 run: install
 	$(BIN)/flask db upgrade

@@ -62,7 +62,10 @@ class DefaultConfig:
 
     BABEL_DEFAULT_LOCALE = "ja"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
-    LANGUAGES = ("ja", "en")
+    # The languages offered, as Babel locale names; the first is the source language of the
+    # catalogues. "ja@easy" is やさしい日本語 (easy Japanese). An association may offer fewer
+    # (its settings); `make messages` and the catalogue checks follow this list.
+    LANGUAGES = ("ja", "ja@easy", "en", "zh_Hans", "vi", "ko", "fil", "ne")
 
     API_TITLE = "jichikai"
     API_VERSION = "v1"

@@ -3,7 +3,7 @@
 from functools import cached_property
 
 from flask import g
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, force_locale, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -41,10 +41,25 @@ class RequestDomain(Domain):
         state = getattr(g, "_flask_babel", None) if g else None
         translations = getattr(state, "babel_translations", None)
         if translations is None:
-            translations = super().get_translations()
+            translations = self._with_fallback(super().get_translations())
             state = getattr(g, "_flask_babel", None) if g else None
             if state is not None:
                 state.babel_translations = translations
+        return translations
+
+    def _with_fallback(self, translations):
+        """A language's strings, then its fallback's (see i18n.fallback_language); once per
+        language, as Flask-Babel keeps the merged catalogue for the process."""
+        if getattr(translations, "_jichikai_fallback", False):
+            return translations
+        from . import i18n
+
+        locale = get_locale()
+        fallback = i18n.fallback_language(str(locale)) if locale is not None else None
+        if fallback is not None:
+            with force_locale(fallback):
+                translations.add_fallback(Domain.get_translations(self))
+        translations._jichikai_fallback = True
         return translations
 
 

@@ -1,13 +1,103 @@
 """Language and time zone: Japanese first, the member's preference wins."""
 
+import re
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup, escape
+
+# Names Babel does not know: "ja@easy" is a POSIX-style modifier of Japanese (like sr@latin).
+_NATIVE_NAMES = {"ja@easy": "やさしい にほんご", "zh_Hans": "中文（简体）"}
+
+# Member-facing sources: every string found in these must be translated into every listed
+# language. Officers' pages may stay Japanese and English (other languages fall back to English).
+MEMBER_FACING = (
+    "templates/base.html",
+    "templates/_form.html",
+    "templates/_icons.html",
+    "templates/_map.html",
+    "templates/error.html",
+    "templates/auth/login.html",
+    "templates/auth/card.html",
+    "templates/auth/card_invalid.html",
+    "templates/auth/logged_out.html",
+    "templates/auth/settings.html",
+    "templates/auth/devices.html",
+    "templates/auth/passkeys.html",
+    "templates/auth/passkey_remove.html",
+    "templates/auth/passkey_second.html",
+    "templates/disaster/_banner.html",
+    "templates/disaster/_choices.html",
+    "templates/disaster/bulletins_section.html",
+    "templates/disaster/checkin.html",
+    "templates/disaster/index.html",
+    "templates/disaster/map.html",
+    "templates/disaster/no_event.html",
+    "templates/disaster/onetap.html",
+    "templates/disaster/onetap_ended.html",
+    "templates/home/index.html",
+    "templates/line/link.html",
+    "templates/notices/_ack.html",
+    "templates/notices/_feed.html",
+    "templates/notices/_find.html",
+    "templates/notices/_questions.html",
+    "templates/notices/archive.html",
+    "templates/notices/calendar.html",
+    "templates/notices/home.html",
+    "templates/notices/index.html",
+    "templates/notices/onetap.html",
+    "templates/notices/onetap_gone.html",
+    "templates/notices/search.html",
+    "templates/notices/show.html",
+    "templates/push/settings.html",
+    "templates/pwa/offline.html",
+    "templates/reach/_channel_macros.html",
+    "templates/reach/add_email.html",
+    "templates/reach/confirm.html",
+    "templates/reach/confirm_invalid.html",
+    "templates/reach/link_invalid.html",
+    "templates/reach/member_channels.html",
+    # What is sent to members (push, email, LINE) and what members are told on their pages.
+    "jichikai/http.py",
+    "jichikai/forms.py",
+    "jichikai/ui.py",
+    "jichikai/emails.py",
+    "jichikai/auth/forms.py",
+    "jichikai/auth/views.py",
+    "jichikai/auth/devices.py",
+    "jichikai/auth/passkey_views.py",
+    "jichikai/disaster/bulletins.py",
+    "jichikai/disaster/forms.py",
+    "jichikai/disaster/messages.py",
+    "jichikai/disaster/onetap.py",
+    "jichikai/disaster/onetap_views.py",
+    "jichikai/disaster/shelters.py",
+    "jichikai/home/*.py",
+    "jichikai/line/*.py",
+    "jichikai/mail/*.py",
+    "jichikai/notices/acks.py",
+    "jichikai/notices/offline.py",
+    "jichikai/notices/reply_views.py",
+    "jichikai/notices/questionnaires.py",
+    "jichikai/notices/calendar.py",
+    "jichikai/notices/calendar_views.py",
+    "jichikai/notices/search_views.py",
+    "jichikai/notices/messages.py",
+    "jichikai/notices/onetap*.py",
+    "jichikai/push/*.py",
+    "jichikai/pwa/*.py",
+    "jichikai/reach/forms.py",
+    "jichikai/reach/bearer.py",
+    "jichikai/reach/contacts.py",
+    "jichikai/reach/views.py",
+)
 
 
 def select_locale() -> str:
@@ -19,12 +109,14 @@ def select_locale() -> str:
     The browser's Accept-Language is not used: a shared or borrowed phone set to English must
     not show an elderly member an English page; the English link is one tap away.
     """
-    from flask import current_app
-
     if not has_request_context():  # commands and jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+    if (
+        current_user
+        and current_user.is_authenticated
+        and current_user.language in offered_languages(current_user.association)
+    ):
         if session.get("lang") != current_user.language:
             session["lang"] = current_user.language
         return current_user.language
@@ -67,6 +159,84 @@ def jdatetime(value: datetime | None, fmt: str = "datetime") -> str:
     return locale.datetime_formats["short"].format(time, day)
 
 
+def source_language() -> str:
+    """The language the catalogues are written in (their msgids): Japanese."""
+    return current_app.config["LANGUAGES"][0]
+
+
+def language_name(code: str) -> str:
+    """The language's name in itself, as its speakers look for it: "Tiếng Việt", "한국어"."""
+    if code in _NATIVE_NAMES:
+        return _NATIVE_NAMES[code]
+    locale = Locale.parse(code)
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
+
+
+def html_lang(code: str | Locale | None) -> str:
+    """The BCP 47 tag for a `lang` attribute: "zh_Hans" -> "zh-Hans"; easy Japanese is "ja"."""
+    locale = Locale.parse(code or "ja")
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
+def fallback_language(code: str) -> str | None:
+    """Where a string missing from a catalogue is looked up next.
+
+    Japanese variants fall back to the Japanese source; the other languages to English, which
+    every string has, so an officer's page in Tiếng Việt shows English rather than Japanese.
+    """
+    locale = Locale.parse(code)
+    if locale.language == "ja" or locale.language == "en":
+        return None
+    return "en"
+
+
+def offered_languages(association=None) -> list[str]:
+    """The languages a member may choose: the server's list, narrowed by the association."""
+    languages = list(current_app.config["LANGUAGES"])
+    chosen = getattr(association, "languages", None) if association is not None else None
+    if chosen:
+        narrowed = [code for code in languages if code in set(chosen)]
+        if narrowed:
+            return narrowed
+    return languages
+
+
+def choices(languages: Iterable[str]) -> list[tuple[str, str]]:
+    """(code, native name) pairs for a language choice."""
+    return [(code, language_name(code)) for code in languages]
+
+
+# Furigana in catalogues use the Aozora Bunko notation: ｜漢字《かんじ》. Pages show it as
+# <ruby>; text that is not HTML (push, email, LINE, CSV) shows it as 漢字(かんじ).
+_RUBY = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
+
+
+def ruby_html(text: str) -> Markup:
+    """Text with ｜漢字《かんじ》 marks as HTML ruby; the rest escaped unless already Markup."""
+    safe = text if isinstance(text, Markup) else escape(text)
+    return Markup(_RUBY.sub(r"<ruby>\1<rp>(</rp><rt>\2</rt><rp>)</rp></ruby>", str(safe)))
+
+
+def ruby_plain(text: str) -> str:
+    """Text with ｜漢字《かんじ》 marks as 漢字(かんじ), for messages that are not HTML."""
+    if "《" not in text:
+        return text
+    return _RUBY.sub(r"\1(\2)", text)
+
+
+@pass_eval_context
+def _finalize(eval_ctx, value):
+    """Every value a template prints: furigana marks become ruby in HTML, 漢字(かんじ) in text."""
+    if isinstance(value, str) and "《" in value:
+        return ruby_html(value) if eval_ctx.autoescape else ruby_plain(value)
+    return value
+
+
 def init_app(app: Flask) -> None:
-    """Template helpers for dates shown in the association's time zone."""
+    """Template helpers for dates shown in the association's time zone, and for languages."""
     app.add_template_filter(jdatetime, "jdatetime")
+    app.add_template_filter(ruby_plain, "ruby_plain")
+    app.add_template_global(html_lang)
+    app.add_template_global(language_name)
+    app.jinja_env.finalize = _finalize

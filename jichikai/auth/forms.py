@@ -5,6 +5,7 @@ from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringF
 from wtforms.validators import DataRequired, Length
 
 from ..forms import PageForm
+from ..i18n import html_lang, language_name
 
 
 class CodeLoginForm(PageForm):
@@ -21,16 +22,19 @@ class PasswordLoginForm(PageForm):
 
 
 class PreferencesForm(PageForm):
-    language = RadioField(
-        _l("ことば"),
-        choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")],
-        default="ja",
-    )
+    language = RadioField(_l("ことば"), default="ja")
     text_size = RadioField(
         _l("文字の大きさ"),
         choices=[SelectChoice("normal", _l("ふつう")), SelectChoice("large", _l("大きい"))],
         default="normal",
     )
+
+    def __init__(self, *args, languages: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(code, language_name(code), render_kw={"lang": html_lang(code)})
+            for code in languages
+        ]
 
 
 class SetPasswordForm(PageForm):

@@ -20,6 +20,7 @@ from ..database import get_scoped_or_404
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..http import unauthorized, wants_json
+from ..i18n import offered_languages
 from ..links import local_path
 from . import bp
 from .devices import BROWSER_COOKIE, BROWSER_COOKIE_DAYS, browser_key, device_name, new_browser_key
@@ -226,7 +227,7 @@ def revoke(device_id: int):
 @bp.route("/me/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    form = PreferencesForm(obj=current_user)
+    form = PreferencesForm(obj=current_user, languages=offered_languages(current_user.association))
     if form.validate_on_submit():
         current_user.language = form.language.data
         current_user.text_size = form.text_size.data
