@@ -36,6 +36,8 @@ MEMBER_FACING = (
     "templates/disaster/_banner.html",
     "templates/disaster/_choices.html",
     "templates/disaster/bulletins_section.html",
+    "templates/disaster/bulletins_top.html",
+    "templates/disaster/bulletins_help_note.html",
     "templates/disaster/checkin.html",
     "templates/disaster/index.html",
     "templates/disaster/map.html",
@@ -50,6 +52,8 @@ MEMBER_FACING = (
     "templates/notices/_questions.html",
     "templates/notices/archive.html",
     "templates/notices/calendar.html",
+    "templates/notices/calendar_feed.html",
+    "templates/notices/print.html",
     "templates/notices/home.html",
     "templates/notices/index.html",
     "templates/notices/onetap.html",
@@ -59,6 +63,8 @@ MEMBER_FACING = (
     "templates/push/settings.html",
     "templates/pwa/offline.html",
     "templates/reach/_channel_macros.html",
+    "templates/reach/_settings_section.html",
+    "templates/auth/admin/card_sheet.html",
     "templates/reach/add_email.html",
     "templates/reach/confirm.html",
     "templates/reach/confirm_invalid.html",
@@ -73,7 +79,12 @@ MEMBER_FACING = (
     "jichikai/auth/views.py",
     "jichikai/auth/devices.py",
     "jichikai/auth/passkey_views.py",
+    "jichikai/auth/admin.py",
     "jichikai/disaster/bulletins.py",
+    "jichikai/disaster/households.py",
+    "jichikai/disaster/map_views.py",
+    "jichikai/disaster/services.py",
+    "jichikai/disaster/views.py",
     "jichikai/disaster/forms.py",
     "jichikai/disaster/messages.py",
     "jichikai/disaster/onetap.py",
@@ -83,6 +94,13 @@ MEMBER_FACING = (
     "jichikai/line/*.py",
     "jichikai/mail/*.py",
     "jichikai/notices/acks.py",
+    "jichikai/notices/attachments.py",
+    "jichikai/notices/errors.py",
+    "jichikai/notices/forms.py",
+    "jichikai/notices/printing.py",
+    "jichikai/notices/reminders.py",
+    "jichikai/notices/text.py",
+    "jichikai/notices/views.py",
     "jichikai/notices/offline.py",
     "jichikai/notices/reply_views.py",
     "jichikai/notices/questionnaires.py",
@@ -159,6 +177,17 @@ def jdatetime(value: datetime | None, fmt: str = "datetime") -> str:
     return locale.datetime_formats["short"].format(time, day)
 
 
+def month_name(day) -> str:
+    """A month as a calendar heads it, in the page's language: "2026年11月", "November 2026"."""
+    return format_skeleton("yMMMM", day, locale=get_locale() or Locale.parse("ja"))
+
+
+def weekday_names() -> list[str]:
+    """The days of the week from Sunday, short, in the page's language (CLDR): 日 月 … / Sun …"""
+    names = (get_locale() or Locale.parse("ja")).days["format"]["abbreviated"]
+    return [names[(6 + offset) % 7] for offset in range(7)]
+
+
 def source_language() -> str:
     """The language the catalogues are written in (their msgids): Japanese."""
     return current_app.config["LANGUAGES"][0]
@@ -218,9 +247,15 @@ def ruby_html(text: str) -> Markup:
     return Markup(_RUBY.sub(r"<ruby>\1<rp>(</rp><rt>\2</rt><rp>)</rp></ruby>", str(safe)))
 
 
+_RUBY_HTML = re.compile(r"<ruby>(.*?)<rp>\(</rp><rt>(.*?)</rt><rp>\)</rp></ruby>")
+
+
 def ruby_plain(text: str) -> str:
-    """Text with ｜漢字《かんじ》 marks as 漢字(かんじ), for messages that are not HTML."""
-    if "《" not in text:
+    """Text with ｜漢字《かんじ》 marks (or ruby already made of them) as 漢字(かんじ), for what is
+    not page text: push, email, LINE, a page's <title>, attribute values read by scripts."""
+    if isinstance(text, Markup):
+        return Markup(_RUBY_HTML.sub(r"\1(\2)", _RUBY.sub(r"\1(\2)", str(text))))
+    if not isinstance(text, str) or "《" not in text:
         return text
     return _RUBY.sub(r"\1(\2)", text)
 
@@ -239,4 +274,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(ruby_plain, "ruby_plain")
     app.add_template_global(html_lang)
     app.add_template_global(language_name)
+    app.add_template_global(month_name)
+    app.add_template_global(weekday_names)
     app.jinja_env.finalize = _finalize

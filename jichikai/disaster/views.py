@@ -152,7 +152,7 @@ def shelter_state_labels() -> dict[str, str]:
         "open": _("開設"),
         "full": _("満員"),
         "closed": _("閉鎖"),
-        "unknown": _("未確認"),
+        "unknown": _("まだ分からない"),
     }
 
 

@@ -127,7 +127,7 @@ def _act(account: LineAccount, event, user_id: str) -> list[dict]:
 def ask_for_code() -> str:
     return _(
         "友だち追加ありがとうございます。町内会の知らせをLINEで受け取るには、"
-        "ログインカードの番号（12けた）か、アプリの「LINEでも受け取る」に出る番号（8けた）を、"
+        "ログインカードの番号（12文字）か、アプリの「LINEでも受け取る」に出る番号（8けた）を、"
         "このトークに送ってください。"
     )
 
@@ -164,7 +164,7 @@ def _on_text(association_id: int, user_id: str, member: Member | None, sent: str
             text(
                 _(
                     "このLINEは町内会からの知らせ専用です。ご用のときは、班長か役員に"
-                    "お知らせください。"
+                    "お伝えください。"
                 )
             )
         ]
