@@ -85,6 +85,10 @@ def web_apps(app, tmp_path):
         return pair
 
     yield build
+    # Flask-SQLAlchemy picks the engine from the current app when a statement runs, so the
+    # test's own session may have loaded the world's objects through another app's engine
+    # inside `with web.app_context()`. Give those connections back before the engines go.
+    db.session.rollback()
     for other in built:
         with other.app_context():
             db.session.remove()  # a session left open holds its connection past dispose()
