@@ -350,7 +350,7 @@ def record_call(
                 _("「連絡がつかない」は、返事を待つ時間が過ぎてから入れてください。")
             )
     if client_id is not None and not CLIENT_ID.match(client_id):
-        raise DisasterError(_("送信の番号が正しくありません。画面を開き直してください。"))
+        raise DisasterError(_("この画面は古くなっています。画面を開き直してください。"))
     values = {
         "member_id": member.id if member is not None else None,
         "household_id": household.id if member is None else None,
@@ -394,8 +394,8 @@ def _same_call(stored: CallOutcome, values: dict) -> CallOutcome:
     if any(getattr(stored, name) != value for name, value in values.items()):
         raise DisasterError(
             _(
-                "この送信の番号では、別の知らせがもう届いています。"
-                "届いている知らせをそのままにします。"
+                "この知らせは、前に別の内容で届いています。"
+                "前に届いた知らせを残します。"
             )
         )
     stored.resent = True

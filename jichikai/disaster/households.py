@@ -104,8 +104,8 @@ def submit_household_checkin(
     if any(getattr(earlier, name) != value for name, value in values.items()):
         raise DisasterError(
             _(
-                "この送信の番号では、別の知らせがもう届いています。"
-                "届いている知らせをそのままにします。"
+                "この知らせは、前に別の内容で届いています。"
+                "前に届いた知らせを残します。"
             )
         )
     return HouseholdReportResult(False, earlier, event.id)

@@ -287,7 +287,7 @@ def clean_report(
         raise DisasterError(_("状態を選んでください。"))
     client_id = (client_id or "").strip()
     if not CLIENT_ID.match(client_id):
-        raise DisasterError(_("送信の番号が正しくありません。画面を開き直してください。"))
+        raise DisasterError(_("この画面は古くなっています。画面を開き直してください。"))
     ids = tuple(dict.fromkeys(member_ids)) if member_ids else None
     count = len(ids) if ids else 1
     if count > MAX_HEADCOUNT:
@@ -366,7 +366,7 @@ def _check_resend(event_id: int, rows: list[dict], stored: set[int]) -> None:
         first = earlier.get(ids[0]) or next(iter(earlier.values()))
         raise ReportConflict(
             _(
-                "この送信の番号では、別の知らせがもう届いています。届いている知らせをそのままにします。"
+                "この知らせは、前に別の内容で届いています。前に届いた知らせを残します。"
             ),
             first,
             [member_id for member_id in ids if member_id in earlier],

@@ -127,7 +127,7 @@ def _act(account: LineAccount, event, user_id: str) -> list[dict]:
 def ask_for_code() -> str:
     return _(
         "友だち追加ありがとうございます。町内会の知らせをLINEで受け取るには、"
-        "ログインカードの番号（12文字）か、アプリの「LINEでも受け取る」に出る番号（8けた）を、"
+        "ログインカードの番号（12文字）か、アプリの「LINEでも受け取る」に出る番号（8文字）を、"
         "このトークに送ってください。"
     )
 
