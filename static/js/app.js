@@ -6,6 +6,17 @@
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+    /* The offline page is kept in the language it was fetched in: when the page's language
+       changes, the service worker fetches it again. */
+    const language = document.documentElement.dataset.language;
+    try {
+      if (language && localStorage.getItem("jichikai-language") !== language) {
+        navigator.serviceWorker.ready.then((reg) => {
+          if (reg.active) reg.active.postMessage({ type: "language" });
+          localStorage.setItem("jichikai-language", language);
+        }).catch(() => {});
+      }
+    } catch (error) { /* storage refused (private mode): the offline page stays as it was */ }
   }
 
   /* ---- Check-in forms marked data-queue-api. A complete report goes to the JSON API: one

@@ -102,6 +102,11 @@ async function keepNewest() {
 }
 
 self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "language") {
+    // The member chose another language: the offline page is fetched again in it.
+    keep(event, caches.open(SHELL).then((cache) => cache.add("/offline")).catch(() => {}));
+    return;
+  }
   if (!event.data || event.data.type !== "keep-newest") return;
   if (!keeping) keeping = keepNewest().catch(() => 0).finally(() => { keeping = null; });
   const port = event.ports && event.ports[0];

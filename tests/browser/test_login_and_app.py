@@ -51,3 +51,23 @@ def test_service_worker_registers_and_serves_the_offline_page(page, context, wor
     assert "インターネットにつながっていません" in page.content()
     screenshot(page, "offline")
     context.set_offline(False)
+
+
+def test_the_offline_page_follows_the_members_new_language(page, context, world):
+    log_in_by_card(page, world.member)
+    wait_for_service_worker(page)
+    kept_in = (
+        "caches.keys().then(keys => keys.find(k => k.startsWith('shell-')))"
+        ".then(k => k && caches.open(k)).then(c => c && c.match('/offline'))"
+        ".then(r => r ? r.text() : '').then(t => t.includes('lang=\"{}\"'))"
+    )
+    wait_for(page, kept_in.format("ja"))
+    page.goto("/me/settings")
+    page.get_by_label("Tiếng Việt").check()
+    page.get_by_role("button", name="保存する").click()
+    page.goto("/")  # the next page, in Vietnamese, asks for the offline page again
+    wait_for(page, kept_in.format("vi"))
+    context.set_offline(True)
+    page.goto("/notices/does-not-exist-offline")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    context.set_offline(False)
