@@ -164,3 +164,17 @@ class DefaultConfig:
     GEOCODER_URL = ""
     GEOCODER_USER_AGENT = "jichikai"
     GEOCODER_TIMEOUT_SECONDS = 5.0
+
+    # Machine translation of circulars (see docs/circulars.md, "Circulars in more than one
+    # language"): "" (off) or "deepl" (DeepL's API, with DEEPL_AUTH_KEY). DEEPL_SERVER_URL:
+    # empty = DeepL's own address for the key (api-free.deepl.com for a free key).
+    TRANSLATION_PROVIDER = ""
+    DEEPL_AUTH_KEY = ""
+    DEEPL_SERVER_URL = ""
+    # Our language codes -> DeepL's target codes; a language not listed gets no machine
+    # translation (DeepL has no easy Japanese, Filipino or Nepali).
+    DEEPL_LANGUAGES = {"ja": "JA", "en": "EN-US", "zh_Hans": "ZH-HANS", "vi": "VI", "ko": "KO"}
+    # One request's wait for the provider, and how often a failed one (timeout, 429, 5xx) is
+    # tried again: an officer is waiting for the page.
+    TRANSLATION_TIMEOUT_SECONDS = 10.0
+    TRANSLATION_RETRIES = 1

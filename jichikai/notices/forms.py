@@ -232,3 +232,16 @@ class RecordReadForm(PageForm):
     via = HiddenField(validators=[DataRequired()])
 
     VIAS = (VIA_PAPER, VIA_PROXY)
+
+
+class TranslationForm(PageForm):
+    """An officer's translation of a circular's title and body (checked by the service)."""
+
+    title = StringField(_l("題名"))
+    body = TextAreaField(_l("本文"), render_kw={"rows": 10})
+
+
+class OriginalLanguageForm(PageForm):
+    """The language the circular is written in."""
+
+    language = SelectField(_l("原文の言語"))

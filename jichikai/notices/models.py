@@ -89,6 +89,8 @@ class Notice(TenantMixin, db.Model):
     event_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     event_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     event_place: Mapped[str] = mapped_column(String(200), default="")
+    # The language the officer wrote the title and body in (a LANGUAGES code).
+    language: Mapped[str] = mapped_column(String(8), default="ja", server_default="ja")
 
     author: Mapped[Member | None] = relationship(foreign_keys=[author_id])
     audience: Mapped[list[NoticeBlock]] = relationship(
@@ -99,6 +101,9 @@ class Notice(TenantMixin, db.Model):
     )
     questions: Mapped[list[ReplyQuestion]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="ReplyQuestion.position"
+    )
+    translations: Mapped[list[NoticeTranslation]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="NoticeTranslation.id"
     )
     # Every choice of every question (written through `questions`).
     options: Mapped[list[ReplyOption]] = relationship(
@@ -122,6 +127,26 @@ class Notice(TenantMixin, db.Model):
         if not self.reply_kind or not self.is_live(now):
             return False
         return self.reply_deadline is None or now <= self.reply_deadline
+
+
+class NoticeTranslation(TenantMixin, db.Model):
+    """A circular's title and body in another language: written by an officer, or made by a
+    machine translation provider (`machine`, `provider`) until an officer writes one."""
+
+    __table_args__ = (UniqueConstraint("notice_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    machine: Mapped[bool] = mapped_column(Boolean, default=False)
+    provider: Mapped[str] = mapped_column(String(20), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[Member | None] = relationship()
 
 
 class NoticeBlock(TenantMixin, db.Model):

@@ -26,7 +26,7 @@ from .questionnaires import (
     written_answers,
 )
 from .services import member_read_at
-from .views import load_block_of, load_notice, require_officer
+from .views import load_block_of, load_notice, reading_texts, require_officer
 
 bp.add_app_template_global(answer_text, "answer_text")
 bp.add_app_template_global(question_kind_labels, "question_kind_labels")
@@ -68,6 +68,7 @@ def reply(notice_id: int):
     return render_template(
         "notices/show.html",
         notice=notice,
+        **reading_texts(notice),
         read_before=member_read_at(notice, current_user),
         reply=current_reply(notice, current_user),
         values=values,

@@ -4,6 +4,7 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 
 from . import bp
+from .languages import reading_language, shown_texts
 from .models import CATEGORIES
 from .search import FoundPage, SearchError, archived_notices, search_notices
 from .services import MAX_PAGE
@@ -17,6 +18,11 @@ def chosen_category() -> str | None:
 
 def _page() -> int:
     return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def _texts(found: FoundPage) -> dict:
+    """The member's language's translation (else the original) of each circular found."""
+    return shown_texts([entry.notice for entry in found.entries], reading_language())
 
 
 @bp.get("/search")
@@ -34,7 +40,12 @@ def search():
         query = query[:100]
     status = 400 if error else 200
     return render_template(
-        "notices/search.html", found=found, query=query, category=category, error=error
+        "notices/search.html",
+        found=found,
+        texts=_texts(found),
+        query=query,
+        category=category,
+        error=error,
     ), status
 
 
@@ -44,4 +55,6 @@ def archive():
     """Circulars whose time on the board has ended, newest first."""
     category = chosen_category()
     found = archived_notices(current_user, category, page=_page())
-    return render_template("notices/archive.html", found=found, category=category)
+    return render_template(
+        "notices/archive.html", found=found, texts=_texts(found), category=category
+    )

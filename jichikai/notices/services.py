@@ -21,6 +21,7 @@ from ..reach.models import CHANNEL_PUSH
 from ..reach.services import DOES_READ, Action, Envelope, Message, Reach, notify
 from . import attachments
 from .errors import NoticeError, NoticeNotFound, TooSoon
+from .languages import member_language, shown_text
 from .models import (
     CATEGORIES,
     CATEGORY_GENERAL,
@@ -295,19 +296,25 @@ def notice_message(notice: Notice, reminder: bool = False) -> Message:
     """
     urgent = notice.category == CATEGORY_URGENT
     page = notice_url(notice)
+    # Each recipient gets their language's translation as it is now, else the original.
+    translations = {t.language: t for t in notice.translations}
 
     def compose(member: Member, channel: str) -> Envelope:
+        text = shown_text(notice, translations.get(member_language(member)))
         if reminder:
-            title = _("まだ読まれていない回覧があります：%(title)s", title=notice.title)
+            title = _("まだ読まれていない回覧があります：%(title)s", title=text.title)
         elif urgent:
-            title = _("【緊急】%(title)s", title=notice.title)
+            title = _("【緊急】%(title)s", title=text.title)
         else:
-            title = notice.title
+            title = text.title
         if channel == CHANNEL_PUSH:
-            return Envelope(title=title, body=summary(notice.body), url=page)
+            return Envelope(title=title, body=summary(text.body), url=page)
+        body = text.body
+        if text.machine:
+            body = _("機械翻訳です。まちがいがあるかもしれません。") + "\n\n" + body
         return Envelope(
             title=title,
-            body=notice.body,
+            body=body,
             url=absolute(page),
             actions=(
                 Action(_("読みました"), tokens.read_url(member.id, notice.id, channel), DOES_READ),

@@ -32,6 +32,13 @@ from . import attachments, bp
 from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
 from .forms import NoticeForm, RecordReadForm, category_labels
+from .languages import (
+    original_text,
+    reading_language,
+    shown_text,
+    shown_texts,
+    translation_in,
+)
 from .models import RECORDED_VIAS, Attachment, Notice
 from .offline import OFFLINE_HEADER, OFFLINE_PURPOSE
 from .permissions import (
@@ -98,6 +105,20 @@ def load_notice(notice_id: int) -> Notice:
     return notice
 
 
+def reading_texts(notice: Notice) -> dict:
+    """The circular's page's text: the member's language's translation, or the original when
+    there is none or `?original=1` asks for it (one tap from the translation)."""
+    translated = shown_text(notice, translation_in(notice, reading_language()))
+    original = request.args.get("original") == "1"
+    return {"text": original_text(notice) if original else translated, "translated": translated}
+
+
+def feed_texts(feed) -> dict:
+    """What the member reads of each circular in a feed: their language's translation or
+    the original, by notice id."""
+    return shown_texts([entry.notice for entry in feed.entries], reading_language())
+
+
 def load_block_of(notice: Notice, block_id: int) -> Block:
     """A block of the notice's audience that the member follows (leader or officer)."""
     block = get_scoped_or_404(Block, block_id, current_user.association_id)
@@ -115,14 +136,17 @@ def index():
     """The member's circulars (of one category if chosen): unread first, then newest."""
     category = chosen_category()
     feed = member_feed(current_user, page=_page(), category=category)
-    return render_template("notices/index.html", feed=feed, category=category)
+    return render_template(
+        "notices/index.html", feed=feed, texts=feed_texts(feed), category=category
+    )
 
 
 def home_page(member):
     """The home page shows the circulars (disaster mode may come first)."""
     if not member.is_authenticated:
         return None
-    return render_template("notices/home.html", feed=member_feed(member))
+    feed = member_feed(member)
+    return render_template("notices/home.html", feed=feed, texts=feed_texts(feed))
 
 
 @bp.get("/<int:notice_id>")
@@ -142,9 +166,11 @@ def show(notice_id: int):
     ):
         db.session.commit()
     reply = current_reply(notice, current_user)
+    # ?original=1: the text as the officer wrote it (one tap from a translation).
     return render_template(
         "notices/show.html",
         notice=notice,
+        **reading_texts(notice),
         read_before=read_before,
         reply=reply,
         values=values_of(reply),

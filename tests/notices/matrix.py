@@ -229,3 +229,43 @@ CASES += [
 
 def _no_receipt():
     assert db.session.scalar(select(func.count(ReadReceipt.id))) == 0
+
+
+# Translations of a circular: officers only (another association's officer sees no notice).
+
+
+def _translation_form(world) -> dict:
+    return {"title": "Thay đổi ngày thu gom rác", "body": "Không thu gom vào cuối năm."}
+
+
+CASES += [
+    Case("GET", lambda w: f"{_n(w)}/translations", officers_only(), id="translations"),
+    Case("GET", lambda w: f"{_n(w)}/translations/vi", officers_only(), id="translation"),
+    Case(
+        "POST",
+        lambda w: f"{_n(w)}/translations/vi",
+        officers_only(303),
+        form=_translation_form,
+        id="translation-save",
+    ),
+    Case(
+        "POST",
+        lambda w: f"{_n(w)}/translations/vi/delete",
+        officers_only(303),
+        id="translation-delete",
+    ),
+    Case(
+        "POST",
+        lambda w: f"{_n(w)}/language",
+        officers_only(303),
+        form=lambda w: {"language": "ja"},
+        id="original-language",
+    ),
+    # Machine translation is off in these tests: officers reach the route and find nothing.
+    Case(
+        "POST",
+        lambda w: f"{_n(w)}/machine-translations",
+        officers_only(404),
+        id="machine-translations",
+    ),
+]
