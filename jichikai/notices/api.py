@@ -11,6 +11,7 @@ from ..extensions import db
 from ..org.models import Block, Household
 from .acks import acknowledge, acknowledged_at
 from .errors import NoticeError
+from .languages import reading_language, shown_text, translation_in
 from .models import Notice
 from .offline import offline_set
 from .permissions import (
@@ -74,10 +75,20 @@ def _fail(error: NoticeError):
 def _notice_body(notice: Notice, read: bool) -> dict:
     reply = current_reply(notice, current_user)
     values = values_of(reply)
+    text = shown_text(notice, translation_in(notice, reading_language()))
     return {
         "id": notice.id,
         "title": notice.title,
         "body": notice.body,
+        "language": notice.language,
+        "translation": {
+            "language": text.language,
+            "title": text.title,
+            "body": text.body,
+            "machine": text.machine,
+        }
+        if text.translated
+        else None,
         "category": notice.category,
         "published_at": notice.published_at,
         "publish_at": notice.publish_at,

@@ -80,10 +80,23 @@ class ReplyFormSchema(Schema):
     answered_at = fields.DateTime(allow_none=True)
 
 
-class NoticeSchema(Schema):
-    id = fields.Int()
+class NoticeTranslationSchema(Schema):
+    language = fields.Str(metadata={"description": "A LANGUAGES code, e.g. vi, zh_Hans."})
     title = fields.Str()
     body = fields.Str()
+    machine = fields.Bool(metadata={"description": "Made by machine translation: say so."})
+
+
+class NoticeSchema(Schema):
+    id = fields.Int()
+    title = fields.Str(metadata={"description": "As written, in `language`."})
+    body = fields.Str()
+    language = fields.Str(metadata={"description": "The language the circular is written in."})
+    translation = fields.Nested(
+        NoticeTranslationSchema,
+        allow_none=True,
+        metadata={"description": "The title and body in the member's language, if translated."},
+    )
     category = fields.Str(metadata={"enum": list(CATEGORIES)})
     published_at = fields.DateTime(allow_none=True)
     publish_at = fields.DateTime()

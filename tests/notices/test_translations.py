@@ -439,3 +439,22 @@ def test_the_machine_button_names_the_languages(client, world, as_member, deepl)
     assert "機械翻訳を作る" in page
     assert '<span lang="ko">한국어</span>' in page
     assert '<span lang="vi">Tiếng Việt</span>' not in page.split('id="machine"')[1]
+
+
+def test_the_api_gives_the_members_translation_beside_the_original(client, world, as_member):
+    notice = make_notice(world)
+    _add_translation(world, notice, machine=True)
+    world.member.language = "vi"
+    db.session.commit()
+    as_member(world.member)
+    data = client.get(f"/api/v1/notices/{notice.id}").get_json()
+    assert (data["title"], data["language"]) == ("ごみ収集日の変更", "ja")
+    assert data["translation"] == {
+        "language": "vi",
+        "title": VI_TITLE,
+        "body": VI_BODY,
+        "machine": True,
+    }
+    world.member.language = "ko"
+    db.session.commit()
+    assert client.get(f"/api/v1/notices/{notice.id}").get_json()["translation"] is None
