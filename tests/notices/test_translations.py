@@ -17,6 +17,7 @@ from jichikai.push.models import Outbox
 from ..factories import make_association
 from ..reach.helpers import add_contact
 from .helpers import make_notice
+from .test_query_counts import counted
 
 VI_TITLE = "Thay đổi ngày thu gom rác"
 VI_BODY = "Không thu gom rác vào dịp cuối năm và năm mới."
@@ -458,3 +459,21 @@ def test_the_api_gives_the_members_translation_beside_the_original(client, world
     world.member.language = "ko"
     db.session.commit()
     assert client.get(f"/api/v1/notices/{notice.id}").get_json()["translation"] is None
+
+
+def _feed_queries(client) -> int:
+    client.get("/notices/")  # warm up: the first request also loads the login
+    with counted() as statements:
+        assert client.get("/notices/").status_code == 200
+    return len(statements)
+
+
+def test_the_feed_reads_every_translation_at_once(client, world, as_member):
+    world.member.language = "vi"
+    for n in range(2):
+        _add_translation(world, make_notice(world, title=f"回覧 {n}"))
+    as_member(world.member)
+    few = _feed_queries(client)
+    for n in range(2, 20):
+        _add_translation(world, make_notice(world, title=f"回覧 {n}"))
+    assert _feed_queries(client) == few
