@@ -509,6 +509,8 @@ def edit(notice_id: int):
             _form_error(form, error)
         else:
             flash(_("回覧を更新しました。"))
+            if notice.translations:
+                flash(_("翻訳もあります。内容が合っているか、翻訳のページで見直してください。"))
             return redirect(url_for("notices.report", notice_id=notice.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template(

@@ -477,3 +477,20 @@ def test_the_feed_reads_every_translation_at_once(client, world, as_member):
     for n in range(2, 20):
         _add_translation(world, make_notice(world, title=f"回覧 {n}"))
     assert _feed_queries(client) == few
+
+
+def test_changing_a_translated_circular_asks_to_look_at_its_translations(client, world, as_member):
+    notice = make_notice(world)
+    _add_translation(world, notice)
+    as_member(world.officer)
+    data = {
+        "title": "ごみ収集日の変更（訂正）",
+        "body": "年末年始は休みです。",
+        "category": "general",
+    }
+    page = client.post(f"/notices/{notice.id}/edit", data=data, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "翻訳もあります。" in text
+    assert "原文が変わりました" in client.get(f"/notices/{notice.id}/translations").get_data(
+        as_text=True
+    )
