@@ -622,11 +622,7 @@ def served(backend: str, args):
         url = fresh_database(backend, args.pg_url, Path(folder))
         started = time.perf_counter()
         plans, shelter_ids, event_id = build_world(url, args.members, args.seed)
-        requests = sum(len(p.reports) for p in plans)
-        print(
-            f"  set-up {time.perf_counter() - started:.1f}s; {requests} check-in requests "
-            f"({requests - len(plans)} resends or second reports)"
-        )
+        print(f"  set-up {time.perf_counter() - started:.1f}s")
         port = args.port or free_port()
         process = start_gunicorn(url, port, args.workers, args.threads)
         base = f"http://127.0.0.1:{port}"
@@ -646,6 +642,7 @@ def run(backend: str, args) -> bool:
     )
     with served(backend, args) as (url, plans, _shelters, event_id, base, process, name):
         requests = sum(len(p.reports) for p in plans)
+        print(f"  {requests} check-in requests ({requests - len(plans)} resends or second reports)")
         if args.flow != "api":
             checkins = measured(page_storm(base, plans, args.clients, args.flow), process.pid, name)
         else:
@@ -684,6 +681,11 @@ def run(backend: str, args) -> bool:
                 f"(GET /api/v1/disaster/active): {rate / login_rate:.0%}"
             )
         print(ratios)
+        read_cpu, trivial_cpu = (
+            o.cpu["server"] / (len(o.latencies) or 1) for o in (logged_in, plain)
+        )
+        cpu_ratio = f"{read_cpu / trivial_cpu:.1f}x" if trivial_cpu else "not measured (too few)"
+        print(f"  server CPU per request, logged-in read / trivial: {cpu_ratio}")
         if problems:
             print(f"  VERIFY FAILED: {len(problems)} problems, e.g. {problems[:3]}")
         else:
