@@ -14,12 +14,26 @@ report a second time (the latest must decide). It prints throughput, p50/p95/p99
 and CPU per request, and verifies the database. On the same setup it also measures a trivial
 Flask endpoint, the same check-in requests sent to a view that only parses them (the floor of a
 check-in) and a logged-in read.
+
+Open loop (`--rate`, `--search`): phones do not wait for each other, so check-ins arrive at a
+fixed rate whether or not earlier ones have been answered. `--rate N` starts N requests a
+second for `--duration` seconds, each on a new connection, and measures every latency from the
+moment the request was due to start (a request held up by the client or the server counts its
+wait: no coordinated omission). Each member's reports go out in order (a member's next report
+waits for the answer to the previous one, its latency still counted from when it was due);
+some are resends of the member's previous report. `--search` finds the highest rate whose p95
+stays under `--p95-ms` with no errors (doubling, then bisection) for the check-in and for the
+empty POST, and prints the ratio. Every report is verified in the database afterwards.
+
+    .venv/bin/python bench/checkin_storm.py --backend postgresql --rate 400 --duration 10
+    .venv/bin/python bench/checkin_storm.py --backend postgresql --search
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import secrets
@@ -31,6 +45,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +59,8 @@ from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 SECRET = "bench-secret-" + secrets.token_hex(8)
 USER_AGENT = "checkin-storm"  # with 127.0.0.1, what the session's "_id" was made from
 TICKS = os.sysconf("SC_CLK_TCK")
+RESEND_SHARE = 0.05  # open loop: reports that are a resend of the member's previous one
+REQUEST_TIMEOUT = 10  # seconds; an open-loop request not answered by then is an error
 
 
 @dataclass
@@ -52,6 +69,8 @@ class Plan:
     cookie: str
     csrf: str
     reports: list[dict] = field(default_factory=list)  # in order; duplicates repeat one
+    # Open loop: reports whose answer never came (an error): stored once or not at all.
+    uncertain: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -276,6 +295,8 @@ def start_gunicorn(url: str, port: int, workers: int | None, threads: int | None
 
 
 def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)
@@ -404,6 +425,126 @@ async def plain_get(
     return outcome
 
 
+@dataclass
+class Arrivals:
+    """What the open-loop runs send: the members in turn, each time a new report or (one in
+    twenty) a resend of the member's previous one. With `record`, what was sent is kept in the
+    plans for `verify`."""
+
+    plans: list[Plan]
+    shelter_ids: list[int]
+    event_id: int
+    rng: random.Random
+    record: bool = True
+    turn: int = 0
+    last: dict[int, asyncio.Future] = field(default_factory=dict)  # member: their last request
+
+    def next(self) -> tuple[Plan, dict]:
+        plan = self.plans[self.turn % len(self.plans)]
+        self.turn += 1
+        if plan.reports and self.rng.random() < RESEND_SHARE:
+            body = dict(plan.reports[-1])
+        else:
+            body = _report(self.rng, self.shelter_ids, self.event_id)
+        if self.record:
+            plan.reports.append(body)
+        return plan, body
+
+
+async def open_loop(
+    base: str, path: str, arrivals: Arrivals, rate: float, duration: float
+) -> Outcome:
+    """Start `rate` requests a second for `duration` seconds, whether or not the earlier ones
+    have been answered; each latency runs from when its request was due."""
+    outcome = Outcome()
+    loop = asyncio.get_running_loop()
+    arrivals.last.clear()
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    jar = aiohttp.DummyCookieJar()
+    finished = [0.0]
+
+    async def send(session: aiohttp.ClientSession, plan: Plan, body: dict, due: float) -> None:
+        earlier = arrivals.last.get(plan.member_id)
+        done = arrivals.last[plan.member_id] = loop.create_future()
+        headers = {
+            "Cookie": f"session={plan.cookie}",
+            "X-CSRFToken": plan.csrf,
+            "User-Agent": USER_AGENT,
+        }
+        try:
+            if earlier is not None:
+                await earlier  # the member's reports go in order
+            async with session.post(base + path, json=body, headers=headers) as response:
+                await response.read()
+                if response.status not in (200, 201):
+                    raise aiohttp.ClientResponseError(
+                        response.request_info, (), status=response.status
+                    )
+            outcome.latencies.append(loop.time() - due)
+            if arrivals.record:
+                plan.uncertain.discard(body["client_id"])
+        except aiohttp.ClientResponseError as error:
+            outcome.error(f"HTTP {error.status}")
+            if arrivals.record:
+                plan.uncertain.add(body["client_id"])
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            outcome.error(type(error).__name__)
+            if arrivals.record:
+                plan.uncertain.add(body["client_id"])
+        finally:
+            finished[0] = loop.time()
+            done.set_result(None)
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=jar) as s:
+        started = loop.time()
+        sending = []
+        for n in range(max(1, round(rate * duration))):
+            due = started + n / rate
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            plan, body = arrivals.next()
+            sending.append(asyncio.create_task(send(s, plan, body, due)))
+        await asyncio.gather(*sending)
+        outcome.elapsed = max(finished[0] - started, len(sending) / rate)
+    return outcome
+
+
+def open_line(name: str, rate: float, outcome: Outcome, p95_limit: float) -> bool:
+    """One open-loop run: offered and achieved rate, latencies, errors; whether it passed."""
+    done = len(outcome.latencies)
+    achieved = done / outcome.elapsed if outcome.elapsed else 0.0
+    ms = [v * 1000 for v in outcome.latencies]
+    p95 = percentile(ms, 0.95)
+    errors = sum(outcome.errors.values())
+    passed = not errors and done > 0 and p95 < p95_limit
+    print(
+        f"  {name:<10} offered {rate:7.1f}/s  achieved {achieved:7.1f}/s  {done:>6} ok  "
+        f"p50 {percentile(ms, 0.5):7.1f} ms  p95 {p95:7.1f} ms  p99 {percentile(ms, 0.99):7.1f} ms"
+        f"  errors {errors} {outcome.errors or ''} {'pass' if passed else 'FAIL'}"
+    )
+    return passed
+
+
+def highest_rate(trial, start: float, precision: float, most: float = math.inf) -> float:
+    """The highest rate up to `most` for which `trial(rate)` passes: doubling from `start`
+    until one fails, then bisection until the bounds are within `precision` (a fraction)."""
+    low, high, rate = 0.0, None, min(start, most)
+    while high is None:
+        if not trial(rate):
+            high = rate
+        elif rate >= most:
+            return rate
+        else:
+            low, rate = rate, min(rate * 2, most)
+    while high - low > max(1.0, precision * high):
+        rate = round((low + high) / 2, 1)
+        if trial(rate):
+            low = rate
+        else:
+            high = rate
+    return low
+
+
 def verify(url: str, plans: list[Plan], event_id: int) -> list[str]:
     """Every report stored exactly once; every member's latest status is the last one sent."""
     from jichikai import database_url
@@ -429,12 +570,14 @@ def verify(url: str, plans: list[Plan], event_id: int) -> list[str]:
             latest[member_id] = (row_id, status)
     expected_rows = 0
     for plan in plans:
-        distinct = {r["client_id"] for r in plan.reports}
-        expected_rows += len(distinct)
-        for client_id in distinct:
-            if stored.get((plan.member_id, client_id)) != 1:
-                problems.append(f"member {plan.member_id}: report {client_id} not stored once")
-        if latest.get(plan.member_id, (0, None))[1] != plan.reports[-1]["status"]:
+        for client_id in {r["client_id"] for r in plan.reports}:
+            count = stored.get((plan.member_id, client_id), 0)
+            expected_rows += count if client_id in plan.uncertain else 1
+            if count != 1 and not (client_id in plan.uncertain and count == 0):
+                problems.append(f"member {plan.member_id}: report {client_id} stored {count} times")
+        # The latest stored is the last one sent of those stored (a member's reports go in order).
+        kept = [r for r in plan.reports if stored.get((plan.member_id, r["client_id"]))]
+        if kept and latest.get(plan.member_id, (0, None))[1] != kept[-1]["status"]:
             problems.append(f"member {plan.member_id}: wrong latest status")
     if total != expected_rows:
         problems.append(f"{total} rows stored, {expected_rows} expected")
@@ -471,48 +614,51 @@ def cpu_line(outcome: Outcome) -> None:
     )
 
 
+@contextmanager
+def served(backend: str, args):
+    """A fresh database with the members and their event, and gunicorn serving it; yields
+    (url, plans, shelter ids, event id, base URL, gunicorn's process, the database's name)."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = fresh_database(backend, args.pg_url, Path(folder))
+        started = time.perf_counter()
+        plans, shelter_ids, event_id = build_world(url, args.members, args.seed)
+        print(f"  set-up {time.perf_counter() - started:.1f}s")
+        port = args.port or free_port()
+        process = start_gunicorn(url, port, args.workers, args.threads)
+        base = f"http://127.0.0.1:{port}"
+        name = url.rsplit("/", 1)[1] if backend == "postgresql" else "-"
+        try:
+            asyncio.run(plain_get(base, "/bench/trivial", 400, 20))  # warm up every worker
+            yield url, plans, shelter_ids, event_id, base, process, name
+        finally:
+            stop(process)
+
+
 def run(backend: str, args) -> bool:
     print(
         f"\n== {backend}: {args.members} members, {args.clients} clients, "
         f"gunicorn.conf.py, workers {args.workers or 'as configured'}, "
         f"threads {args.threads or 'as configured'} =="
     )
-    with tempfile.TemporaryDirectory() as folder:
-        url = fresh_database(backend, args.pg_url, Path(folder))
-        started = time.perf_counter()
-        plans, _shelters, event_id = build_world(url, args.members, args.seed)
+    with served(backend, args) as (url, plans, _shelters, event_id, base, process, name):
         requests = sum(len(p.reports) for p in plans)
-        print(
-            f"  set-up {time.perf_counter() - started:.1f}s; {requests} check-in requests "
-            f"({requests - len(plans)} resends or second reports)"
+        print(f"  {requests} check-in requests ({requests - len(plans)} resends or second reports)")
+        if args.flow != "api":
+            checkins = measured(page_storm(base, plans, args.clients, args.flow), process.pid, name)
+        else:
+            checkins = measured(storm(base, plans, args.clients), process.pid, name)
+        plain = measured(
+            plain_get(base, "/bench/trivial", requests, args.clients), process.pid, name
         )
-        port = args.port or free_port()
-        process = start_gunicorn(url, port, args.workers, args.threads)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            asyncio.run(plain_get(base, "/bench/trivial", 400, 20))  # warm up every worker
-            name = url.rsplit("/", 1)[1] if backend == "postgresql" else "-"
-            if args.flow != "api":
-                checkins = measured(
-                    page_storm(base, plans, args.clients, args.flow), process.pid, name
-                )
-            else:
-                checkins = measured(storm(base, plans, args.clients), process.pid, name)
-            plain = measured(
-                plain_get(base, "/bench/trivial", requests, args.clients), process.pid, name
-            )
-            # The floor of a check-in: the same requests, answered without any work.
-            empty = measured(
-                storm(base, plans, args.clients, "/bench/empty-post"), process.pid, name
-            )
-            # The floor of any logged-in API call: session, device and member, one query.
-            logged_in = measured(
-                plain_get(base, "/api/v1/disaster/active", requests, args.clients, plans),
-                process.pid,
-                name,
-            )
-        finally:
-            stop(process)
+        # The floor of a check-in: the same requests, answered without any work.
+        empty = measured(storm(base, plans, args.clients, "/bench/empty-post"), process.pid, name)
+        # The floor of any logged-in API call: session, device and member, one query.
+        logged_in = measured(
+            plain_get(base, "/api/v1/disaster/active", requests, args.clients, plans),
+            process.pid,
+            name,
+        )
+        stop(process)  # the figures below are printed and verified with the server stopped
         rate = report_line("check-in" if args.flow == "api" else args.flow, checkins)
         cpu_line(checkins)
         if args.flow != "api":
@@ -535,6 +681,11 @@ def run(backend: str, args) -> bool:
                 f"(GET /api/v1/disaster/active): {rate / login_rate:.0%}"
             )
         print(ratios)
+        read_cpu, trivial_cpu = (
+            o.cpu["server"] / (len(o.latencies) or 1) for o in (logged_in, plain)
+        )
+        cpu_ratio = f"{read_cpu / trivial_cpu:.1f}x" if trivial_cpu else "not measured (too few)"
+        print(f"  server CPU per request, logged-in read / trivial: {cpu_ratio}")
         if problems:
             print(f"  VERIFY FAILED: {len(problems)} problems, e.g. {problems[:3]}")
         else:
@@ -542,6 +693,65 @@ def run(backend: str, args) -> bool:
                 f"  verified: every report stored exactly once, {len(plans)} latest statuses right"
             )
         return not problems and not checkins.errors
+
+
+def run_open(backend: str, args) -> bool:
+    """Open loop: one rate (`--rate`), or the highest rate that keeps the p95 (`--search`)."""
+    mode = f"rate {args.rate}/s" if args.rate else f"search, p95 under {args.p95_ms:g} ms"
+    print(
+        f"\n== {backend}: open loop, {mode}, {args.duration:g}s per run, {args.members} members,"
+        f" gunicorn.conf.py, workers {args.workers or 'as configured'}, "
+        f"threads {args.threads or 'as configured'} =="
+    )
+    with served(backend, args) as (url, plans, shelter_ids, event_id, base, process, name):
+        for plan in plans:
+            plan.reports.clear()  # what the runs send is recorded as they send it
+        rng = random.Random(args.seed)
+        checkins = Arrivals(plans, shelter_ids, event_id, rng)
+        floor = Arrivals(plans, shelter_ids, event_id, rng, record=False)
+        loads = [("check-in", "/api/v1/disaster/checkins", checkins)]
+        loads.append(("empty POST", "/bench/empty-post", floor))
+        best: dict[str, float] = {}
+        errors = 0
+        for label, path, arrivals in loads:
+
+            def trial(rate: float, label=label, path=path, arrivals=arrivals) -> bool:
+                nonlocal errors
+                outcome = measured(
+                    open_loop(base, path, arrivals, rate, args.duration), process.pid, name
+                )
+                passed = open_line(label, rate, outcome, args.p95_ms)
+                cpu_line(outcome)
+                if label == "check-in":
+                    errors += sum(outcome.errors.values())
+                time.sleep(1)  # let the server settle between runs
+                return passed
+
+            if args.rate:
+                trial(args.rate)
+            else:
+                best[label] = highest_rate(
+                    trial, args.start_rate, args.precision, args.max_rate or math.inf
+                )
+                print(f"  {label}: highest rate {best[label]:.1f}/s")
+        stop(process)
+        if best:
+            print(
+                f"  highest rate with p95 under {args.p95_ms:g} ms and no errors: check-in "
+                f"{best['check-in']:.1f}/s, empty POST {best['empty POST']:.1f}/s; "
+                f"check-in / empty POST: {best['check-in'] / (best['empty POST'] or 1):.0%}"
+            )
+        problems = verify(url, plans, event_id)
+        sent = sum(len(p.reports) for p in plans)
+        if problems:
+            print(f"  VERIFY FAILED: {len(problems)} problems, e.g. {problems[:3]}")
+        else:
+            uncertain = sum(len(p.uncertain) for p in plans)
+            print(
+                f"  verified: {sent} check-ins sent, every answered report stored exactly once "
+                f"({uncertain} unanswered: stored once or not at all), latest statuses right"
+            )
+    return not problems and (not args.rate or not errors)
 
 
 def main() -> int:
@@ -559,6 +769,24 @@ def main() -> int:
         "through the API as its script does; form: the page, the form, the page again "
         "(without JavaScript)",
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="open loop: start this many check-ins a second (then as many empty POSTs)",
+    )
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="open loop: find the highest rate keeping the p95 under --p95-ms with no errors, "
+        "for the check-in and for the empty POST",
+    )
+    parser.add_argument("--duration", type=float, help="seconds per open-loop run (10; search 5)")
+    parser.add_argument("--p95-ms", type=float, default=150.0)
+    parser.add_argument("--start-rate", type=float, default=50.0, help="search: the first rate")
+    parser.add_argument("--max-rate", type=float, help="search: go no higher than this")
+    parser.add_argument(
+        "--precision", type=float, default=0.05, help="search: stop when within this fraction"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--port", type=int, help="gunicorn's port (default: a free one)")
     parser.add_argument(
@@ -569,7 +797,12 @@ def main() -> int:
     )
     args = parser.parse_args()
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
-    ok = all([run(backend, args) for backend in backends])
+    if args.rate or args.search:
+        if args.duration is None:
+            args.duration = 10.0 if args.rate else 5.0
+        ok = all([run_open(backend, args) for backend in backends])
+    else:
+        ok = all([run(backend, args) for backend in backends])
     return 0 if ok else 1
 
 

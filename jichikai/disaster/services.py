@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -84,11 +84,15 @@ class NotAllowed(DisasterError):
 # --- events -----------------------------------------------------------------------------
 
 
+# Asked on every page (the banner) and by the phones' polling: built once.
+_ACTIVE_EVENT = select(DisasterEvent).where(
+    DisasterEvent.active_association_id == bindparam("association_id")
+)
+
+
 def active_event(association_id: int) -> DisasterEvent | None:
     """The association's running event, if any."""
-    return db.session.scalar(
-        select(DisasterEvent).where(DisasterEvent.active_association_id == association_id)
-    )
+    return db.session.scalar(_ACTIVE_EVENT, {"association_id": association_id})
 
 
 def start_event(
