@@ -2,12 +2,14 @@
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from jichikai.audit.models import AuditEvent
 from jichikai.auth.services import issue_card
 from jichikai.extensions import db
 from jichikai.i18n import member_language, offered_languages
+from jichikai.org.services import OrgError, set_languages
 
 from .matrix import _settings_form
 
@@ -104,3 +106,17 @@ def test_the_login_card_page_offers_the_associations_languages(client, world):
     assert "한국어" in page and "Tiếng Việt" not in page
     login = client.get("/login").get_data(as_text=True)
     assert "한국어" in login and "Tiếng Việt" in login  # no association known: all
+
+
+def test_the_api_says_which_language_the_member_reads(client, world, as_member):
+    world.member.language = "ko"
+    world.association.languages = ["ja", "en"]
+    db.session.commit()
+    as_member(world.member)
+    assert client.get("/api/v1/me").get_json()["language"] == "ja"
+
+
+def test_the_service_refuses_a_language_the_server_does_not_have(world):
+    with pytest.raises(OrgError):
+        set_languages(world.association, world.officer, ["en", "de"])
+    assert world.association.languages is None
