@@ -130,14 +130,11 @@ def select_locale() -> str:
     if not has_request_context():  # commands and jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
-    if (
-        current_user
-        and current_user.is_authenticated
-        and current_user.language in offered_languages(current_user.association)
-    ):
-        if session.get("lang") != current_user.language:
-            session["lang"] = current_user.language
-        return current_user.language
+    if current_user and current_user.is_authenticated:
+        language = member_language(current_user)
+        if session.get("lang") != language:
+            session["lang"] = language
+        return language
     if session.get("_user_id") and session.get("lang") in languages:
         return session["lang"]  # a logged-in member's page rendered without the member
     chosen = request.cookies.get("lang")
@@ -221,14 +218,21 @@ def fallback_language(code: str) -> str | None:
 
 
 def offered_languages(association=None) -> list[str]:
-    """The languages a member may choose: the server's list, narrowed by the association."""
+    """The languages a member may choose: the server's list, narrowed by the association
+    (in the server's order; the source language, Japanese, is always offered)."""
     languages = list(current_app.config["LANGUAGES"])
     chosen = getattr(association, "languages", None) if association is not None else None
     if chosen:
-        narrowed = [code for code in languages if code in set(chosen)]
-        if narrowed:
-            return narrowed
+        kept = set(chosen) | {languages[0]}
+        return [code for code in languages if code in kept]
     return languages
+
+
+def member_language(member) -> str:
+    """The language a member reads everything in, on pages and in whatever is sent to them:
+    their choice while their association offers it, else the association's first language."""
+    offered = offered_languages(member.association)
+    return member.language if member.language in offered else offered[0]
 
 
 def choices(languages: Iterable[str]) -> list[tuple[str, str]]:
@@ -260,6 +264,15 @@ def ruby_plain(text: str) -> str:
     return _RUBY.sub(r"\1(\2)", text)
 
 
+def written(text: str | None) -> Markup:
+    """Free text shown as its author wrote it (an event's title and message, a bulletin's
+    text), marked with its language: officers write in the source language, Japanese, so a
+    screen reader on a page in another language reads it with a Japanese voice."""
+    if not text:
+        return Markup("")
+    return Markup('<span lang="%s">%s</span>') % (html_lang(source_language()), ruby_html(text))
+
+
 @pass_eval_context
 def _finalize(eval_ctx, value):
     """Every value a template prints: furigana marks become ruby in HTML, 漢字(かんじ) in text."""
@@ -272,6 +285,7 @@ def init_app(app: Flask) -> None:
     """Template helpers for dates shown in the association's time zone, and for languages."""
     app.add_template_filter(jdatetime, "jdatetime")
     app.add_template_filter(ruby_plain, "ruby_plain")
+    app.add_template_filter(written, "written")
     app.add_template_global(html_lang)
     app.add_template_global(language_name)
     app.add_template_global(month_name)

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..i18n import member_language
 from ..links import public_url, qr_data_uri
 from ..org.models import Block, Member
 from ..org.permissions import can_manage_member, can_set_password
@@ -59,8 +60,7 @@ def _helper_of(member: Member, leaders: dict[int, list[Member]], officers: list[
 
 
 def _words(member: Member, leaders: dict[int, list[Member]], officers: list[Member]) -> CardWords:
-    languages = current_app.config["LANGUAGES"]
-    language = member.language if member.language in languages else languages[0]
+    language = member_language(member)
     with force_locale(language):
         return CardWords(
             language=language,

@@ -5,6 +5,7 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
 from ..apitools import ApiBlueprint, api_login_required
+from ..i18n import member_language
 
 blp = ApiBlueprint("api_auth", __name__, url_prefix="/api/v1", description="The logged-in member")
 
@@ -51,7 +52,7 @@ def me():
         "id": current_user.id,
         "name": current_user.name,
         "kana": current_user.kana,
-        "language": current_user.language,
+        "language": member_language(current_user),  # what the member reads, as offered
         "text_size": current_user.text_size,
         "household": current_user.household,
         "association": current_user.association,

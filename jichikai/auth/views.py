@@ -20,7 +20,7 @@ from ..database import get_scoped_or_404
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..http import unauthorized, wants_json
-from ..i18n import offered_languages
+from ..i18n import member_language, offered_languages
 from ..links import local_path
 from . import bp
 from .devices import BROWSER_COOKIE, BROWSER_COOKIE_DAYS, browser_key, device_name, new_browser_key
@@ -126,7 +126,12 @@ def card(token: str):
     member = member_for_token(token)
     if member is None:
         return render_template("auth/card_invalid.html"), 404
-    return render_template("auth/card.html", member=member, form=ConfirmForm())
+    return render_template(
+        "auth/card.html",
+        member=member,
+        form=ConfirmForm(),
+        switch_languages=offered_languages(member.association),
+    )
 
 
 @bp.post("/c/<token>")
@@ -228,6 +233,8 @@ def revoke(device_id: int):
 @login_required
 def settings():
     form = PreferencesForm(obj=current_user, languages=offered_languages(current_user.association))
+    if request.method == "GET":
+        form.language.data = member_language(current_user)  # a language no longer offered
     if form.validate_on_submit():
         current_user.language = form.language.data
         current_user.text_size = form.text_size.data

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import member_language
 from ..links import absolute
 from ..org.models import (
     ROLE_ADMIN,
@@ -46,6 +47,7 @@ from ..reach.reports import (
     reached_members,
 )
 from ..reach.services import Action, Envelope, Message, Reach, notify
+from .messages import call_question
 from .models import (
     OUTCOME_UNREACHABLE,
     OUTCOMES,
@@ -182,6 +184,10 @@ class CallEntry:
     block: Block
     reason: str
     outcome: CallOutcome | None  # the latest: つながらない, or None when not called yet
+    # The member's language, and the question to ask in it (for a caller who does not
+    # speak it: shown, or read aloud); None for a household without member records.
+    language: str | None = None
+    question: str = ""
 
     @property
     def name(self) -> str:
@@ -230,7 +236,18 @@ def call_sheet(
                 m.checkin is not None, is_reached(by_member.get(m.member.id, [])), outcome, due
             )
             if reason is not None:
-                entries.append(CallEntry(m.member, line.household, line.block, reason, outcome))
+                language = member_language(m.member)
+                entries.append(
+                    CallEntry(
+                        m.member,
+                        line.household,
+                        line.block,
+                        reason,
+                        outcome,
+                        language=language,
+                        question=call_question(language),
+                    )
+                )
     return CallSheet(entries, by_member, outcomes, due_at, due, household_outcomes)
 
 

@@ -4,6 +4,7 @@ On Web Push a message opens the app; on email and LINE it carries the one-tap an
 bound to its recipient and the event (reach.tokens), so a member answers without logging in.
 """
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..links import absolute
@@ -22,6 +23,12 @@ def answer_labels() -> dict[str, str]:
         tokens.ANSWER_NEED_HELP: _("助けが必要です"),
         tokens.ANSWER_ELSEWHERE: _("避難所・別の場所にいます"),
     }
+
+
+def call_question(language: str) -> str:
+    """What a block leader asks a member on the call list, in the member's language."""
+    with force_locale(language):
+        return _("ご無事ですか。助けが必要ですか。")
 
 
 def answer_actions(member: Member, event: DisasterEvent, channel: str) -> tuple[Action, ...]:

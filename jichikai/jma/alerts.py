@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +15,7 @@ from ..extensions import db
 from ..org.models import Association, Member
 from ..org.services import officers_of
 from ..push.services import DISASTER_TTL, KIND_DISASTER, KIND_URGENT
-from ..reach.services import Message, notify, simple
+from ..reach.services import Composer, Message, notify, simple
 from . import URL_PREFIX
 from .kinds import R06_SHARED_WITH_VPWW53, R06_TYPES
 from .messages import (
@@ -204,10 +206,13 @@ def act(
             officers_of(association.id),
             Message(
                 kind=KIND_DISASTER,
-                compose=simple(
-                    ("【訓練】" if alert.drill else "") + f"気象庁：{alert.title}",
-                    f"{message.headline}\n安否確認を始めますか。",
-                    alert_path(alert),
+                compose=_to_officers(
+                    alert,
+                    lambda: (
+                        (_("【訓練】") if alert.drill else "")
+                        + _("気象庁：%(title)s", title=alert.title)
+                    ),
+                    lambda: message.headline + "\n" + _("安否確認を始めますか。"),
                 ),
                 every_channel=True,
                 tag=f"jma-{alert.id}",
@@ -224,6 +229,11 @@ def act(
         link=link,
     )
     return alert
+
+
+def _to_officers(alert: JmaAlert, title: Callable[[], str], body: Callable[[], str]) -> Composer:
+    """A message to the officers whose fixed words are put in each officer's language."""
+    return lambda member, channel: simple(title(), body(), alert_path(alert))(member, channel)
 
 
 def _start(alert: JmaAlert, association: Association, by: Member | None, now: datetime) -> None:
@@ -248,10 +258,12 @@ def _tell_not_started(alert: JmaAlert) -> None:
         officers_of(alert.association_id),
         Message(
             kind=KIND_URGENT,
-            compose=simple(
-                f"気象庁：{alert.title}",
-                "安否確認を始められませんでした。すでに始まっている安否確認をお確かめください。",
-                alert_path(alert),
+            compose=_to_officers(
+                alert,
+                lambda: _("気象庁：%(title)s", title=alert.title),
+                lambda: _(
+                    "安否確認を始められませんでした。すでに始まっている安否確認をお確かめください。"
+                ),
             ),
             every_channel=True,
             tag=f"jma-{alert.id}",
@@ -370,17 +382,21 @@ def tell_cancelled(alert: JmaAlert, message: JmaMessage, now: datetime) -> None:
     """Record a cancellation and tell the officers; it ends nothing by itself."""
     alert.cancelled_at = now
     alert.cancel_headline = message.headline
-    if alert.action == ACTION_STARTED:
-        body = (
-            "気象庁が情報を取り消しました。安否確認は続いています。終えるかどうか決めてください。"
-        )
-    else:
-        body = "気象庁が情報を取り消しました。"
+    started = alert.action == ACTION_STARTED
+
+    def body() -> str:
+        if started:
+            return _(
+                "気象庁が情報を取り消しました。安否確認は続いています。"
+                "終えるかどうか決めてください。"
+            )
+        return _("気象庁が情報を取り消しました。")
+
     notify(
         officers_of(alert.association_id),
         Message(
             kind=KIND_URGENT,
-            compose=simple(f"取消：{alert.title}", body, alert_path(alert)),
+            compose=_to_officers(alert, lambda: _("取消：%(title)s", title=alert.title), body),
             every_channel=True,
             tag=f"jma-{alert.id}",
             urgency="high",
@@ -419,17 +435,21 @@ def tell_lifted(alert: JmaAlert, message: JmaMessage, now: datetime) -> None:
         "lifted_at": now.isoformat(),
         "lifted_headline": message.headline[:1000],
     }
-    if alert.action == ACTION_STARTED:
-        body = (
-            "気象庁が警報などを解除しました。安否確認は続いています。終えるかどうか決めてください。"
-        )
-    else:
-        body = "気象庁が警報などを解除しました。"
+    started = alert.action == ACTION_STARTED
+
+    def body() -> str:
+        if started:
+            return _(
+                "気象庁が警報などを解除しました。安否確認は続いています。"
+                "終えるかどうか決めてください。"
+            )
+        return _("気象庁が警報などを解除しました。")
+
     notify(
         officers_of(alert.association_id),
         Message(
             kind=KIND_URGENT,
-            compose=simple(f"解除：{alert.title}", body, alert_path(alert)),
+            compose=_to_officers(alert, lambda: _("解除：%(title)s", title=alert.title), body),
             every_channel=True,
             tag=f"jma-{alert.id}",
             urgency="high",

@@ -13,6 +13,7 @@ import json
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..i18n import ruby_plain
 from ..reach import tokens
 from ..reach.services import DOES_READ
 
@@ -93,6 +94,7 @@ def row_messages(
             prompt = _("読んだら「読みました」を押してください。")
         else:
             prompt = _("くわしくは下を押してください。")
+    prompt = ruby_plain(prompt)  # LINE shows plain text: furigana as 漢字(かんじ)
     actions = (answers + links)[:TEMPLATE_ACTIONS_MAX]
     messages.append(buttons(prompt, title, actions, quick=bool(answers)))
     return messages
@@ -104,4 +106,5 @@ def content_key(messages: list[dict]) -> str:
 
 
 def text(value: str) -> dict:
-    return {"type": "text", "text": value[:TEXT_MAX]}
+    """A text message (a reply in the member's language): furigana as 漢字(かんじ)."""
+    return {"type": "text", "text": ruby_plain(value)[:TEXT_MAX]}

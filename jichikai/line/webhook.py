@@ -25,6 +25,7 @@ from ..database import utcnow
 from ..disaster.models import STATUS_NEED_HELP, STATUS_SAFE_HOME
 from ..disaster.services import DisasterError, latest_checkins, reported_event, submit_checkin
 from ..extensions import db
+from ..i18n import member_language
 from ..notices.models import Notice
 from ..notices.services import mark_read
 from ..org.models import Member
@@ -96,9 +97,8 @@ def handle(account: LineAccount, events: list) -> Handled:
 
 
 def _language(member: Member | None) -> str:
-    languages = current_app.config.get("LANGUAGES") or ()
-    if member is not None and member.language in languages:
-        return member.language
+    if member is not None:
+        return member_language(member)
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

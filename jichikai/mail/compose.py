@@ -32,6 +32,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMessage
 
+from ..i18n import ruby_plain
+
 LINE_WIDTH = 68  # columns; a full-width character takes two
 FEATURE_PHONE_DOMAINS = (
     "docomo.ne.jp",
@@ -156,7 +158,7 @@ def message_text(item: Outgoing) -> str:
         *wrap(_("%(name)sの連絡網から送っています。", name=item.association_name)),
         *wrap(_("受け取りをやめたいときは、役員にお伝えください。")),
     ]
-    return "\n".join(lines) + "\n"
+    return ruby_plain("\n".join(lines) + "\n")  # plain text: furigana as 漢字(かんじ)
 
 
 def _nfkc(text: str) -> str:

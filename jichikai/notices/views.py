@@ -7,12 +7,14 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
     send_file,
     url_for,
 )
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -48,7 +50,7 @@ from .permissions import (
     can_view_notice,
     is_recipient,
 )
-from .printing import pdf_page_counts
+from .printing import pdf_page_counts, slip_languages
 from .questionnaires import current_reply, question_inputs, replies_by_household, tallies, values_of
 from .reminders import reminder_plan, reminder_summary
 from .reports import (
@@ -371,8 +373,16 @@ def print_view(notice_id: int, block_id: int):
     paper = [h for h in block_households(block) if h.paper_only]
     online = public_url("notices.show", notice_id=notice.id)
     qr = qr_data_uri(online, scale=3)
+    other_slips = []
+    if notice.reply_kind:
+        # A reply slip in each language of the block's paper households, beside this one.
+        slip = get_template_attribute("notices/_questions.html", "reply_slip")
+        for language in slip_languages(paper, str(get_locale())):
+            with force_locale(language):
+                other_slips.append((language, slip(notice)))
     return render_template(
         "notices/print.html",
+        other_slips=other_slips,
         notice=notice,
         block=block,
         households=paper,

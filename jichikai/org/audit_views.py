@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "member.password": _l("パスワードを設定"),
     "association.create": _l("自治会を作成"),
     "association.settings": _l("自治会の設定を変更"),
+    "association.languages": _l("会員が選べることばを変更"),
     "association.passkey_policy": _l("役員のログインの方法を変更"),
     "passkey.register": _l("パスキーを登録"),
     "passkey.remove": _l("パスキーを消した"),

@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -21,10 +22,18 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import PageForm
 from .models import ROLE_ADMIN, ROLE_LEADER, ROLE_OFFICER
 from .services import SETTING_LIMITS
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as check boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def _required(label: str):
@@ -205,6 +214,11 @@ class AssociationForm(PageForm):
     notice_ack_required = BooleanField(
         _l("新しい回覧をはじめから「要確認」にする（回覧ごとに変えられます）")
     )
+    languages = CheckboxesField(_l("会員が選べることば"), choices=[])
+
+    def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages.choices = languages
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

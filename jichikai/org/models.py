@@ -40,6 +40,9 @@ class Association(db.Model):
     center_lat: Mapped[float | None]
     center_lon: Mapped[float | None]
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The languages offered to the members (codes of the LANGUAGES setting, Japanese always
+    # among them); None offers every language of the server (i18n.offered_languages).
+    languages: Mapped[list | None] = mapped_column(JSON)
     # How officers and admins log in: "any" (password or passkey), "passkey" (passkey
     # required) or "both" (password plus passkey); see auth/passkeys.py.
     passkey_policy: Mapped[str] = mapped_column(String(10), default="any", server_default="any")

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -470,4 +471,28 @@ def update_association(
     association.center_lat, association.center_lon = center if center else (None, None)
     association.settings = {**(association.settings or {}), **settings}
     record("association.settings", association_id=association.id, actor=by, target=association)
+    db.session.flush()
+
+
+def set_languages(association: Association, by: Member, languages: list[str]) -> None:
+    """Narrow the languages offered to the association's members to `languages` (codes of the
+    LANGUAGES setting, kept in its order; Japanese always stays). Every language chosen
+    offers all of them, also those the server adds later."""
+    server = list(current_app.config["LANGUAGES"])
+    unknown = [code for code in languages if code not in server]
+    if unknown:
+        raise OrgError(f"unknown language {unknown[0]!r}")
+    kept = set(languages) | {server[0]}
+    chosen = None if kept == set(server) else [code for code in server if code in kept]
+    if chosen == association.languages:
+        return
+    record(
+        "association.languages",
+        association_id=association.id,
+        actor=by,
+        target=association,
+        before=association.languages,
+        after=chosen,
+    )
+    association.languages = chosen
     db.session.flush()

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from functools import wraps
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,6 +11,8 @@ from sqlalchemy import select
 from ..database import get_scoped_or_404, id_value
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..i18n import choices as language_choices
+from ..i18n import offered_languages
 from . import bp
 from .forms import (
     AssociationForm,
@@ -44,6 +46,7 @@ from .services import (
     move_block,
     rename_block,
     role_history,
+    set_languages,
     set_member_active,
     update_association,
     update_household,
@@ -458,7 +461,11 @@ def role_end(assignment_id: int):
 def settings():
     association = current_user.association
     values = {key: association.setting(key) for key in DEFAULT_SETTINGS}
-    form = AssociationForm(obj=association, data=values if request.method == "GET" else None)
+    form = AssociationForm(
+        obj=association,
+        data=values if request.method == "GET" else None,
+        languages=language_choices(current_app.config["LANGUAGES"]),
+    )
     if form.validate_on_submit():
         center = None
         if form.center_lat.data is not None:
@@ -471,6 +478,7 @@ def settings():
             center=center,
             settings={key: getattr(form, key).data for key in DEFAULT_SETTINGS},
         )
+        set_languages(association, current_user, form.languages.data or [])
         db.session.commit()
         flash(_("設定を保存しました。"))
         return redirect(url_for("org.settings"))
@@ -478,6 +486,7 @@ def settings():
         for name in ("center_lat", "center_lon"):
             value = getattr(association, name)
             getattr(form, name).data = Decimal(str(value)) if value is not None else None
+        form.languages.data = offered_languages(association)
     status = 422 if form.errors else 200
     return render_template("org/settings.html", form=form), status
 

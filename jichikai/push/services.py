@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import ruby_plain
 from ..org.models import Member
 from .models import PushDelivery, PushSubscription
 
@@ -88,7 +89,7 @@ def payload(title: str, body: str, url: str, tag: str) -> bytes:
 
 def fit_message(message: PushMessage) -> tuple[str, str]:
     """Title and body, the body shortened (with an ellipsis) so that the payload fits in 3 KB."""
-    title, body = message.title[:200], message.body
+    title, body = ruby_plain(message.title)[:200], ruby_plain(message.body)
 
     def size(text: str) -> int:
         return len(payload(title, text, message.url, message.tag))
@@ -115,7 +116,12 @@ def topic_for(topic: str | None) -> str | None:
 
 
 def outbox_row(*, url: str, tag: str, urgency: str, ttl: int, now: datetime, **values) -> dict:
-    """One pending outbox row (push or any channel): `values` name the recipient and text."""
+    """One pending outbox row (push or any channel): `values` name the recipient and text.
+
+    No channel shows HTML ruby: furigana marks (｜漢字《かんじ》) are sent as 漢字(かんじ)."""
+    for name in ("title", "body"):
+        if isinstance(values.get(name), str):
+            values[name] = ruby_plain(values[name])
     return {
         "channel": "push",
         "url": url[:500],

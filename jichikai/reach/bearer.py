@@ -20,6 +20,7 @@ from flask.wrappers import Response
 from flask_babel import force_locale
 
 from ..extensions import csrf, db, limiter
+from ..i18n import member_language
 from ..org.models import Member
 from . import tokens
 from .models import CHANNEL_PUSH
@@ -92,7 +93,5 @@ def invalid_link():
 @contextmanager
 def in_language_of(member: Member):
     """Render in the member's language, as their message was written."""
-    languages = current_app.config["LANGUAGES"]
-    language = member.language if member.language in languages else None
-    with force_locale(language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(member_language(member)):
         yield

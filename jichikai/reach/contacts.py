@@ -21,6 +21,7 @@ from .. import emails
 from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import member_language
 from ..links import absolute
 from ..org.models import Association, Member
 from ..push.models import Outbox, PushSubscription
@@ -341,8 +342,7 @@ def queue_confirmation(contact: Contact) -> None:
             Outbox.status == "pending",
         )
     )
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    language = member.language if member.language in current_app.config["LANGUAGES"] else default
+    language = member_language(member)
     link = absolute(confirm_path(contact))
     with force_locale(language):
         title = _("メールアドレスの確認")

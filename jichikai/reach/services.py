@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import member_language, ruby_plain
 from ..links import absolute
 from ..org.models import Member
 from ..push.models import Outbox, PushSubscription
@@ -219,12 +220,9 @@ def notify(members: Iterable[Member], message: Message) -> Reach:
     now = utcnow()
     topic = topic_for(message.topic)
     rows: list[dict] = []
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = set(current_app.config.get("LANGUAGES") or (default,))
     by_language: dict[str, list[Member]] = defaultdict(list)
     for member in wanted:
-        language = member.language if member.language in languages else default
-        by_language[language].append(member)
+        by_language[member_language(member)].append(member)
     for language, group in sorted(by_language.items()):
         with force_locale(language):
             for member in group:
@@ -247,7 +245,8 @@ def notify(members: Iterable[Member], message: Message) -> Reach:
 
 
 def _row(member, route, envelope, message, language, topic, now) -> dict:
-    title, body = envelope.title[:MAX_TITLE], envelope.body
+    # Every channel carries plain text: furigana marks become 漢字(かんじ) before cutting.
+    title, body = ruby_plain(envelope.title)[:MAX_TITLE], ruby_plain(envelope.body)
     if route.channel == CHANNEL_PUSH:
         title, body = fit_message(
             PushMessage(title=title, body=body, url=envelope.url[:MAX_URL], tag=message.tag[:100])
@@ -262,7 +261,7 @@ def _row(member, route, envelope, message, language, topic, now) -> dict:
         notice_id=message.notice_id,
         event_id=message.event_id,
         language=language,
-        actions=[list(a) for a in envelope.actions] or None,
+        actions=[[ruby_plain(a[0]), *a[1:]] for a in envelope.actions] or None,
         title=title,
         body=body,
         url=envelope.url,

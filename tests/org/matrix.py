@@ -2,6 +2,8 @@
 
 import io
 
+from flask import current_app
+
 from jichikai.auth.services import start_device
 from jichikai.extensions import db
 from jichikai.org import roster
@@ -45,6 +47,8 @@ def _settings_form(world) -> dict:
         "escalation_minutes": "15",
         "checkin_retention_days": "30",
         "shelter_radius_m": "3000",
+        # What a browser posts with every box ticked (Japanese is shown ticked and disabled).
+        "languages": list(current_app.config["LANGUAGES"][1:]),
     }
 
 
