@@ -99,6 +99,7 @@ MEMBER_FACING = (
     "jichikai/notices/forms.py",
     "jichikai/notices/printing.py",
     "jichikai/notices/reminders.py",
+    "jichikai/notices/services.py",
     "jichikai/notices/text.py",
     "jichikai/notices/views.py",
     "jichikai/notices/offline.py",
@@ -107,13 +108,13 @@ MEMBER_FACING = (
     "jichikai/notices/calendar.py",
     "jichikai/notices/calendar_views.py",
     "jichikai/notices/search_views.py",
-    "jichikai/notices/messages.py",
     "jichikai/notices/onetap*.py",
     "jichikai/push/*.py",
     "jichikai/pwa/*.py",
     "jichikai/reach/forms.py",
     "jichikai/reach/bearer.py",
     "jichikai/reach/contacts.py",
+    "jichikai/reach/services.py",
     "jichikai/reach/views.py",
 )
 

@@ -1,7 +1,7 @@
 """langops: the languages an association offers its members
 
 Revision ID: langops_1
-Revises: shelters_1
+Revises: circ_1
 Create Date: 2026-11-30 14:20:00.000000
 
 """
