@@ -1,0 +1,576 @@
+"""City benchmark: an earthquake alert to every association of a city, against the push emulator.
+
+    .venv/bin/python bench/city.py [--scale 1] [--database postgresql://postgres@127.0.0.1:5432/bench_city]
+        [--latency 0.05] [--senders 1,2] [--page-pause 0.05]
+
+A city the size of Saitama: 800 associations, 600,000 households (750 in each association,
+15 to a block of 50 blocks), 1.2 million members (two to a household), one push subscription
+per household, an officer per association, a leader per block, 10 circulars per association
+with receipts from half the households on five of them. `--scale 0.1` keeps each
+association's size and takes a tenth of the associations (80), so the pages measured are the
+pages of a real association, and the city-wide figures are extrapolated (labelled so).
+
+Steps, each timed:
+1. seeding: `INSERT ... SELECT generate_series` per table in PostgreSQL, then ANALYZE;
+2. the alert: the JMA 震度速報 sample (/work/shared/data/jma, 埼玉県南部 intensity 3) goes
+   through the JMA rules of every association (`jma.poll._apply`, what a poll does with a new
+   message; every association has JMA on, area 331, threshold 3, mode auto), which starts an
+   event in each and queues its outbox rows; one commit, as a poll does per message;
+3. the fan-out, once per `--senders` count: that many sender processes (`send_pending`, as
+   `flask worker` runs it) until nothing is due, against the push emulator in its own process
+   (50 ms per request; it checks every VAPID JWT once and decrypts one message in 50); the
+   time until the last push is accepted;
+4. meanwhile, a process asks for the member feed (/notices/), the leader's roll call
+   (/disaster/rollcall), the officer dashboard (/disaster/events/<id>) of one association and
+   /healthz (the trivial endpoint) in turn, through the WSGI app in process (Flask's test
+   client: no HTTP server, no network), pausing `--page-pause` seconds between requests; it
+   prints each page's p50/p95 and SQL query count, during the fan-out and at rest before it.
+
+The database must be named bench_city... (it is dropped and created again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from seeding import recreate_postgresql  # noqa: E402  (bench/ is the script's own folder)
+
+JMA_MESSAGE = Path("/work/shared/data/jma/32-35_01_01_100806_VXSE51.xml")
+JMA_LINK = "https://www.data.jma.go.jp/developer/xml/data/bench_VXSE51.xml"
+
+CITY_ASSOCIATIONS = 800
+BLOCKS = 50  # per association
+HOUSEHOLDS_PER_BLOCK = 15  # 750 households per association, 600,000 in the city
+MEMBERS_PER_HOUSEHOLD = 2
+NOTICES = 10  # per association
+READ_NOTICES = 5  # of which half the households read this many
+SENDS_GOAL = 2000  # per second: the whole city (600,000) in 5 minutes
+PAGE_GOAL = 0.100  # seconds, p95
+JMA_SETTINGS = {"enabled": True, "area_code": "331", "threshold": "3", "mode": "auto"}
+
+
+# -- the push service, in a process of its own ---------------------------------------------------
+
+
+def run_emulator(latency: float, pipe) -> None:
+    """Child process: the push service. Subscriptions share one key pair (a city's worth of
+    P-256 keys would take minutes to make and are not what is measured: the sender encrypts
+    each message with its own ephemeral key whatever the subscription's key)."""
+    from tests.push.emulator import BrowserSubscription, PushServiceEmulator
+
+    emulator = PushServiceEmulator(latency=latency, decrypt_every=50).start()
+    shared = emulator.new_subscription()
+    pipe.send((emulator.origin, shared.to_json()["keys"]))
+    while True:
+        request, value = pipe.recv()
+        if request == "endpoints":
+            for endpoint in value:
+                emulator.add(BrowserSubscription(endpoint, shared.private_key, shared.auth))
+            pipe.send(len(emulator.keys))
+        elif request == "reset":
+            with emulator._lock:
+                emulator.received.clear()
+                emulator.errors.clear()
+                emulator.requests = 0
+            pipe.send(time.process_time())
+        elif request == "stats":
+            with emulator._lock:
+                accepted = [r.at for r in emulator.received if r.status == 201]
+                pipe.send(
+                    {
+                        "requests": emulator.requests,
+                        "accepted": len(accepted),
+                        "last_accepted": max(accepted, default=0.0),
+                        "decrypted": sum(1 for r in emulator.received if r.payload is not None),
+                        "errors": emulator.errors[:5],
+                        "cpu": time.process_time(),
+                    }
+                )
+        elif request == "stop":
+            emulator.stop()
+            pipe.send(None)
+            return
+
+
+# -- the app ---------------------------------------------------------------------------------------
+
+
+def build_app(database: str, origin: str, instance: str):
+    from jichikai import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database,
+            "SECRET_KEY": "bench",
+            "PUSH_ALLOWED_ORIGINS": origin,
+            "PUSH_VAPID_SUBJECT": "mailto:bench@example.jp",
+            "PUBLIC_URL": "https://kairan.example.jp",
+        },
+        instance_path=instance,
+    )
+
+
+@dataclass(frozen=True)
+class City:
+    associations: int
+
+    @property
+    def households(self) -> int:
+        return self.associations * BLOCKS * HOUSEHOLDS_PER_BLOCK
+
+    @property
+    def members(self) -> int:
+        return self.households * MEMBERS_PER_HOUSEHOLD
+
+    @property
+    def fraction(self) -> float:
+        return self.associations / CITY_ASSOCIATIONS
+
+
+SEED_STATEMENTS = (
+    (
+        "associations",
+        """INSERT INTO association (name, municipality, timezone, settings, created_at,
+                                    passkey_policy)
+           SELECT '自治会' || g, 'さいたま市', 'Asia/Tokyo', CAST(:settings AS json), now(), 'any'
+           FROM generate_series(1, :associations) g""",
+    ),
+    (
+        "blocks",
+        """INSERT INTO block (association_id, name, position)
+           SELECT a.id, b || '班', b FROM association a, generate_series(1, :blocks) b
+           ORDER BY a.id, b""",
+    ),
+    (
+        "households",
+        """INSERT INTO household (association_id, block_id, name, town, address_line, position,
+                                  people_count, phone, paper_only, needs_assistance,
+                                  assistance_note, created_at)
+           SELECT bl.association_id, bl.id, '世帯' || bl.id || '-' || h, '', '', h, 2, '',
+                  h % 15 = 0, h % 20 = 0, '', now()
+           FROM block bl, generate_series(1, :per_block) h ORDER BY bl.id, h""",
+    ),
+    (
+        "members",
+        """INSERT INTO member (association_id, household_id, name, kana, language, text_size,
+                               push_preference, active, created_at)
+           SELECT hh.association_id, hh.id, '会員' || hh.id || '-' || m, '', 'ja', 'normal',
+                  'all', true, now()
+           FROM household hh, generate_series(1, :per_household) m ORDER BY hh.id, m""",
+    ),
+    (
+        "push subscriptions",
+        """INSERT INTO push_subscription (association_id, member_id, endpoint, p256dh, auth,
+                                          user_agent, created_at, last_error, failures)
+           SELECT first.association_id, first.id, :origin || '/push/h' || first.household_id,
+                  :p256dh, :auth, 'bench', now(), '', 0
+           FROM (SELECT DISTINCT ON (household_id) id, household_id, association_id
+                 FROM member ORDER BY household_id, id) first""",
+    ),
+    (
+        "officers and leaders",
+        """INSERT INTO role_assignment (association_id, member_id, role, block_id, started_at)
+           SELECT association_id, min(id), 'admin', NULL, now() FROM member
+           GROUP BY association_id
+           UNION ALL
+           SELECT hh.association_id, min(m.id), 'leader', hh.block_id, now()
+           FROM member m JOIN household hh ON hh.id = m.household_id
+           GROUP BY hh.association_id, hh.block_id""",
+    ),
+    (
+        "circulars",
+        """INSERT INTO notice (association_id, title, body, category, all_blocks, created_at,
+                               publish_at, published_at, reply_per, event_place, ack_required)
+           SELECT a.id, '回覧' || n, 'お知らせです。', 'general', true,
+                  now() - n * interval '3 days', now() - n * interval '3 days',
+                  now() - n * interval '3 days', 'household', '', false
+           FROM association a, generate_series(1, :notices) n ORDER BY a.id, n""",
+    ),
+    (
+        "read receipts",
+        """INSERT INTO read_receipt (association_id, notice_id, household_id, member_id, via,
+                                     read_at)
+           SELECT n.association_id, n.id, s.household_id, s.member_id, 'app', now()
+           FROM notice n
+           JOIN (SELECT ps.association_id, ps.member_id, m.household_id
+                 FROM push_subscription ps JOIN member m ON m.id = ps.member_id
+                 WHERE m.household_id % 2 = 0) s ON s.association_id = n.association_id
+           WHERE n.title IN (SELECT '回覧' || g FROM generate_series(1, :read_notices) g)""",
+    ),
+)
+
+
+def seed(city: City, origin: str, keys: dict) -> list[tuple[str, int, float]]:
+    """The city, a statement per table; (what, rows, seconds) of each."""
+    from sqlalchemy import text
+
+    from jichikai.extensions import db
+
+    params = {
+        "settings": json.dumps({"jma": JMA_SETTINGS}),
+        "associations": city.associations,
+        "blocks": BLOCKS,
+        "per_block": HOUSEHOLDS_PER_BLOCK,
+        "per_household": MEMBERS_PER_HOUSEHOLD,
+        "origin": origin,
+        "p256dh": keys["p256dh"],
+        "auth": keys["auth"],
+        "notices": NOTICES,
+        "read_notices": READ_NOTICES,
+    }
+    timings = []
+    for what, statement in SEED_STATEMENTS:
+        started = time.perf_counter()
+        result = db.session.execute(text(statement), params)
+        db.session.commit()
+        timings.append((what, result.rowcount, time.perf_counter() - started))
+    started = time.perf_counter()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    timings.append(("ANALYZE", 0, time.perf_counter() - started))
+    return timings
+
+
+def endpoints() -> list[str]:
+    from sqlalchemy import select
+
+    from jichikai.extensions import db
+    from jichikai.push.models import PushSubscription
+
+    return list(db.session.scalars(select(PushSubscription.endpoint)))
+
+
+def alert() -> tuple[float, int, int]:
+    """The JMA message through every association's rules, committed; (seconds, events, rows)."""
+    from sqlalchemy import func, select
+
+    from jichikai.disaster.models import DisasterEvent
+    from jichikai.extensions import db
+    from jichikai.jma.messages import parse_message
+    from jichikai.jma.poll import PollReport, _apply
+    from jichikai.push.models import Outbox
+
+    message = parse_message(JMA_MESSAGE.read_bytes(), "VXSE51")
+    started = time.perf_counter()
+    _apply(message, JMA_LINK, datetime.now(UTC), PollReport())
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    events = db.session.scalar(select(func.count()).select_from(DisasterEvent))
+    rows = db.session.scalar(select(func.count()).select_from(Outbox))
+    return seconds, events, rows
+
+
+def requeue() -> None:
+    """Every push of the alert due again, as if not yet sent (for the next sender count)."""
+    from sqlalchemy import text
+
+    from jichikai.extensions import db
+
+    db.session.execute(
+        text(
+            "UPDATE push_delivery SET status = 'pending', attempts = 0, sent_at = NULL,"
+            " last_status = NULL, last_error = '', next_attempt_at = now()"
+        )
+    )
+    db.session.execute(text("UPDATE outbox_tally SET count = 0"))
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE push_delivery"))
+
+
+# -- senders and pages, each in a process of its own ---------------------------------------------
+
+
+def sender_process(database: str, origin: str, instance: str, out) -> None:
+    """One `flask worker`-like sender: send until nothing is due; (sent, CPU seconds)."""
+    from jichikai.push.delivery import make_sender, send_pending
+
+    app = build_app(database, origin, instance)
+    cpu = time.process_time()
+    with app.app_context(), make_sender() as sender:
+        sent = send_pending(sender).sent
+    out.send((sent, time.process_time() - cpu))
+
+
+PAGES = ("feed", "rollcall", "dashboard", "trivial")
+
+
+def page_process(database: str, origin: str, instance: str, pause: float, pipe) -> None:
+    """Ask for the four pages in turn until told to stop; latencies and query counts."""
+    from sqlalchemy import event, select
+
+    from jichikai.auth.services import start_device
+    from jichikai.disaster.models import DisasterEvent
+    from jichikai.extensions import db
+    from jichikai.org.models import ROLE_ADMIN, ROLE_LEADER, Member, RoleAssignment
+
+    app = build_app(database, origin, instance)
+    queries = [0]
+    with app.app_context():
+        event.listen(
+            db.engine, "before_cursor_execute", lambda *a: queries.__setitem__(0, queries[0] + 1)
+        )
+        association_id = 1
+        officer = db.session.scalar(
+            select(Member)
+            .join(RoleAssignment, RoleAssignment.member_id == Member.id)
+            .where(
+                RoleAssignment.association_id == association_id, RoleAssignment.role == ROLE_ADMIN
+            )
+        )
+        leader = db.session.scalar(
+            select(Member)
+            .join(RoleAssignment, RoleAssignment.member_id == Member.id)
+            .where(
+                RoleAssignment.association_id == association_id,
+                RoleAssignment.role == ROLE_LEADER,
+            )
+            .order_by(RoleAssignment.id)
+            .offset(1)
+        )
+        member = db.session.scalar(
+            select(Member)
+            .where(
+                Member.association_id == association_id,
+                Member.id.not_in([officer.id, leader.id]),
+            )
+            .order_by(Member.id)
+            .offset(3)
+        )
+        event_id = db.session.scalar(
+            select(DisasterEvent.id).where(DisasterEvent.association_id == association_id)
+        )
+        clients = {}
+        for name, who in (("feed", member), ("rollcall", leader), ("dashboard", officer)):
+            client = app.test_client()
+            device = start_device(who, "bench")
+            db.session.commit()
+            with client.session_transaction() as session:
+                session["_user_id"] = device.session_id
+                session["_fresh"] = True
+            clients[name] = client
+        clients["trivial"] = app.test_client()
+        db.session.remove()
+    urls = {
+        "feed": "/notices/",
+        "rollcall": "/disaster/rollcall",
+        "dashboard": f"/disaster/events/{event_id}",
+        "trivial": "/healthz",
+    }
+    for _warm_up in range(2):  # templates compiled, caches filled: not what is measured
+        for name in PAGES:
+            clients[name].get(urls[name]).close()
+    pipe.send("ready")
+    while True:
+        command = pipe.recv()
+        if command == "stop":
+            return
+        # "run": until the parent says "enough" (or after `command` requests when a number).
+        times: dict[str, list[float]] = {name: [] for name in PAGES}
+        counts: dict[str, list[int]] = {name: [] for name in PAGES}
+        errors: list[str] = []
+        rounds = 0
+        while True:
+            if isinstance(command, int) and rounds >= command:
+                break
+            if not isinstance(command, int) and pipe.poll():
+                pipe.recv()
+                break
+            for name in PAGES:
+                queries[0] = 0
+                started = time.perf_counter()
+                response = clients[name].get(urls[name])
+                response.get_data()
+                times[name].append(time.perf_counter() - started)
+                counts[name].append(queries[0])
+                if response.status_code != 200 and len(errors) < 5:
+                    errors.append(f"{name} {response.status_code}")
+                response.close()
+                time.sleep(pause)
+            rounds += 1
+        pipe.send((times, counts, errors))
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def print_pages(label: str, answer) -> None:
+    times, counts, errors = answer
+    trivial = percentile(times["trivial"], 95)
+    print(f"pages {label}: {len(times['feed'])} requests each")
+    for name in PAGES:
+        p95 = percentile(times[name], 95)
+        goal = (
+            ""
+            if name == "trivial"
+            else (
+                f", {p95 / PAGE_GOAL:.2f}x the 100 ms goal ({verdict(p95 < PAGE_GOAL)})"
+                f", {p95 / trivial:.1f}x the trivial endpoint"
+            )
+        )
+        print(
+            f"  {name:9} p50 {percentile(times[name], 50) * 1000:7.1f} ms  "
+            f"p95 {p95 * 1000:7.1f} ms  queries {statistics.median(counts[name]):3.0f}{goal}"
+        )
+    if errors:
+        print(f"  errors: {errors}")
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the city (0-1]")
+    parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/bench_city")
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--senders", default="1,2", help="sender process counts, in turn")
+    parser.add_argument("--page-pause", type=float, default=0.05)
+    parser.add_argument("--rest-rounds", type=int, default=20, help="page rounds before fan-out")
+    args = parser.parse_args()
+
+    import flask_migrate
+
+    from jichikai.extensions import db
+    from jichikai.push.vapid import app_vapid
+
+    city = City(max(1, round(CITY_ASSOCIATIONS * args.scale)))
+    senders = [int(n) for n in args.senders.split(",") if n.strip()]
+    fork = multiprocessing.get_context("fork")
+    push, child = fork.Pipe()
+    service = fork.Process(target=run_emulator, args=(args.latency, child), daemon=True)
+    service.start()
+    origin, keys = push.recv()
+
+    def ask(request, value=None):
+        push.send((request, value))
+        return push.recv()
+
+    database = recreate_postgresql(args.database, "bench_city")
+    print(
+        f"city at scale {city.fraction:g}: {city.associations} associations, "
+        f"{city.households:,} households, {city.members:,} members, "
+        f"{city.households:,} push subscriptions; PostgreSQL; {os.cpu_count()} cores; "
+        f"push emulator latency {args.latency * 1000:.0f} ms"
+    )
+    with tempfile.TemporaryDirectory() as instance:
+        app = build_app(database, origin, instance)
+        with app.app_context():
+            flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+            started = time.perf_counter()
+            timings = seed(city, origin, keys)
+            seeding = time.perf_counter() - started
+            print(f"seeding: {seeding:.1f} s")
+            for what, rows, seconds in timings:
+                print(f"  {what:22} {rows:>10,} rows {seconds:7.1f} s")
+            ask("endpoints", endpoints())
+
+            app_vapid(app)  # the key file, before other processes read it
+            seconds, events, rows = alert()
+            print(
+                f"alert: {events} events and {rows:,} outbox rows created and committed in "
+                f"{seconds:.1f} s ({rows / seconds:,.0f} rows/s)"
+            )
+            db.session.remove()
+            db.engine.dispose()
+
+        pages, pages_child = fork.Pipe()
+        page_worker = fork.Process(
+            target=page_process,
+            args=(database, origin, instance, args.page_pause, pages_child),
+            daemon=True,
+        )
+        page_worker.start()
+        assert pages.recv() == "ready"
+        pages.send(args.rest_rounds)
+        print_pages("at rest (before the fan-out)", pages.recv())
+
+        results = {}
+        for count in senders:
+            if results:
+                with app.app_context():
+                    requeue()
+                    db.session.remove()
+                    db.engine.dispose()
+            emulator_cpu = ask("reset")
+            pages.send("run")
+            started_clock = time.monotonic()
+            started = time.perf_counter()
+            pipes, workers = [], []
+            for _ in range(count):
+                receive, send = fork.Pipe()
+                worker = fork.Process(
+                    target=sender_process, args=(database, origin, instance, send)
+                )
+                worker.start()
+                pipes.append(receive)
+                workers.append(worker)
+            answers = [pipe.recv() for pipe in pipes]
+            elapsed = time.perf_counter() - started
+            pages.send("enough")
+            page_answer = pages.recv()
+            for worker in workers:
+                worker.join()
+            stats = ask("stats", None)
+            sent = sum(a[0] for a in answers)
+            cpu = sum(a[1] for a in answers)
+            last = stats["last_accepted"] - started_clock if stats["accepted"] else elapsed
+            rate = stats["accepted"] / last if last > 0 else 0.0
+            results[count] = (rate, last)
+            print(
+                f"fan-out, {count} sender process{'es' if count > 1 else ''}: {sent:,} sent, "
+                f"{stats['accepted']:,} accepted by the emulator, the last after {last:.1f} s "
+                f"= {rate:,.0f} sends/s ({rate / SENDS_GOAL:.2f}x the {SENDS_GOAL:,}/s goal); "
+                f"senders' CPU {cpu:.1f} s ({cpu / max(1, sent) * 1000:.2f} ms a message), "
+                f"emulator's CPU {stats['cpu'] - emulator_cpu:.1f} s; "
+                f"{stats['decrypted']} decrypted and checked, refused {stats['errors']}"
+            )
+            print_pages(f"during the fan-out with {count} sender(s)", page_answer)
+
+        pages.send("stop")
+        page_worker.join(10)
+    ask("stop")
+    service.join(5)
+
+    if results and city.fraction < 1:
+        best_rate = max(rate for rate, _ in results.values())
+        city_households = CITY_ASSOCIATIONS * BLOCKS * HOUSEHOLDS_PER_BLOCK
+        print(
+            f"EXTRAPOLATED to the whole city ({city_households:,} pushes, from scale "
+            f"{city.fraction:g}, assuming rates stay as measured): alert "
+            f"{seconds / city.fraction:,.0f} s to create events and outbox rows, then "
+            f"{city_households / best_rate:,.0f} s to send at {best_rate:,.0f} sends/s "
+            f"(goal: 300 s in all)"
+        )
+    elif results:
+        best_rate = max(rate for rate, _ in results.values())
+        print(
+            f"the whole city: alert {seconds:.0f} s + sending "
+            f"{min(last for _, last in results.values()):.0f} s (goal: 300 s in all)"
+        )
+
+
+if __name__ == "__main__":
+    main()
