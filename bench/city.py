@@ -32,7 +32,6 @@ The database must be named bench_city... (it is dropped and created again).
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import statistics
@@ -46,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seeding import recreate_postgresql  # noqa: E402  (bench/ is the script's own folder)
+from seeding import recreate_postgresql, seed_city  # noqa: E402  (bench/ is the script's own folder)
 
 JMA_MESSAGE = Path("/work/shared/data/jma/32-35_01_01_100806_VXSE51.xml")
 JMA_LINK = "https://www.data.jma.go.jp/developer/xml/data/bench_VXSE51.xml"
@@ -140,108 +139,19 @@ class City:
         return self.associations / CITY_ASSOCIATIONS
 
 
-SEED_STATEMENTS = (
-    (
-        "associations",
-        """INSERT INTO association (name, municipality, timezone, settings, created_at,
-                                    passkey_policy)
-           SELECT '自治会' || g, 'さいたま市', 'Asia/Tokyo', CAST(:settings AS json), now(), 'any'
-           FROM generate_series(1, :associations) g""",
-    ),
-    (
-        "blocks",
-        """INSERT INTO block (association_id, name, position)
-           SELECT a.id, b || '班', b FROM association a, generate_series(1, :blocks) b
-           ORDER BY a.id, b""",
-    ),
-    (
-        "households",
-        """INSERT INTO household (association_id, block_id, name, town, address_line, position,
-                                  people_count, phone, paper_only, needs_assistance,
-                                  assistance_note, created_at)
-           SELECT bl.association_id, bl.id, '世帯' || bl.id || '-' || h, '', '', h, 2, '',
-                  h % 15 = 0, h % 20 = 0, '', now()
-           FROM block bl, generate_series(1, :per_block) h ORDER BY bl.id, h""",
-    ),
-    (
-        "members",
-        """INSERT INTO member (association_id, household_id, name, kana, language, text_size,
-                               push_preference, active, created_at)
-           SELECT hh.association_id, hh.id, '会員' || hh.id || '-' || m, '', 'ja', 'normal',
-                  'all', true, now()
-           FROM household hh, generate_series(1, :per_household) m ORDER BY hh.id, m""",
-    ),
-    (
-        "push subscriptions",
-        """INSERT INTO push_subscription (association_id, member_id, endpoint, p256dh, auth,
-                                          user_agent, created_at, last_error, failures)
-           SELECT first.association_id, first.id, :origin || '/push/h' || first.household_id,
-                  :p256dh, :auth, 'bench', now(), '', 0
-           FROM (SELECT DISTINCT ON (household_id) id, household_id, association_id
-                 FROM member ORDER BY household_id, id) first""",
-    ),
-    (
-        "officers and leaders",
-        """INSERT INTO role_assignment (association_id, member_id, role, block_id, started_at)
-           SELECT association_id, min(id), 'admin', NULL, now() FROM member
-           GROUP BY association_id
-           UNION ALL
-           SELECT hh.association_id, min(m.id), 'leader', hh.block_id, now()
-           FROM member m JOIN household hh ON hh.id = m.household_id
-           GROUP BY hh.association_id, hh.block_id""",
-    ),
-    (
-        "circulars",
-        """INSERT INTO notice (association_id, title, body, category, all_blocks, created_at,
-                               publish_at, published_at, reply_per, event_place, ack_required)
-           SELECT a.id, '回覧' || n, 'お知らせです。', 'general', true,
-                  now() - n * interval '3 days', now() - n * interval '3 days',
-                  now() - n * interval '3 days', 'household', '', false
-           FROM association a, generate_series(1, :notices) n ORDER BY a.id, n""",
-    ),
-    (
-        "read receipts",
-        """INSERT INTO read_receipt (association_id, notice_id, household_id, member_id, via,
-                                     read_at)
-           SELECT n.association_id, n.id, s.household_id, s.member_id, 'app', now()
-           FROM notice n
-           JOIN (SELECT ps.association_id, ps.member_id, m.household_id
-                 FROM push_subscription ps JOIN member m ON m.id = ps.member_id
-                 WHERE m.household_id % 2 = 0) s ON s.association_id = n.association_id
-           WHERE n.title IN (SELECT '回覧' || g FROM generate_series(1, :read_notices) g)""",
-    ),
-)
-
-
 def seed(city: City, origin: str, keys: dict) -> list[tuple[str, int, float]]:
-    """The city, a statement per table; (what, rows, seconds) of each."""
-    from sqlalchemy import text
-
-    from jichikai.extensions import db
-
-    params = {
-        "settings": json.dumps({"jma": JMA_SETTINGS}),
-        "associations": city.associations,
-        "blocks": BLOCKS,
-        "per_block": HOUSEHOLDS_PER_BLOCK,
-        "per_household": MEMBERS_PER_HOUSEHOLD,
-        "origin": origin,
-        "p256dh": keys["p256dh"],
-        "auth": keys["auth"],
-        "notices": NOTICES,
-        "read_notices": READ_NOTICES,
-    }
-    timings = []
-    for what, statement in SEED_STATEMENTS:
-        started = time.perf_counter()
-        result = db.session.execute(text(statement), params)
-        db.session.commit()
-        timings.append((what, result.rowcount, time.perf_counter() - started))
-    started = time.perf_counter()
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
-    timings.append(("ANALYZE", 0, time.perf_counter() - started))
-    return timings
+    """The city, a statement per table, then ANALYZE; (what, rows, seconds) of each."""
+    return seed_city(
+        city.associations,
+        blocks=BLOCKS,
+        households_per_block=HOUSEHOLDS_PER_BLOCK,
+        members_per_household=MEMBERS_PER_HOUSEHOLD,
+        notices=NOTICES,
+        read_notices=READ_NOTICES,
+        settings={"jma": JMA_SETTINGS},
+        push_origin=origin,
+        push_keys=keys,
+    )
 
 
 def endpoints() -> list[str]:
@@ -294,15 +204,26 @@ def requeue() -> None:
 # -- senders and pages, each in a process of its own ---------------------------------------------
 
 
-def sender_process(database: str, origin: str, instance: str, out) -> None:
-    """One `flask worker`-like sender: send until nothing is due; (sent, CPU seconds)."""
+def sender_process(database: str, origin: str, instance: str, pipe) -> None:
+    """One `flask worker`-like sender: once told to go, send until nothing is due;
+    (sent, CPU seconds)."""
     from jichikai.push.delivery import make_sender, send_pending
 
     app = build_app(database, origin, instance)
-    cpu = time.process_time()
     with app.app_context(), make_sender() as sender:
+        pipe.send("ready")
+        pipe.recv()
+        cpu = time.process_time()
         sent = send_pending(sender).sent
-    out.send((sent, time.process_time() - cpu))
+    pipe.send((sent, time.process_time() - cpu))
+
+
+def receive(pipe, process):
+    """The child's next answer; exits if the child died instead."""
+    while not pipe.poll(1):
+        if not process.is_alive():
+            raise SystemExit(f"{process.name} ended with exit code {process.exitcode}")
+    return pipe.recv()
 
 
 PAGES = ("feed", "rollcall", "dashboard", "trivial")
@@ -473,7 +394,8 @@ def main() -> None:
         f"city at scale {city.fraction:g}: {city.associations} associations, "
         f"{city.households:,} households, {city.members:,} members, "
         f"{city.households:,} push subscriptions; PostgreSQL; {os.cpu_count()} cores; "
-        f"push emulator latency {args.latency * 1000:.0f} ms"
+        f"push emulator latency {args.latency * 1000:.0f} ms; load average "
+        f"{os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory() as instance:
         app = build_app(database, origin, instance)
@@ -496,16 +418,19 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
 
-        pages, pages_child = fork.Pipe()
-        page_worker = fork.Process(
+        # Spawned, not forked: a fork of this process (with its database pool and threads)
+        # crashed once; every child builds its app from scratch, as a worker would.
+        spawn = multiprocessing.get_context("spawn")
+        pages, pages_child = spawn.Pipe()
+        page_worker = spawn.Process(
             target=page_process,
             args=(database, origin, instance, args.page_pause, pages_child),
             daemon=True,
         )
         page_worker.start()
-        assert pages.recv() == "ready"
+        assert receive(pages, page_worker) == "ready"
         pages.send(args.rest_rounds)
-        print_pages("at rest (before the fan-out)", pages.recv())
+        print_pages("at rest (before the fan-out)", receive(pages, page_worker))
 
         results = {}
         for count in senders:
@@ -514,23 +439,29 @@ def main() -> None:
                     requeue()
                     db.session.remove()
                     db.engine.dispose()
+            pipes, workers = [], []
+            for _ in range(count):
+                parent_end, child_end = spawn.Pipe()
+                worker = spawn.Process(
+                    target=sender_process,
+                    args=(database, origin, instance, child_end),
+                    daemon=True,
+                )
+                worker.start()
+                pipes.append(parent_end)
+                workers.append(worker)
+            for pipe, worker in zip(pipes, workers, strict=True):
+                assert receive(pipe, worker) == "ready"
             emulator_cpu = ask("reset")
             pages.send("run")
             started_clock = time.monotonic()
             started = time.perf_counter()
-            pipes, workers = [], []
-            for _ in range(count):
-                receive, send = fork.Pipe()
-                worker = fork.Process(
-                    target=sender_process, args=(database, origin, instance, send)
-                )
-                worker.start()
-                pipes.append(receive)
-                workers.append(worker)
-            answers = [pipe.recv() for pipe in pipes]
+            for pipe in pipes:
+                pipe.send("go")
+            answers = [receive(pipe, worker) for pipe, worker in zip(pipes, workers, strict=True)]
             elapsed = time.perf_counter() - started
             pages.send("enough")
-            page_answer = pages.recv()
+            page_answer = receive(pages, page_worker)
             for worker in workers:
                 worker.join()
             stats = ask("stats", None)
@@ -545,7 +476,8 @@ def main() -> None:
                 f"= {rate:,.0f} sends/s ({rate / SENDS_GOAL:.2f}x the {SENDS_GOAL:,}/s goal); "
                 f"senders' CPU {cpu:.1f} s ({cpu / max(1, sent) * 1000:.2f} ms a message), "
                 f"emulator's CPU {stats['cpu'] - emulator_cpu:.1f} s; "
-                f"{stats['decrypted']} decrypted and checked, refused {stats['errors']}"
+                f"{stats['decrypted']} decrypted and checked, refused {stats['errors']}; "
+                f"load average {os.getloadavg()[0]:.1f}"
             )
             print_pages(f"during the fan-out with {count} sender(s)", page_answer)
 
