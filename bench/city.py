@@ -189,6 +189,7 @@ def requeue() -> None:
 
     from jichikai.extensions import db
 
+    db.session.execute(text("SET LOCAL statement_timeout = 0"))
     db.session.execute(
         text(
             "UPDATE push_delivery SET status = 'pending', attempts = 0, sent_at = NULL,"
@@ -198,6 +199,7 @@ def requeue() -> None:
     db.session.execute(text("UPDATE outbox_tally SET count = 0"))
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("SET statement_timeout = 0"))
         connection.execute(text("VACUUM ANALYZE push_delivery"))
 
 
@@ -218,6 +220,14 @@ def sender_process(database: str, origin: str, instance: str, pipe) -> None:
     pipe.send((sent, time.process_time() - cpu))
 
 
+def receive_or_none(pipe, process):
+    """The child's next answer, or None if it died instead."""
+    try:
+        return receive(pipe, process)
+    except (SystemExit, EOFError):
+        return None
+
+
 def receive(pipe, process):
     """The child's next answer; exits if the child died instead."""
     while not pipe.poll(1):
@@ -229,8 +239,16 @@ def receive(pipe, process):
 PAGES = ("feed", "rollcall", "dashboard", "trivial")
 
 
-def page_process(database: str, origin: str, instance: str, pause: float, pipe) -> None:
+def page_process(
+    database: str, origin: str, instance: str, pause: float, collect: bool, pipe
+) -> None:
     """Ask for the four pages in turn until told to stop; latencies and query counts."""
+    import faulthandler
+    import gc
+
+    faulthandler.enable()  # a crash of the interpreter says where it happened
+    if not collect:
+        gc.disable()
     from sqlalchemy import event, select
 
     from jichikai.auth.services import start_device
@@ -370,6 +388,12 @@ def main() -> None:
     parser.add_argument("--senders", default="1,2", help="sender process counts, in turn")
     parser.add_argument("--page-pause", type=float, default=0.05)
     parser.add_argument("--rest-rounds", type=int, default=20, help="page rounds before fan-out")
+    parser.add_argument(
+        "--page-gc",
+        choices=("on", "off"),
+        default="on",
+        help="garbage collection in the page process (off: see docs/operations.md, City scale)",
+    )
     args = parser.parse_args()
 
     import flask_migrate
@@ -424,13 +448,17 @@ def main() -> None:
         pages, pages_child = spawn.Pipe()
         page_worker = spawn.Process(
             target=page_process,
-            args=(database, origin, instance, args.page_pause, pages_child),
+            args=(database, origin, instance, args.page_pause, args.page_gc == "on", pages_child),
             daemon=True,
         )
         page_worker.start()
         assert receive(pages, page_worker) == "ready"
         pages.send(args.rest_rounds)
-        print_pages("at rest (before the fan-out)", receive(pages, page_worker))
+        answer = receive_or_none(pages, page_worker)
+        if answer is None:
+            print(f"pages: the page process ended with exit code {page_worker.exitcode}")
+        else:
+            print_pages("at rest (before the fan-out)", answer)
 
         results = {}
         for count in senders:
@@ -453,15 +481,18 @@ def main() -> None:
             for pipe, worker in zip(pipes, workers, strict=True):
                 assert receive(pipe, worker) == "ready"
             emulator_cpu = ask("reset")
-            pages.send("run")
+            if page_worker.is_alive():
+                pages.send("run")
             started_clock = time.monotonic()
             started = time.perf_counter()
             for pipe in pipes:
                 pipe.send("go")
             answers = [receive(pipe, worker) for pipe, worker in zip(pipes, workers, strict=True)]
             elapsed = time.perf_counter() - started
-            pages.send("enough")
-            page_answer = receive(pages, page_worker)
+            page_answer = None
+            if page_worker.is_alive():
+                pages.send("enough")
+                page_answer = receive_or_none(pages, page_worker)
             for worker in workers:
                 worker.join()
             stats = ask("stats", None)
@@ -479,9 +510,13 @@ def main() -> None:
                 f"{stats['decrypted']} decrypted and checked, refused {stats['errors']}; "
                 f"load average {os.getloadavg()[0]:.1f}"
             )
-            print_pages(f"during the fan-out with {count} sender(s)", page_answer)
+            if page_answer is None:
+                print(f"pages: the page process ended with exit code {page_worker.exitcode}")
+            else:
+                print_pages(f"during the fan-out with {count} sender(s)", page_answer)
 
-        pages.send("stop")
+        if page_worker.is_alive():
+            pages.send("stop")
         page_worker.join(10)
     ask("stop")
     service.join(5)
