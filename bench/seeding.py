@@ -227,6 +227,7 @@ def seed_city(
     timings = []
     for what, statement in CITY_STATEMENTS:
         started = time.perf_counter()
+        db.session.execute(text("SET LOCAL statement_timeout = 0"))  # the app's is for pages
         result = db.session.execute(text(statement), params)
         db.session.commit()
         timings.append((what, result.rowcount, time.perf_counter() - started))
