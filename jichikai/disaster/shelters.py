@@ -607,6 +607,9 @@ def _headcounts(event_id: int):
     return (
         select(CheckIn.shelter_id, func.sum(1 + CheckIn.extra_people).label("people"))
         .where(
+            # The event again: the latest reports are found through its index, never by
+            # reading every event's reports (tests/ops/test_explain.py).
+            CheckIn.event_id == event_id,
             CheckIn.id.in_(latest),
             CheckIn.status == STATUS_AT_SHELTER,
             CheckIn.shelter_id.is_not(None),

@@ -100,3 +100,34 @@ def test_the_open_loop_search_doubles_then_bisects(checkin_storm, limit, found, 
 
 def test_the_open_loop_search_stops_at_the_highest_rate_asked(checkin_storm):
     assert checkin_storm["highest_rate"](lambda rate: True, 50, 0.05, most=300) == 300
+
+
+def test_city_benchmark_runs_at_a_tiny_size():
+    from sqlalchemy.engine import make_url
+
+    from jichikai import database_url
+
+    from ..conftest import PG_URL, _postgres_problem
+
+    problem = _postgres_problem(PG_URL)
+    if problem:
+        pytest.skip(f"the city benchmark needs PostgreSQL: {problem}")
+    parsed = make_url(database_url(PG_URL))
+    database = parsed.set(database=f"bench_city_{parsed.database}")
+    done = _run(
+        "bench/city.py",
+        "--scale",
+        "0.00125",  # one association of 750 households
+        "--latency",
+        "0.001",
+        "--rest-rounds",
+        "1",
+        "--database",
+        database.render_as_string(hide_password=False),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "alert: 1 events and 750 outbox rows created" in done.stdout
+    for senders in ("1 sender process:", "2 sender processes:"):
+        assert f"{senders} 750 sent, 750 accepted by the emulator" in done.stdout
+    assert "refused []" in done.stdout
+    assert "EXTRAPOLATED to the whole city" in done.stdout
