@@ -1,4 +1,4 @@
-"""Shelters members can find: nearest first (phone, else home), 開設/満員/閉鎖/未確認 with the
+"""Shelters members can find: nearest first (phone, else home), 開設/満員/閉鎖/まだ分からない with the
 headcount against capacity, full ones last, closed ones left out, directions, capacities."""
 
 from sqlalchemy import select
@@ -168,7 +168,7 @@ def test_members_see_state_headcount_and_a_warning_for_full_ones(app, world, cli
     assert "満員です。できれば、ほかの避難所へ行ってください。" in text
     assert "大久保小学校" not in text  # closed
     assert text.index("埼玉大学") < text.index("栄和小学校")  # full last
-    assert "shelter-unknown" in text and ">未確認<" in text
+    assert "shelter-unknown" in text and ">まだ分からない<" in text
 
 
 def test_each_shelter_links_to_the_map_app(app, world, client, as_member):
