@@ -410,10 +410,7 @@ def _stored_call(event_id: int, client_id: str | None) -> CallOutcome | None:
 def _same_call(stored: CallOutcome, values: dict) -> CallOutcome:
     if any(getattr(stored, name) != value for name, value in values.items()):
         raise DisasterError(
-            _(
-                "この知らせは、前に別の内容で届いています。"
-                "前に届いた知らせを残します。"
-            )
+            _("この知らせは、前に別の内容で届いています。前に届いた知らせを残します。")
         )
     stored.resent = True
     return stored

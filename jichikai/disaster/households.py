@@ -103,10 +103,7 @@ def submit_household_checkin(
                 raise
     if any(getattr(earlier, name) != value for name, value in values.items()):
         raise DisasterError(
-            _(
-                "この知らせは、前に別の内容で届いています。"
-                "前に届いた知らせを残します。"
-            )
+            _("この知らせは、前に別の内容で届いています。前に届いた知らせを残します。")
         )
     return HouseholdReportResult(False, earlier, event.id)
 

@@ -369,9 +369,7 @@ def _check_resend(event_id: int, rows: list[dict], stored: set[int]) -> None:
     if not same:
         first = earlier.get(ids[0]) or next(iter(earlier.values()))
         raise ReportConflict(
-            _(
-                "この知らせは、前に別の内容で届いています。前に届いた知らせを残します。"
-            ),
+            _("この知らせは、前に別の内容で届いています。前に届いた知らせを残します。"),
             first,
             [member_id for member_id in ids if member_id in earlier],
         )

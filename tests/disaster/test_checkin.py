@@ -102,7 +102,7 @@ def test_the_latest_report_decides(app, world):
         ({"status": "need_help", "help_kind": "pizza"}, "助け"),
         ({"status": "safe_home", "headcount": 0}, "人数"),
         ({"status": "safe_home", "member_ids": [999999]}, "指定"),
-        ({"status": "safe_home", "client_id": "x"}, "番号"),
+        ({"status": "safe_home", "client_id": "x"}, "画面"),
     ],
 )
 def test_invalid_reports_are_refused_and_nothing_is_stored(app, world, fields, message):

@@ -1,5 +1,6 @@
-"""Shelters members can find: nearest first (phone, else home), 開設/満員/閉鎖/まだ分からない with the
-headcount against capacity, full ones last, closed ones left out, directions, capacities."""
+"""Shelters members can find: nearest first (phone, else home), 開設/満員/閉鎖/まだ分からない
+with the headcount against capacity, full ones last, closed ones left out, directions,
+capacities."""
 
 from sqlalchemy import select
 

@@ -1,5 +1,7 @@
 """LINE speaks each recipient's language, with furigana as 漢字(かんじ)."""
 
+from flask_babel import force_locale, gettext
+
 from jichikai.disaster.services import start_event
 from jichikai.extensions import db
 from jichikai.line.messages import text
@@ -9,7 +11,7 @@ from .conftest import linked
 
 def test_a_disaster_message_reaches_each_member_in_their_language(world, account, line, sender):
     world.member.language = "en"
-    world.leader.language = "fil"  # no Filipino catalogue yet: English
+    world.leader.language = "fil"
     db.session.commit()
     english, japanese, filipino = (linked(m) for m in (world.member, world.housemate, world.leader))
     start_event(
@@ -32,7 +34,9 @@ def test_a_disaster_message_reaches_each_member_in_their_language(world, account
     assert en_buttons["template"]["actions"][0]["label"] == "I am safe, at home"
     assert ja_buttons["template"]["actions"][0]["label"] == "無事です・自宅にいます"
     assert "《" not in str(ja_text) + str(ja_buttons)
-    assert fil_text["text"] == en_text["text"]
+    with force_locale("fil"):
+        assert gettext("安否を知らせてください。") in fil_text["text"]
+    assert fil_text["text"] != en_text["text"]
 
 
 def test_a_reply_shows_furigana_in_brackets():
