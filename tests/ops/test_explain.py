@@ -20,16 +20,14 @@ PostgreSQL only: skipped without it, failed in CI without it.
 """
 
 import importlib.util
-import os
 from contextlib import contextmanager
 from datetime import timedelta
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, event, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, select, text
 
-from jichikai import create_app, database_url
+from jichikai import create_app
 from jichikai.database import utcnow
 from jichikai.disaster.models import DisasterEvent
 from jichikai.disaster.services import start_event
@@ -38,9 +36,10 @@ from jichikai.notices.models import Notice
 from jichikai.org.models import ROLE_ADMIN, ROLE_LEADER, Association, Member, RoleAssignment
 from jichikai.push.delivery import claim_due
 
-from ..conftest import PG_URL, TEST_CONFIG, IsolatedClient
+from ..conftest import TEST_CONFIG, IsolatedClient
 from ..factories import login
 from ..servers import ROOT
+from .databases import drop_database, fresh_database
 
 ASSOCIATIONS = 100
 LARGE_ROWS = 5000
@@ -52,32 +51,6 @@ def _seeding():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _database() -> str:
-    parsed = make_url(database_url(PG_URL))
-    name = f"{parsed.database}_explain"
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # any reason means: PostgreSQL cannot be used here
-        reason = str(error).splitlines()[0]
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI ({PG_URL}): {reason}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {reason}")
-    finally:
-        admin.dispose()
-    return parsed.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 CHECK_INS = """
@@ -94,7 +67,7 @@ WHERE m.id % 2 = 0
 @pytest.fixture(scope="module")
 def city():
     """The seeded database's app, and who and what the pages are asked for."""
-    url = _database()
+    url = fresh_database("explain", "the EXPLAIN test")
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     app.test_client_class = IsolatedClient
     try:
@@ -123,7 +96,7 @@ def city():
     finally:
         with app.app_context():
             db.engine.dispose()
-        _drop_database(url)
+        drop_database(url)
 
 
 def _people(association_id: int) -> dict:

@@ -23,8 +23,7 @@ import flask_migrate
 import pytest
 import redis
 import requests
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 
 from jichikai import create_app, database_url
 from jichikai.auth.services import issue_card
@@ -35,12 +34,12 @@ from jichikai.notices.services import NoticeInput, create_notice
 from jichikai.push.models import PushDelivery
 
 from ..auth.test_limits import wrong_code
-from ..conftest import PG_URL
 from ..factories import make_association, make_block, make_household, make_member
 from ..notices.helpers import PDF_BYTES
 from ..push.emulator import PushServiceEmulator
 from ..push.helpers import subscribe_browser
 from ..servers import BIN, ROOT, gunicorn_command
+from .databases import drop_database, fresh_database
 
 pytestmark = pytest.mark.production_shape
 
@@ -120,30 +119,6 @@ class Site:
             return connection.execute(query).scalar()
 
 
-def _database() -> str:
-    """A database of its own beside the test database, made empty."""
-    parsed = make_url(database_url(PG_URL))
-    name = f"{parsed.database}_prod"
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # any reason means: PostgreSQL cannot be used here
-        _unavailable(f"PostgreSQL at {PG_URL}: {str(error).splitlines()[0]}")
-    finally:
-        admin.dispose()
-    return parsed.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _seed(url: str, emulator: PushServiceEmulator) -> dict:
     """The association, two cards, subscribed members and a circular due to be published."""
     setup = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "setup"})
@@ -196,9 +171,9 @@ def site(tmp_path_factory):
         store.ping()
     except redis.RedisError as error:
         _unavailable(f"Redis at {REDIS_URL}: {error}")
-    url = _database()
+    url = fresh_database("prod", "the production-shape test")
     with ExitStack() as stack:
-        stack.callback(_drop_database, url)
+        stack.callback(drop_database, url)
         stack.callback(lambda: [store.delete(k) for k in store.scan_iter(f"{prefix}*")])
         emulator = PushServiceEmulator().start()
         stack.callback(emulator.stop)
