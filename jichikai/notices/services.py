@@ -403,7 +403,12 @@ def remind_unread(notice: Notice, block: Block, by: Member, now: datetime | None
         raise NoticeError(_("この回覧はもう掲載されていません。"))
     previous = last_reminder(notice, block)
     if previous is not None and previous.sent_at > now - REMINDER_INTERVAL:
-        raise TooSoon(_("お知らせは1時間に1回までです。少し待ってからお試しください。"))
+        raise TooSoon(
+            _(
+                "まだ読んでいない人へのお知らせは、1時間に1回までです。"
+                "1時間たってから、もう一度お試しください。"
+            )
+        )
     members = audience_members(notice, {block.id}, unread_only=True)
     queued = notify(members, notice_message(notice, reminder=True)).reached
     if not queued:
@@ -637,7 +642,7 @@ def record_household_read(
 ) -> tuple[ReadReceipt, bool]:
     """A leader records a household as read on paper or in person; (receipt, created)."""
     if via not in RECORDED_VIAS:
-        raise NoticeError(_("確認の方法は「紙」か「直接」を選んでください。"), field="via")
+        raise NoticeError(_("確認の方法を選んでください。"), field="via")
     if household.association_id != notice.association_id:
         raise NoticeNotFound(_("世帯が見つかりません。"), field="household_id")
     if notice.published_at is None or notice.withdrawn_at is not None:
