@@ -43,13 +43,6 @@ class ShownText:
     machine: bool = False  # made by a machine translation provider: said so
 
 
-def member_language(member: Member) -> str:
-    """The language a member reads and is sent (the default when theirs is not listed)."""
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    language = getattr(member, "language", None)
-    return language if language in current_app.config["LANGUAGES"] else default
-
-
 def reading_language() -> str:
     """The language text is shown in now (the page's, or the one forced for a recipient)."""
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import member_language
 from ..links import absolute
 from ..org.models import Association, Block, Household, Member
 from ..push.services import KIND_NOTICE, KIND_URGENT
@@ -21,7 +22,7 @@ from ..reach.models import CHANNEL_PUSH
 from ..reach.services import DOES_READ, Action, Envelope, Message, Reach, notify
 from . import attachments
 from .errors import NoticeError, NoticeNotFound, TooSoon
-from .languages import member_language, shown_text
+from .languages import shown_text
 from .models import (
     CATEGORIES,
     CATEGORY_GENERAL,

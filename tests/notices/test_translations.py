@@ -306,6 +306,24 @@ def test_each_recipient_is_sent_their_languages_translation(app, world):
     assert rows[world.leader.id].body == "年末年始は収集がありません。"
 
 
+def test_a_language_the_association_no_longer_offers_is_not_sent(app, world):
+    """The circular's text follows the same language as the rest of the message: the member's
+    choice while it is offered, else the association's first."""
+    now = utcnow()
+    notice = make_notice(world, publish_at=now + timedelta(hours=1))
+    _add_translation(world, notice)
+    world.member.language = "vi"
+    world.association.languages = ["ja", "en"]
+    add_contact(world.member, "email", "vi@example.jp")
+    db.session.commit()
+    publish(notice, now + timedelta(hours=1))
+    db.session.commit()
+    row = db.session.scalars(
+        select(Outbox).where(Outbox.notice_id == notice.id, Outbox.member_id == world.member.id)
+    ).first()
+    assert (row.title, row.language) == ("ごみ収集日の変更", "ja")
+
+
 # Machine translation through the DeepL emulator ------------------------------------------
 
 
