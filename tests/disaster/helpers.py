@@ -24,12 +24,18 @@ def official_shelters() -> list[Shelter]:
     return list(db.session.scalars(select(Shelter).order_by(Shelter.external_id)))
 
 
-def start(world, kind: str = "earthquake", drill: bool = False):
+def start(
+    world,
+    kind: str = "earthquake",
+    drill: bool = False,
+    title: str = "地震がありました",
+    message: str = "落ち着いて安否を知らせてください。",
+):
     event = start_event(
         world.association,
         kind=kind,
-        title="地震がありました",
-        message="落ち着いて安否を知らせてください。",
+        title=title,
+        message=message,
         drill=drill,
         started_by=world.officer,
     )

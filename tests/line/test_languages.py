@@ -2,10 +2,10 @@
 
 from flask_babel import force_locale, gettext
 
-from jichikai.disaster.services import start_event
 from jichikai.extensions import db
 from jichikai.line.messages import text
 
+from ..disaster.helpers import start
 from .conftest import linked
 
 
@@ -14,15 +14,7 @@ def test_a_disaster_message_reaches_each_member_in_their_language(world, account
     world.leader.language = "fil"
     db.session.commit()
     english, japanese, filipino = (linked(m) for m in (world.member, world.housemate, world.leader))
-    start_event(
-        world.association,
-        kind="earthquake",
-        title="地震",
-        message="｜地震《じしん》がありました。",
-        drill=False,
-        started_by=world.officer,
-    )
-    db.session.commit()
+    start(world, title="地震", message="｜地震《じしん》がありました。")
 
     sender.send_pending()
 

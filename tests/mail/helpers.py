@@ -3,7 +3,6 @@
 from flask import current_app
 from sqlalchemy import select
 
-from jichikai.disaster.services import start_event
 from jichikai.extensions import db
 from jichikai.mail.channels import open_email
 from jichikai.notices.services import NoticeInput, create_notice
@@ -11,6 +10,7 @@ from jichikai.push.models import Outbox
 from jichikai.reach.models import CHANNEL_EMAIL
 from jichikai.reach.services import Message, notify, simple
 
+from ..disaster.helpers import start
 from ..reach.helpers import add_contact
 
 
@@ -26,16 +26,7 @@ def post_circular(world, title: str = "清掃のお知らせ", body: str = "日�
 
 
 def start_drill(world, message: str = "大きな地震がありました。"):
-    event = start_event(
-        world.association,
-        kind="earthquake",
-        title="震度6弱の地震",
-        message=message,
-        drill=True,
-        started_by=world.officer,
-    )
-    db.session.commit()
-    return event
+    return start(world, drill=True, title="震度6弱の地震", message=message)
 
 
 def queue_simple(members, title: str, body: str = "", kind: str = "test", label: str = ""):

@@ -3,23 +3,14 @@
 from flask_babel import force_locale, gettext
 
 from jichikai.disaster.bulletins import post_bulletin
-from jichikai.disaster.services import start_event
 from jichikai.extensions import db
 
+from ..disaster.helpers import start
 from .helpers import send_all, subscribe_browser
 
 
 def _start(world, message: str = "｜地震《じしん》がありました。"):
-    event = start_event(
-        world.association,
-        kind="earthquake",
-        title="地震",
-        message=message,
-        drill=True,
-        started_by=world.officer,
-    )
-    db.session.commit()
-    return event
+    return start(world, drill=True, title="地震", message=message)
 
 
 def test_a_disaster_alert_reaches_each_member_in_their_language(world, emulator):
