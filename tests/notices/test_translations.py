@@ -37,6 +37,13 @@ def _write(client, notice, language="vi", title=VI_TITLE, body=VI_BODY):
     )
 
 
+def _read_in_vietnamese(world, as_member) -> None:
+    """Log the test client in as the member, who reads Vietnamese."""
+    world.member.language = "vi"
+    db.session.commit()
+    as_member(world.member)
+
+
 def _add_translation(world, notice, language="vi", title=VI_TITLE, body=VI_BODY, machine=False):
     row = NoticeTranslation(
         association_id=notice.association_id,
@@ -86,9 +93,7 @@ def test_officer_removes_a_translation_and_members_read_the_original(client, wor
     as_member(world.officer)
     assert client.post(f"/notices/{notice.id}/translations/vi/delete").status_code == 303
     assert _translations(notice) == {}
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert '<h1 lang="ja">ごみ収集日の変更</h1>' in page
     assert VI_TITLE not in page
@@ -194,9 +199,7 @@ def test_the_report_links_to_the_translations(client, world, as_member):
 def test_a_member_in_vietnamese_reads_the_vietnamese_text(client, world, as_member):
     notice = make_notice(world)
     _add_translation(world, notice)
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert f'<h1 lang="vi">{VI_TITLE}</h1>' in page
     assert f'<div class="notice-body" lang="vi">{VI_BODY}</div>' in page
@@ -207,9 +210,7 @@ def test_a_member_in_vietnamese_reads_the_vietnamese_text(client, world, as_memb
 def test_the_original_is_one_tap_away(client, world, as_member):
     notice = make_notice(world)
     _add_translation(world, notice)
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     page = client.get(f"/notices/{notice.id}?original=1").get_data(as_text=True)
     assert '<h1 lang="ja">ごみ収集日の変更</h1>' in page
     assert '<div class="notice-body" lang="ja">年末年始は収集がありません。</div>' in page
@@ -231,9 +232,7 @@ def test_a_member_without_a_translation_reads_the_original(client, world, as_mem
 def test_a_machine_translation_is_labelled(client, world, as_member):
     notice = make_notice(world)
     _add_translation(world, notice, machine=True)
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert f'<h1 lang="vi">{VI_TITLE}</h1>' in page
     assert 'class="tag tag-machine"' in page
@@ -244,9 +243,7 @@ def test_the_feed_shows_the_members_language(client, world, as_member):
     notice = make_notice(world)
     other = make_notice(world, title="夏祭り")
     _add_translation(world, notice)
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     page = client.get("/notices/").get_data(as_text=True)
     assert f'<span class="notice-title" lang="vi">{VI_TITLE}</span>' in page
     assert '<span class="notice-title" lang="ja">夏祭り</span>' in page
@@ -256,9 +253,7 @@ def test_the_feed_shows_the_members_language(client, world, as_member):
 def test_search_results_show_the_translation_beside_the_original(client, world, as_member):
     notice = make_notice(world)
     _add_translation(world, notice)
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     page = client.get("/notices/search?q=収集日").get_data(as_text=True)
     assert f'<strong lang="vi">{VI_TITLE}</strong>' in page
     assert '<span class="muted" lang="ja">ごみ<mark>収集日</mark>の変更</span>' in page
@@ -268,9 +263,7 @@ def test_search_results_show_the_translation_beside_the_original(client, world, 
 def test_the_offline_copy_is_the_members_language(client, world, as_member):
     notice = make_notice(world)
     _add_translation(world, notice)
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     page = client.get(f"/notices/{notice.id}", headers={"X-Jichikai-Purpose": "offline"}).get_data(
         as_text=True
     )
@@ -380,9 +373,7 @@ def test_members_see_a_machine_translation_labelled(client, world, as_member, de
     notice = make_notice(world)
     as_member(world.officer)
     _machine(client, notice)
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert '<h1 lang="vi">VI: ごみ収集日の変更</h1>' in page
     with force_locale("vi"):  # the Vietnamese catalogue's label (else English's)
@@ -463,9 +454,7 @@ def test_the_machine_button_names_the_languages(client, world, as_member, deepl)
 def test_the_api_gives_the_members_translation_beside_the_original(client, world, as_member):
     notice = make_notice(world)
     _add_translation(world, notice, machine=True)
-    world.member.language = "vi"
-    db.session.commit()
-    as_member(world.member)
+    _read_in_vietnamese(world, as_member)
     data = client.get(f"/api/v1/notices/{notice.id}").get_json()
     assert (data["title"], data["language"]) == ("ごみ収集日の変更", "ja")
     assert data["translation"] == {
