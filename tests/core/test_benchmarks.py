@@ -108,23 +108,28 @@ def test_city_benchmark_runs_at_a_tiny_size():
     from jichikai import database_url
 
     from ..conftest import PG_URL, _postgres_problem
+    from ..ops.databases import drop_database
 
     problem = _postgres_problem(PG_URL)
     if problem:
         pytest.skip(f"the city benchmark needs PostgreSQL: {problem}")
     parsed = make_url(database_url(PG_URL))
     database = parsed.set(database=f"bench_city_{parsed.database}")
-    done = _run(
-        "bench/city.py",
-        "--scale",
-        "0.00125",  # one association of 750 households
-        "--latency",
-        "0.001",
-        "--rest-rounds",
-        "1",
-        "--database",
-        database.render_as_string(hide_password=False),
-    )
+    url = database.render_as_string(hide_password=False)
+    try:
+        done = _run(
+            "bench/city.py",
+            "--scale",
+            "0.00125",  # one association of 750 households
+            "--latency",
+            "0.001",
+            "--rest-rounds",
+            "1",
+            "--database",
+            url,
+        )
+    finally:
+        drop_database(url)  # the bench leaves its city behind for a second look; a test does not
     assert done.returncode == 0, done.stderr[-3000:]
     assert "alert: 1 events and 750 outbox rows created" in done.stdout
     for senders in ("1 sender process:", "2 sender processes:"):
